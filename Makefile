@@ -1,0 +1,55 @@
+# baton: top-level build. `make help` lists the targets.
+#
+# Each folder adds its own rules in a build.mk fragment included below; this file
+# holds the toolchain flags every fragment shares.
+
+B        := build
+NEWLIB   := $(B)/newlib
+GCC_INC  := $(shell gcc -print-file-name=include)
+WARN     := -Wall -Wextra -Werror
+JOBS     ?= $(shell nproc)
+
+# Host programs (tests, benchmarks, tools): the real sources, linked against glibc.
+HOST_CC     := gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -I.
+
+# Freestanding x86-64 code (loader, test kernels, probes): no SSE, no red zone,
+# position independent, newlib's headers instead of the host's.
+FS_CFLAGS := -std=gnu11 -Os -g $(WARN) -ffreestanding -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -fPIE -fno-asynchronous-unwind-tables \
+	-fno-common -ffunction-sections -fdata-sections -fcf-protection=none \
+	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) -isystem $(B)/sysinc \
+	-Iinclude -I.
+NASM      := nasm
+# Header-only or freestanding libraries from Debian's packages, seen through
+# $(B)/sysinc so that no other host header leaks into freestanding code.
+SYSINC_HEADERS := xxhash.h libfdt.h fdt.h libfdt_env.h
+
+HOST_TESTS :=
+BENCHES    :=
+ALL        :=
+
+.PHONY: all help deps check demo bench clean
+all: deps build-all
+
+include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
+
+help:
+	@echo "make            build everything (installs what is missing first)"
+	@echo "make demo       boot the probe through baton's worst-case layout in QEMU"
+	@echo "make check      host tests, then every QEMU case"
+	@echo "make bench      planner and copy-engine figures"
+	@echo "make deps       install Debian packages and build newlib (run by the others)"
+	@echo "make clean      remove build/"
+
+deps: $(B)/.deps
+$(B)/.deps: mk/deps.sh mk/newlib.sh
+	sh mk/deps.sh $(NEWLIB)
+	@mkdir -p $(B)/sysinc
+	@for h in $(SYSINC_HEADERS); do ln -sf /usr/include/$$h $(B)/sysinc/$$h; done
+	@touch $@
+
+build-all: $(ALL) $(HOST_TESTS)
+
+clean:
+	rm -rf $(B)/obj $(B)/tests $(B)/*.bin $(B)/*.elf

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Source of build/include/asm-offsets.inc: compiled with -S, each DEFINE becomes a
+ * marker line that mk/asm-offsets.sh turns into a nasm %define. Assembly never
+ * writes a struct offset or an architectural constant by hand.
+ */
+#include <stddef.h>
+#include <baton/blob.h>
+#include <baton/handoff.h>
+#include "arch/x86/hw.h"
+
+#define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" : : "i"(val))
+#define OFFSET(sym, str, mem) DEFINE(sym, offsetof(struct str, mem))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+	OFFSET(BLOB_MAGIC, baton_blob_header, magic);
+	OFFSET(BLOB_VERSION, baton_blob_header, version);
+	OFFSET(BLOB_HEADER_SIZE, baton_blob_header, header_size);
+	OFFSET(BLOB_IMAGE_SIZE, baton_blob_header, image_size);
+	OFFSET(BLOB_MEM_SIZE, baton_blob_header, mem_size);
+	OFFSET(BLOB_ENTRY64, baton_blob_header, entry64);
+	OFFSET(BLOB_HANDOFF, baton_blob_header, handoff);
+	OFFSET(BLOB_CON_PORT, baton_blob_header, con_port);
+	OFFSET(BLOB_EXIT_PORT, baton_blob_header, exit_port);
+	DEFINE(BLOB_HEADER_BYTES, sizeof(struct baton_blob_header));
+	DEFINE(BATON_BLOB_MAGIC_LO, (unsigned)(BATON_BLOB_MAGIC & 0xffffffffu));
+	DEFINE(BATON_BLOB_MAGIC_HI, (unsigned)(BATON_BLOB_MAGIC >> 32));
+	DEFINE(BATON_BLOB_VERSION, BATON_BLOB_VERSION);
+
+	DEFINE(CR0_PE, CR0_PE);
+	DEFINE(CR0_PG, CR0_PG);
+	DEFINE(CR4_PAE, CR4_PAE);
+	DEFINE(MSR_EFER, MSR_EFER);
+	DEFINE(EFER_LME, EFER_LME);
+	DEFINE(SEL_CODE64, SEL_CODE64);
+	DEFINE(SEL_DATA, SEL_DATA);
+	DEFINE(SEL_CODE32, SEL_CODE32);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fmt/: format dispatch and error messages. Formats are tried in table order;
+ * the first whose probe claims the image decides, even if its load then
+ * fails: a damaged ELF should say what is wrong with it, not "unsupported".
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fmt/fmt.h"
+
+/*
+ * ELF64 first: it is what baton launches today. The table holds function
+ * pointers, so in a position-independent build it needs R_X86_64_RELATIVE
+ * relocations applied (or a non-PIE link) before fmt_load() is called.
+ */
+static const struct fmt_format fmt_formats[] = {
+	{ "elf64", fmt_elf64_probe, fmt_elf64_load },
+	{ "elf32", fmt_elf32_probe, fmt_elf32_load },
+	{ NULL, NULL, NULL },
+};
+
+int fmt_load(const void *buf, uint64_t len, struct fmt_image *img)
+{
+	for (const struct fmt_format *f = fmt_formats; f->name; f++)
+		if (f->probe(buf, len))
+			return f->load(buf, len, img);
+	memset(img, 0, sizeof(*img));	/* as every load does on error: nseg 0 */
+	return FMT_E_UNSUPPORTED;
+}
+
+const char *fmt_strerror(int err)
+{
+	switch (err) {
+	case 0:			return "success";
+	case FMT_E_UNSUPPORTED:	return "image format not recognised (not ELF32/ELF64)";
+	case FMT_E_TRUNCATED:	return "ELF: image is shorter than its ELF header";
+	case FMT_E_CLASS:	return "ELF: class, byte order or version not handled (need little-endian v1)";
+	case FMT_E_MACHINE:	return "ELF: machine is not x86 (ELF32) / x86-64 (ELF64)";
+	case FMT_E_TYPE:	return "ELF: not a static executable (ET_EXEC): PIE and .o files are refused";
+	case FMT_E_PHDR:	return "ELF: program header table lies outside the image or has a bad entry size";
+	case FMT_E_NO_SEGMENTS:	return "ELF: no PT_LOAD segment with memory size";
+	case FMT_E_TOO_MANY:	return "ELF: more PT_LOAD segments than baton handles (64)";
+	case FMT_E_FILESZ:	return "ELF: segment file size exceeds its memory size";
+	case FMT_E_OFFSET:	return "ELF: segment file bytes lie outside the image";
+	case FMT_E_OVERFLOW:	return "ELF: segment address + size wraps (or ends above 4 GiB for ELF32)";
+	case FMT_E_OVERLAP:	return "ELF: two segments overlap in physical memory";
+	case FMT_E_ENTRY:	return "ELF: entry point is not inside any PT_LOAD segment";
+	case FMT_E_ALIGN:	return "ELF: segment offset and address disagree modulo 4 KiB";
+	default:		return "unknown fmt error";
+	}
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The loader's serial console: a 16550 at an I/O port, polled with a bounded wait
+ * so that a missing UART can never hang the error path. Formatting is newlib's.
+ */
+#include <reent.h>
+#include <stdio.h>
+#include "arch/x86/hw.h"
+#include "loader/check.h"
+#include "loader/loader.h"
+
+#define UART_SPINS	100000	/* ~ a few ms per byte at most, then give up */
+
+static uint16_t con_port, con_exit_port;
+/* newlib's formatter takes its state explicitly: using this one keeps newlib's
+ * global _impure_ptr (and its relocated pointers) out of the blob. */
+static struct _reent con_reent;
+
+void con_init(uint16_t port, uint16_t exit_port)
+{
+	con_port = port;
+	con_exit_port = exit_port;
+}
+
+static void con_putc(char ch)
+{
+	if (!con_port)
+		return;
+	for (int i = 0; i < UART_SPINS; i++)
+		if (inb(con_port + UART_LSR) & UART_LSR_THRE)
+			break;
+	outb(con_port + UART_THR, (uint8_t)ch);
+}
+
+int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
+{
+	return _vsnprintf_r(&con_reent, buf, len, fmt, ap);
+}
+
+void con_vprintf(const char *fmt, va_list ap)
+{
+	char buf[256];
+	int n = check_vformat(buf, sizeof(buf), fmt, ap);
+
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	for (int i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			con_putc('\r');
+		con_putc(buf[i]);
+	}
+}
+
+void con_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	con_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Microseconds since the loader was entered, when the TSC rate is known. */
+static void con_stamp(uint64_t tsc)
+{
+	uint64_t d = tsc - L.tsc[STEP_ENTRY];
+
+	if (L.tsc_khz) {
+		uint64_t us = d * 1000 / L.tsc_khz;
+
+		con_printf("baton: [%5lu.%03lu ms] ", (unsigned long)(us / 1000),
+			   (unsigned long)(us % 1000));
+	} else {
+		con_printf("baton: [%12lu tsc] ", (unsigned long)d);
+	}
+}
+
+static const char *step_name(enum step s)
+{
+	switch (s) {
+	case STEP_ENTRY:	return "entry";
+	case STEP_HEADER:	return "header";
+	case STEP_PAGING:	return "paging";
+	case STEP_CHECK:	return "check";
+	case STEP_MOVE:		return "move";
+	case STEP_PLAN:		return "plan";
+	case STEP_COPY:		return "copy";
+	case STEP_VERIFY:	return "verify";
+	case STEP_LAUNCH:	return "launch";
+	default:		return "?";
+	}
+}
+
+void step_log(enum step s, const char *fmt, ...)
+{
+	va_list ap;
+
+	L.tsc[s] = rdtsc();
+	con_stamp(L.tsc[s]);
+	con_printf("%s: ", step_name(s));
+	va_start(ap, fmt);
+	con_vprintf(fmt, ap);
+	va_end(ap);
+	con_printf("\n");
+}
+
+__attribute__((noreturn)) void loader_halt(uint8_t exit_code)
+{
+	if (con_exit_port)
+		outb(con_exit_port, exit_code);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+__attribute__((noreturn)) void panic(const char *component, const char *fmt, ...)
+{
+	va_list ap;
+
+	con_printf("PANIC %s: ", component);
+	va_start(ap, fmt);
+	con_vprintf(fmt, ap);
+	va_end(ap);
+	con_printf("\n");
+	loader_halt(BATON_EXIT_PANIC);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The loader's internal interfaces. loader/main.c:loader_main() walks the steps;
+ * each step lives in its own file.
+ */
+#ifndef BATON_LOADER_H
+#define BATON_LOADER_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <baton/handoff.h>
+#include "loader/layout.h"
+
+/* Steps, in order: their TSC stamps go to the log and to the boot info, in the
+ * order of BATON_TIMING_NAMES (include/baton/handoff.h). */
+enum step {
+	STEP_ENTRY,	/* the blob was entered */
+	STEP_HEADER,	/* handoff header and CRC checked */
+	STEP_PAGING,	/* own identity page tables loaded */
+	STEP_CHECK,	/* every run validated */
+	STEP_MOVE,	/* moved out of the way, if needed */
+	STEP_PLAN,	/* copy order planned (dry run) */
+	STEP_COPY,	/* copies and zero fills done */
+	STEP_VERIFY,	/* every run's hash matched */
+	STEP_LAUNCH,	/* about to jump */
+	STEP_COUNT
+};
+_Static_assert(STEP_COUNT == BATON_TIMING_COUNT, "timing slots and steps disagree");
+
+/* Everything the loader keeps, in its bss: it travels with the loader when it moves. */
+struct loader {
+	uint64_t base;			/* where the blob runs now */
+	uint64_t region;		/* bytes of the loader region */
+	struct baton_handoff *h;
+	struct work_layout work;
+	uint8_t *work_mem;		/* base + h->work_off */
+	uint64_t moved_from;		/* the first base, when it moved */
+	uint64_t tsc[STEP_COUNT];
+	uint32_t tsc_khz;
+};
+
+extern struct loader L;
+
+/* console.c: the serial console; every wait is bounded. */
+void con_init(uint16_t port, uint16_t exit_port);
+void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void con_vprintf(const char *fmt, va_list ap);
+void step_log(enum step s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+__attribute__((noreturn)) void panic(const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+__attribute__((noreturn)) void loader_halt(uint8_t exit_code);
+
+/* paging.c */
+void paging_build_and_load(uint8_t *tables, uint64_t map_top);
+
+/* place.c: copy, zero, verify */
+void place_all(void);
+void place_verify(void);
+
+/* launch.c */
+__attribute__((noreturn)) void launch(void);
+
+/* arch/x86 */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+void arch_jump(uint64_t addr, uint64_t arg) __attribute__((noreturn));
+void arch_launch64(uint64_t entry, const uint64_t *args, uint64_t stack_top)
+	__attribute__((noreturn));
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Placing the image: the planner (loader/plan.c) decides the order, these
+ * callbacks touch real memory (identity-mapped, so a physical address is a
+ * pointer), and place_verify() hashes every run at its destination.
+ */
+#include <string.h>
+#define XXH_INLINE_ALL
+#define XXH_VECTOR 0		/* scalar: the loader runs without SSE */
+#include <xxhash.h>
+#include "loader/check.h"
+#include "loader/loader.h"
+#include "loader/plan.h"
+
+#define PAGE	BATON_PAGE_SIZE
+
+static void mem_move(void *ctx, uint64_t dst, uint64_t src, uint64_t pages)
+{
+	(void)ctx;
+	memmove((void *)dst, (const void *)src, pages * PAGE);
+}
+
+static void mem_zero(void *ctx, uint64_t dst, uint64_t pages)
+{
+	(void)ctx;
+	memset((void *)dst, 0, pages * PAGE);
+}
+
+static void mem_save(void *ctx, uint64_t src)
+{
+	memcpy(ctx, (const void *)src, PAGE);
+}
+
+static void mem_restore(void *ctx, uint64_t dst)
+{
+	memcpy((void *)dst, ctx, PAGE);
+}
+
+static void place_fail(const char *what, int err)
+{
+	panic("plan", "%s: %s (%lu copy runs, %lu pieces expected, work area %lu bytes)", what,
+	      plan_strerror(err), (unsigned long)L.h->copy_count,
+	      (unsigned long)L.h->plan_pieces, (unsigned long)L.work.mem_bytes);
+}
+
+void place_all(void)
+{
+	const struct baton_handoff *h = L.h;
+	struct plan_mem mem = {
+		.ctx = L.work_mem + L.work.scratch_off,
+		.move = mem_move, .zero = mem_zero, .save = mem_save, .restore = mem_restore,
+	};
+	struct plan_stats st;
+	int err;
+
+	err = plan_execute(handoff_copy(h), h->copy_count, handoff_zero(h), h->zero_count,
+			   L.work_mem + L.work.mem_off, L.work.mem_bytes, NULL, &st);
+	if (err)
+		place_fail("planning", err);
+	step_log(STEP_PLAN, "%lu runs -> %lu pieces, %lu ordered (longest chain %lu), %lu cycles, %lu in place",
+		 (unsigned long)st.runs, (unsigned long)st.pieces, (unsigned long)st.ordered,
+		 (unsigned long)st.longest, (unsigned long)st.cycles, (unsigned long)st.in_place);
+
+	err = plan_execute(handoff_copy(h), h->copy_count, handoff_zero(h), h->zero_count,
+			   L.work_mem + L.work.mem_off, L.work.mem_bytes, &mem, &st);
+	if (err)
+		place_fail("copying", err);
+	step_log(STEP_COPY, "%lu page copies in %lu moves (%lu moved + %lu cycles), %lu pages zeroed",
+		 (unsigned long)st.copies, (unsigned long)st.ops, (unsigned long)st.moved,
+		 (unsigned long)st.cycles, (unsigned long)st.zeroed);
+}
+
+void place_verify(void)
+{
+	const struct baton_handoff *h = L.h;
+	const struct baton_copy_run *cr = handoff_copy(h);
+	const struct baton_zero_run *zr = handoff_zero(h);
+	uint64_t bytes = 0;
+
+	for (uint64_t i = 0; i < h->copy_count; i++) {
+		uint64_t got = XXH64((const void *)cr[i].dst, cr[i].pages * PAGE, 0);
+
+		if (got != cr[i].hash)
+			panic("verify", "copy run %lu dst 0x%lx pages %lu: hash 0x%016lx, expected 0x%016lx",
+			      (unsigned long)i, (unsigned long)cr[i].dst, (unsigned long)cr[i].pages,
+			      (unsigned long)got, (unsigned long)cr[i].hash);
+		bytes += cr[i].pages * PAGE;
+	}
+	for (uint64_t i = 0; i < h->zero_count; i++) {
+		uint64_t got = XXH64((const void *)zr[i].dst, zr[i].pages * PAGE, 0);
+
+		if (got != zr[i].hash)
+			panic("verify", "zero run %lu dst 0x%lx pages %lu: hash 0x%016lx, expected 0x%016lx",
+			      (unsigned long)i, (unsigned long)zr[i].dst, (unsigned long)zr[i].pages,
+			      (unsigned long)got, (unsigned long)zr[i].hash);
+		bytes += zr[i].pages * PAGE;
+	}
+	step_log(STEP_VERIFY, "%lu runs, %lu KiB hashed, all match",
+		 (unsigned long)(h->copy_count + h->zero_count), (unsigned long)(bytes >> 10));
+}

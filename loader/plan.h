@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The copy planner: from a validated list of copy runs (src -> dst) and zero runs,
+ * place every page at its destination without ever reading a page after it was
+ * overwritten, using one scratch page to break cycles.
+ *
+ * Shared, unchanged, by the loader (real memory), the stage (dry run, to size the
+ * loader's work area and report the layout) and the host tests (simulated memory).
+ *
+ * Preconditions (the loader's validator checks them first): every address 4 KiB
+ * aligned, pages > 0, no address range wraps, destinations pairwise disjoint
+ * (copy and zero runs together), sources pairwise disjoint.
+ *
+ * Guarantees:
+ *  - page copies == out-of-place pages + page cycles, never more;
+ *  - pages already in place (src == dst) cost nothing;
+ *  - contiguous runs move as runs: one move() call with memmove semantics;
+ *  - zero runs are zeroed after every move that reads their pages;
+ *  - O(p log p) time in the number of pieces p, memory: the caller's work area only.
+ */
+#ifndef BATON_PLAN_H
+#define BATON_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <baton/handoff.h>
+
+/* Errors: 0 or one of these; plan_strerror() names them. */
+#define PLAN_E_NOSPACE	(-200)	/* work area smaller than plan_work_size() */
+#define PLAN_E_INPUT	(-201)	/* a precondition above does not hold */
+
+/*
+ * How the plan touches memory. Addresses are physical, 4 KiB aligned. Filled at
+ * run time (no static initialisers: the loader has no run-time relocation).
+ * A NULL plan_mem runs the plan dry: no memory is touched, stats are filled.
+ */
+struct plan_mem {
+	void *ctx;
+	/* Copy pages [src, src+pages*4K) to [dst, ...), memmove semantics. */
+	void (*move)(void *ctx, uint64_t dst, uint64_t src, uint64_t pages);
+	/* Zero pages [dst, dst+pages*4K). */
+	void (*zero)(void *ctx, uint64_t dst, uint64_t pages);
+	/* Copy one page to the scratch page / the scratch page to one page. */
+	void (*save)(void *ctx, uint64_t src);
+	void (*restore)(void *ctx, uint64_t dst);
+};
+
+struct plan_stats {
+	uint64_t runs;		/* copy runs given */
+	uint64_t pieces;	/* after splitting runs where other runs' boundaries cut them */
+	uint64_t in_place;	/* pages already at their destination */
+	uint64_t moved;		/* out-of-place pages */
+	uint64_t ordered;	/* pieces that had to wait for another piece */
+	uint64_t longest;	/* longest dependency chain, in pieces */
+	uint64_t cycles;	/* page cycles broken with the scratch page */
+	uint64_t copies;	/* page copies done: moved + cycles */
+	uint64_t ops;		/* move() calls after merging adjacent moves */
+	uint64_t zeroed;	/* pages zeroed */
+};
+
+/* Work bytes plan_count() needs for n copy runs. */
+size_t plan_count_work_size(uint64_t ncopy);
+
+/* Dry analysis: how many pieces plan_execute() will need. */
+int plan_count(const struct baton_copy_run *runs, uint64_t ncopy,
+	       void *work, size_t work_size, uint64_t *pieces);
+
+/* Work bytes plan_execute() needs for n copy runs that split into `pieces`. */
+size_t plan_work_size(uint64_t ncopy, uint64_t pieces);
+
+/*
+ * Place everything. runs[] is read only. Returns 0, PLAN_E_NOSPACE (also when the
+ * runs split into more pieces than the work area holds) or PLAN_E_INPUT.
+ */
+int plan_execute(const struct baton_copy_run *runs, uint64_t ncopy,
+		 const struct baton_zero_run *zeros, uint64_t nzero,
+		 void *work, size_t work_size,
+		 const struct plan_mem *mem, struct plan_stats *stats);
+
+const char *plan_strerror(int err);
+
+#endif

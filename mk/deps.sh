@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what baton needs from Debian's packages (as root, when missing), then
+# build newlib's libc for the freestanding target. Idempotent and quiet when done.
+set -eu
+need=""
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+for p in gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev \
+         libxxhash-dev device-tree-compiler python3 xz-utils binutils; do
+	have "$p" || need="$need $p"
+done
+if [ -n "$need" ]; then
+	echo "deps: installing$need"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages:$need (run make as root, or apt-get install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq $need >/dev/null
+fi
+sh "$(dirname "$0")/newlib.sh" "$1"

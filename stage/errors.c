@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* One message for every baton error code, whichever component made it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "fmt/fmt.h"
+#include "loader/plan.h"
+#include "stage/stage_int.h"
+
+const char *stage_strerror(int err)
+{
+	if (err <= -100 && err > -200)
+		return fmt_strerror(err);
+	if (err <= -200 && err > -300)
+		return plan_strerror(err);
+	switch (err) {
+	case 0:				return "success";
+	case STAGE_E_NOMEM:		return "the allocator is out of memory";
+	case STAGE_E_OUTSIDE_RAM:	return "a destination is outside usable RAM";
+	case STAGE_E_NEVER_TOUCH:	return "a destination covers a never-touch range";
+	case STAGE_E_TOO_BIG:		return "the image is larger than usable RAM";
+	case STAGE_E_BLOB:		return "the loader blob's header is not valid";
+	case STAGE_E_MEMMAP:		return "the memory map is empty or malformed";
+	case STAGE_E_CMDLINE:		return "the command line is too long";
+	case STAGE_E_FDT:		return "building the boot info failed";
+	case STAGE_E_ALLOC_BAD:		return "the allocator returned a bad page";
+	default:			return "unknown error";
+	}
+}
+
+int stage_format(char *buf, unsigned long len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}

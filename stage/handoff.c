@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The last two steps: the loader region (blob image, then room for its bss and
+ * work area, sized by loader/layout.c exactly as the loader will carve it), and
+ * the handoff itself, filled and sealed.
+ */
+#include <string.h>
+#include "loader/layout.h"
+#include "stage/stage_int.h"
+
+#define PAGE	BATON_PAGE_SIZE
+
+static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
+
+int stage_place_loader(struct stage *s)
+{
+	struct stage_result *res = s->res;
+	struct work_layout wl;
+	struct baton_blob_header *copy;
+	uint64_t base;
+	int err;
+
+	if (work_layout(s->mem_top, s->ncopy, s->nzero, s->rq->mem_count, s->pieces, &wl))
+		return stage_fail(s, STAGE_E_TOO_BIG, "loader work area would overflow");
+	res->loader_size = s->blob->mem_size + wl.size;
+	err = s->env->alloc(s->env->ctx, res->loader_size / PAGE, STAGE_FOR_LOADER, 0, &base);
+	if (err)
+		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %llu KiB for the loader region (%d)",
+				  (unsigned long long)(res->loader_size >> 10), err);
+	if (base % PAGE)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned loader region 0x%llx",
+				  (unsigned long long)base);
+	copy = s->env->map(s->env->ctx, base, s->blob->image_size);
+	memcpy(copy, s->blob, s->blob->image_size);
+	copy->con_port = s->rq->console.kind == BATON_CON_UART_IO ? s->rq->console.port : 0;
+	copy->exit_port = s->rq->exit_port;
+	res->loader_base = base;
+	res->entry = base + s->blob->entry64;
+	return 0;
+}
+
+int stage_write_handoff(struct stage *s)
+{
+	const struct stage_request *rq = s->rq;
+	struct stage_result *res = s->res;
+	uint64_t mem_off = sizeof(struct baton_handoff);
+	uint64_t copy_off = mem_off + rq->mem_count * sizeof(struct baton_mem_range);
+	uint64_t zero_off = copy_off + s->ncopy * sizeof(struct baton_copy_run);
+	uint64_t total = zero_off + s->nzero * sizeof(struct baton_zero_run);
+	struct baton_handoff *h;
+	struct baton_blob_header *bh;
+	uint64_t pa;
+	int err;
+
+	err = s->env->alloc(s->env->ctx, pg_up(total) / PAGE, STAGE_FOR_HANDOFF, 0, &pa);
+	if (err)
+		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %llu KiB for the handoff (%d)",
+				  (unsigned long long)(pg_up(total) >> 10), err);
+	if (pa % PAGE)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned handoff 0x%llx",
+				  (unsigned long long)pa);
+	h = s->env->map(s->env->ctx, pa, total);
+	memset(h, 0, sizeof(*h));
+	h->magic = BATON_HANDOFF_MAGIC;
+	h->version = BATON_HANDOFF_VERSION;
+	h->header_size = sizeof(*h);
+	h->mem_off = mem_off;
+	h->mem_count = rq->mem_count;
+	h->copy_off = copy_off;
+	h->copy_count = s->ncopy;
+	h->zero_off = zero_off;
+	h->zero_count = s->nzero;
+	memcpy((uint8_t *)h + mem_off, rq->mem, rq->mem_count * sizeof(struct baton_mem_range));
+	memcpy((uint8_t *)h + copy_off, s->copy, s->ncopy * sizeof(struct baton_copy_run));
+	memcpy((uint8_t *)h + zero_off, s->zero, s->nzero * sizeof(struct baton_zero_run));
+	h->entry.convention = BATON_ENTRY_ELF64;
+	h->entry.addr = s->img->entry;
+	h->entry.args[0] = s->fdt_dst;
+	h->console = rq->console;
+	h->loader_base = res->loader_base;
+	h->loader_size = res->loader_size;
+	h->work_off = s->blob->mem_size;
+	h->plan_pieces = s->pieces;
+	h->timings_addr = s->fdt_dst + s->fdt_timings_off;
+	h->timings_count = BATON_TIMING_COUNT;
+	h->tsc_khz = rq->tsc_khz;
+	h->hash_alg = BATON_HASH_XXH64;
+	h->exit_port = rq->exit_port;
+	h->test_flags = rq->test_flags;
+	stage_seal(h);
+
+	/* Hooks that cannot pass RDI find the handoff in the blob's header. */
+	bh = s->env->map(s->env->ctx, res->loader_base, sizeof(*bh));
+	bh->handoff = pa;
+
+	res->handoff = pa;
+	res->bootinfo = s->fdt_dst;
+	res->copy_runs = s->ncopy;
+	res->zero_runs = s->nzero;
+	res->image_pages = (s->end - s->low) / PAGE;
+	return 0;
+}

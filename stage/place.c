@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Staging the image's pages: one source page per destination page that holds
+ * file bytes or boot info, from the caller's allocator, in increasing destination
+ * order; pages with nothing but zeros (bss, holes) become zero runs. Neighbouring
+ * pages merge into one run when both their sources and destinations touch.
+ */
+#include <string.h>
+#include "loader/plan.h"
+#include "stage/stage_int.h"
+
+#define PAGE	BATON_PAGE_SIZE
+
+static int page_has_bytes(const struct stage *s, uint64_t dst, uint32_t *first)
+{
+	const struct fmt_image *img = s->img;
+
+	if (dst >= s->fdt_dst)
+		return 1;
+	/* Segments are sorted and disjoint: skip those whose file bytes end before dst. */
+	while (*first < img->nseg && img->seg[*first].paddr + img->seg[*first].filesz <= dst)
+		(*first)++;
+	for (uint32_t j = *first; j < img->nseg && img->seg[j].paddr < dst + PAGE; j++)
+		if (img->seg[j].filesz && img->seg[j].paddr + img->seg[j].filesz > dst)
+			return 1;
+	return 0;
+}
+
+/* The page's final bytes: zeros, then every segment's file bytes that land in it. */
+static void page_fill(const struct stage *s, uint64_t dst, uint32_t first, uint8_t *p)
+{
+	const struct fmt_image *img = s->img;
+	const uint8_t *file = s->rq->image;
+
+	memset(p, 0, PAGE);
+	if (dst >= s->fdt_dst) {
+		uint64_t off = dst - s->fdt_dst;
+		uint64_t n = s->fdt_size - off < PAGE ? s->fdt_size - off : PAGE;
+
+		memcpy(p, (const uint8_t *)s->fdt + off, n);
+		return;
+	}
+	for (uint32_t j = first; j < img->nseg && img->seg[j].paddr < dst + PAGE; j++) {
+		const struct fmt_segment *g = &img->seg[j];
+		uint64_t a = g->paddr > dst ? g->paddr : dst;
+		uint64_t b = g->paddr + g->filesz < dst + PAGE ? g->paddr + g->filesz : dst + PAGE;
+
+		if (a < b)
+			memcpy(p + (a - dst), file + g->offset + (a - g->paddr), b - a);
+	}
+}
+
+static void run_add_copy(struct stage *s, uint64_t src, uint64_t dst)
+{
+	struct baton_copy_run *r = s->ncopy ? &s->copy[s->ncopy - 1] : NULL;
+
+	if (r && r->src + r->pages * PAGE == src && r->dst + r->pages * PAGE == dst) {
+		r->pages++;
+		return;
+	}
+	s->copy[s->ncopy++] = (struct baton_copy_run){ .src = src, .dst = dst, .pages = 1 };
+}
+
+static void run_add_zero(struct stage *s, uint64_t dst)
+{
+	struct baton_zero_run *r = s->nzero ? &s->zero[s->nzero - 1] : NULL;
+
+	if (r && r->dst + r->pages * PAGE == dst) {
+		r->pages++;
+		return;
+	}
+	s->zero[s->nzero++] = (struct baton_zero_run){ .dst = dst, .pages = 1 };
+}
+
+int stage_place_pages(struct stage *s)
+{
+	uint64_t pages = (s->end - s->low) / PAGE;
+	uint32_t first = 0;
+
+	s->copy = stage_tmp_keep(s, pages * sizeof(*s->copy));
+	s->zero = stage_tmp_keep(s, (pages / 2 + 1) * sizeof(*s->zero));
+	if (!s->copy || !s->zero)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %llu pages of runs",
+				  (unsigned long long)pages);
+	for (uint64_t dst = s->low; dst < s->end; dst += PAGE) {
+		uint64_t src;
+		int err;
+
+		if (!page_has_bytes(s, dst, &first)) {
+			run_add_zero(s, dst);
+			continue;
+		}
+		err = s->env->alloc(s->env->ctx, 1, STAGE_FOR_SOURCE, dst, &src);
+		if (err)
+			return stage_fail(s, STAGE_E_NOMEM, "allocator: no source page for dst 0x%llx (%d)",
+					  (unsigned long long)dst, err);
+		if (src % PAGE)
+			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%llx",
+					  (unsigned long long)src);
+		page_fill(s, dst, first, s->env->map(s->env->ctx, src, PAGE));
+		run_add_copy(s, src, dst);
+	}
+	return 0;
+}
+
+int stage_hash_runs(struct stage *s)
+{
+	for (uint64_t i = 0; i < s->ncopy; i++) {
+		uint64_t bytes = s->copy[i].pages * PAGE;
+
+		s->copy[i].hash = stage_hash(s->env->map(s->env->ctx, s->copy[i].src, bytes), bytes);
+	}
+	for (uint64_t i = 0; i < s->nzero; i++)
+		s->zero[i].hash = stage_hash_zero(s->zero[i].pages);
+	return 0;
+}
+
+/* The loader's planner, dry: how many pieces its work area must hold, and stats. */
+int stage_plan(struct stage *s)
+{
+	uint64_t bytes = plan_count_work_size(s->ncopy);
+	void *work = stage_tmp_keep(s, bytes);
+	int err;
+
+	if (!work)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for planning");
+	err = plan_count(s->copy, s->ncopy, work, bytes, &s->pieces);
+	if (err)
+		return stage_fail(s, err, "planner: %s", plan_strerror(err));
+	bytes = plan_work_size(s->ncopy, s->pieces);
+	work = stage_tmp_keep(s, bytes);
+	if (!work)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for planning");
+	err = plan_execute(s->copy, s->ncopy, s->zero, s->nzero, work, bytes, NULL, &s->res->plan);
+	if (err)
+		return stage_fail(s, err, "planner: %s", plan_strerror(err));
+	return 0;
+}

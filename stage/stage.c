@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stage_build(): from an image to a sealed handoff, checking before allocating.
+ *
+ *   1. stage_check_inputs  blob header, memory map, command line, image format
+ *   2. stage_check_dsts    every destination page inside usable RAM, off forbidden
+ *                          ranges, and the whole image smaller than usable RAM
+ *   3. bootinfo_build      the FDT for the payload (stage/bootinfo.c), in scratch
+ *   4. stage_place_pages   a source page per destination page from the caller's
+ *                          allocator, file bytes copied in, runs merged
+ *   5. stage_hash_runs     each run's XXH64 as the loader must find it
+ *   6. stage_plan          the loader's own planner, dry: pieces for the work area
+ *   7. stage_place_loader  the blob plus its work area, early console patched in
+ *   8. stage_write_handoff header and lists, sealed with a CRC
+ * Nothing the caller owns is written before step 4, and only pages the
+ * allocator handed out are ever written.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#define XXH_VECTOR 0
+#include <xxhash.h>
+#include <baton/blob.h>
+#include "fmt/fmt.h"
+#include "loader/crc32.h"
+#include "loader/layout.h"
+#include "stage/stage_int.h"
+
+#define PAGE		BATON_PAGE_SIZE
+
+static uint64_t pg_down(uint64_t a) { return a & ~(PAGE - 1); }
+static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
+
+int stage_fail(struct stage *s, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Scratch memory from the caller, given back by stage_release(). */
+void *stage_tmp_keep(struct stage *s, uint64_t bytes)
+{
+	void *p;
+
+	if (s->ntmp == (int)(sizeof(s->tmp) / sizeof(s->tmp[0])))
+		return NULL;
+	p = s->env->tmp_alloc(s->env->ctx, bytes ? bytes : 1);
+	if (p) {
+		s->tmp[s->ntmp].p = p;
+		s->tmp[s->ntmp++].bytes = bytes ? bytes : 1;
+	}
+	return p;
+}
+
+void stage_release(struct stage *s)
+{
+	while (s->ntmp > 0) {
+		s->ntmp--;
+		s->env->tmp_free(s->env->ctx, s->tmp[s->ntmp].p, s->tmp[s->ntmp].bytes);
+	}
+}
+
+static int stage_check_blob(struct stage *s)
+{
+	const struct baton_blob_header *b = s->rq->blob;
+
+	if (!b || s->rq->blob_len < sizeof(*b) || b->magic != BATON_BLOB_MAGIC ||
+	    b->version != BATON_BLOB_VERSION || b->header_size != sizeof(*b) ||
+	    b->image_size > s->rq->blob_len || b->image_size < sizeof(*b) ||
+	    b->mem_size < b->image_size || b->mem_size % PAGE ||
+	    b->entry64 >= b->image_size)
+		return stage_fail(s, STAGE_E_BLOB, "loader blob: bad header (%llu bytes given)",
+				  (unsigned long long)s->rq->blob_len);
+	s->blob = b;
+	return 0;
+}
+
+static int stage_check_memmap(struct stage *s)
+{
+	const struct baton_mem_range *m = s->rq->mem;
+
+	if (!m || s->rq->mem_count == 0)
+		return stage_fail(s, STAGE_E_MEMMAP, "memory map is empty");
+	s->mem_top = s->usable_bytes = 0;
+	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
+		uint64_t end;
+
+		if (m[i].base % PAGE || m[i].size % PAGE || !m[i].size ||
+		    __builtin_add_overflow(m[i].base, m[i].size, &end) ||
+		    m[i].type < BATON_MEM_USABLE || m[i].type > BATON_MEM_NEVER_TOUCH)
+			return stage_fail(s, STAGE_E_MEMMAP,
+					  "memory range %llu 0x%llx+0x%llx type %u is unaligned, empty, wraps or has an unknown type",
+					  (unsigned long long)i, (unsigned long long)m[i].base,
+					  (unsigned long long)m[i].size, (unsigned)m[i].type);
+		if (end > s->mem_top)
+			s->mem_top = end;
+		if (m[i].type == BATON_MEM_USABLE)
+			s->usable_bytes += m[i].size;
+	}
+	return 0;
+}
+
+static int stage_check_inputs(struct stage *s)
+{
+	int err = stage_check_blob(s);
+
+	if (!err)
+		err = stage_check_memmap(s);
+	if (err)
+		return err;
+	if (s->rq->cmdline && strlen(s->rq->cmdline) >= STAGE_CMDLINE_MAX)
+		return stage_fail(s, STAGE_E_CMDLINE, "command line of %llu bytes is longer than %u",
+				  (unsigned long long)strlen(s->rq->cmdline), STAGE_CMDLINE_MAX - 1);
+	s->img = stage_tmp_keep(s, sizeof(*s->img));
+	if (!s->img)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
+	err = fmt_load(s->rq->image, s->rq->image_len, s->img);
+	if (err)
+		return stage_fail(s, err, "image: %s", stage_strerror(err));
+	return 0;
+}
+
+/* [base, end) must lie in one usable range and meet no other kind of range. */
+static int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
+{
+	const struct baton_mem_range *m = s->rq->mem;
+	int inside = 0;
+
+	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
+		uint64_t me = m[i].base + m[i].size;
+
+		if (m[i].type == BATON_MEM_USABLE && base >= m[i].base && end <= me)
+			inside = 1;
+		if (m[i].type != BATON_MEM_USABLE && base < me && end > m[i].base)
+			return stage_fail(s, m[i].type == BATON_MEM_NEVER_TOUCH ?
+					  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
+					  "%s 0x%llx-0x%llx covers %s range 0x%llx-0x%llx", what,
+					  (unsigned long long)base, (unsigned long long)end,
+					  m[i].type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
+					  (unsigned long long)m[i].base, (unsigned long long)me);
+	}
+	if (!inside)
+		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%llx-0x%llx is outside usable RAM",
+				  what, (unsigned long long)base, (unsigned long long)end);
+	return 0;
+}
+
+/*
+ * The image's destination is [low, high) rounded out to pages, holes included
+ * (they are zero-filled), then the boot info right after it.
+ */
+static int stage_check_dsts(struct stage *s)
+{
+	const struct fmt_image *img = s->img;
+	uint64_t need;
+
+	s->low = pg_down(img->low);
+	s->high = pg_up(img->high);
+	s->fdt_dst = s->high;
+	s->fdt_pages = pg_up(s->fdt_size) / PAGE;
+	s->end = s->fdt_dst + s->fdt_pages * PAGE;
+	need = s->end - s->low;
+	if (s->end < s->low || need > s->usable_bytes)
+		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %llu KiB but usable RAM is %llu KiB",
+				  (unsigned long long)(need >> 10),
+				  (unsigned long long)(s->usable_bytes >> 10));
+	for (uint32_t i = 0; i < img->nseg; i++) {
+		const struct fmt_segment *g = &img->seg[i];
+		int err = stage_check_range(s, "segment", pg_down(g->paddr),
+					    pg_up(g->paddr + g->memsz));
+		if (err)
+			return err;
+	}
+	return stage_check_range(s, "image with boot info", s->low, s->end);
+}
+
+int stage_build(const struct stage_request *rq, const struct stage_env *env,
+		struct stage_result *res)
+{
+	struct stage st = { .rq = rq, .env = env, .res = res };
+	struct stage *s = &st;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = stage_check_inputs(s);
+	if (!err)
+		err = bootinfo_build(s);
+	if (!err)
+		err = stage_check_dsts(s);
+	if (!err)
+		err = stage_place_pages(s);
+	if (!err)
+		err = stage_hash_runs(s);
+	if (!err)
+		err = stage_plan(s);
+	if (!err)
+		err = stage_place_loader(s);
+	if (!err)
+		err = stage_write_handoff(s);
+	stage_release(s);
+	return err;
+}
+
+void stage_seal(struct baton_handoff *h)
+{
+	uint64_t end = h->header_size;
+
+	if (h->mem_count && h->mem_off + h->mem_count * sizeof(struct baton_mem_range) > end)
+		end = h->mem_off + h->mem_count * sizeof(struct baton_mem_range);
+	if (h->copy_count && h->copy_off + h->copy_count * sizeof(struct baton_copy_run) > end)
+		end = h->copy_off + h->copy_count * sizeof(struct baton_copy_run);
+	if (h->zero_count && h->zero_off + h->zero_count * sizeof(struct baton_zero_run) > end)
+		end = h->zero_off + h->zero_count * sizeof(struct baton_zero_run);
+	h->total_size = end;
+	h->crc32 = crc32_handoff(h);
+}
+
+uint64_t stage_hash_zero(uint64_t pages)
+{
+	static const uint8_t zero[256];
+	XXH64_state_t st;
+
+	XXH64_reset(&st, 0);
+	for (uint64_t i = 0; i < pages * (PAGE / sizeof(zero)); i++)
+		XXH64_update(&st, zero, sizeof(zero));
+	return XXH64_digest(&st);
+}
+
+uint64_t stage_hash(const void *p, uint64_t bytes)
+{
+	return XXH64(p, bytes, 0);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stage/: the outgoing side's library. From an image, a command line, a memory
+ * map and the loader blob it builds a complete, sealed handoff, taking every page
+ * it needs from the caller's allocator. It checks everything first: a bad image or
+ * a bad placement is refused with a clear error before any page is allocated.
+ *
+ * Freestanding C: the caller supplies memory through struct stage_env.
+ */
+#ifndef BATON_STAGE_H
+#define BATON_STAGE_H
+
+#include <stdint.h>
+#include <baton/handoff.h>
+#include "loader/plan.h"
+
+/* Errors: 0, a FMT_E_* or PLAN_E_* code, or one of these; stage_strerror() names all. */
+#define STAGE_E_NOMEM		(-300)	/* the allocator said no */
+#define STAGE_E_OUTSIDE_RAM	(-301)	/* a destination is not inside usable RAM */
+#define STAGE_E_NEVER_TOUCH	(-302)	/* a destination covers a never-touch range */
+#define STAGE_E_TOO_BIG		(-303)	/* the image is larger than usable RAM */
+#define STAGE_E_BLOB		(-304)	/* the loader blob's header is not valid */
+#define STAGE_E_MEMMAP		(-305)	/* memory map empty, unaligned or overlapping itself */
+#define STAGE_E_CMDLINE		(-306)	/* command line too long */
+#define STAGE_E_FDT		(-307)	/* libfdt failed building the boot info */
+#define STAGE_E_ALLOC_BAD	(-308)	/* the allocator returned an unaligned or reused page */
+
+/* What an allocation is for: the allocator may place each kind differently. */
+#define STAGE_FOR_SOURCE	1	/* one page of the image; dst says where it goes */
+#define STAGE_FOR_LOADER	2	/* the loader region (contiguous) */
+#define STAGE_FOR_HANDOFF	3	/* the handoff header and lists (contiguous) */
+
+struct stage_env {
+	void *ctx;
+	/* `pages` contiguous 4 KiB pages, never handed out twice; 0 or < 0. */
+	int (*alloc)(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
+		     uint64_t *pa);
+	/* A pointer through which the stage writes physical [pa, pa + len). */
+	void *(*map)(void *ctx, uint64_t pa, uint64_t len);
+	/* Scratch memory for the stage's bookkeeping, given back before return. */
+	void *(*tmp_alloc)(void *ctx, uint64_t bytes);
+	void (*tmp_free)(void *ctx, void *p, uint64_t bytes);
+};
+
+struct stage_request {
+	const void *image;
+	uint64_t image_len;
+	const char *cmdline;			/* the payload's command line */
+	const struct baton_mem_range *mem;	/* the machine's memory map */
+	uint64_t mem_count;
+	const void *blob;			/* build/loader.bin */
+	uint64_t blob_len;
+	struct baton_console console;
+	uint32_t tsc_khz;
+	uint16_t exit_port;			/* tests: isa-debug-exit, else 0 */
+	uint32_t test_flags;
+};
+
+struct stage_result {
+	uint64_t handoff;		/* physical address of the sealed handoff */
+	uint64_t entry;			/* physical address to jump to, RDI = handoff */
+	uint64_t loader_base, loader_size;
+	uint64_t image_pages;		/* pages placed: copy + zero */
+	uint64_t copy_runs, zero_runs;
+	uint64_t bootinfo;		/* physical address of the FDT */
+	struct plan_stats plan;		/* the loader's plan, from a dry run */
+	char msg[200];			/* on error: one line naming what is wrong */
+};
+
+int stage_build(const struct stage_request *rq, const struct stage_env *env,
+		struct stage_result *res);
+
+/* Recompute total size and CRC of a handoff (after a deliberate edit, in tests). */
+void stage_seal(struct baton_handoff *h);
+
+/* One message for any baton error code (FMT_E_*, PLAN_E_*, STAGE_E_*). */
+const char *stage_strerror(int err);
+
+#endif

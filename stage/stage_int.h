@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* stage/'s internals: the state one stage_build() call carries between its steps. */
+#ifndef BATON_STAGE_INT_H
+#define BATON_STAGE_INT_H
+
+#include <stdarg.h>
+#include <baton/blob.h>
+#include "fmt/fmt.h"
+#include "stage/stage.h"
+
+#define STAGE_CMDLINE_MAX	4096
+
+struct stage {
+	const struct stage_request *rq;
+	const struct stage_env *env;
+	struct stage_result *res;
+	const struct baton_blob_header *blob;
+	struct fmt_image *img;
+	uint64_t mem_top, usable_bytes;
+	uint64_t low, high;		/* image destination, page aligned, holes included */
+	uint64_t end;			/* high plus the boot info */
+	/* boot info, built in scratch memory, placed at fdt_dst */
+	void *fdt;
+	uint64_t fdt_size, fdt_dst, fdt_pages, fdt_timings_off;
+	/* runs, in scratch memory while staging */
+	struct baton_copy_run *copy;
+	struct baton_zero_run *zero;
+	uint64_t ncopy, nzero, copy_cap, zero_cap;
+	uint64_t pieces;
+	/* scratch allocations to give back */
+	struct { void *p; uint64_t bytes; } tmp[8];
+	int ntmp;
+};
+
+int stage_fail(struct stage *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int stage_format(char *buf, unsigned long len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void *stage_tmp_keep(struct stage *s, uint64_t bytes);
+void stage_release(struct stage *s);
+
+int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
+int stage_place_pages(struct stage *s);			/* stage/place.c */
+int stage_hash_runs(struct stage *s);
+int stage_plan(struct stage *s);
+int stage_place_loader(struct stage *s);		/* stage/handoff.c */
+int stage_write_handoff(struct stage *s);
+
+uint64_t stage_hash(const void *p, uint64_t bytes);
+uint64_t stage_hash_zero(uint64_t pages);
+
+#endif

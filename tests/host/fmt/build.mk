@@ -1,0 +1,33 @@
+# fmt/ host test: the real fmt sources, linked against cmocka, run under
+# AddressSanitizer + UBSan so an out-of-bounds read of a crafted or truncated
+# image fails the test instead of passing silently.
+#
+# Two real ET_EXEC files come from ld (tests/host/fmt/tiny.c, linked at 1 MiB
+# for x86-64 and i386); the test finds them through absolute paths compiled in.
+
+FMT_TDIR        := $(B)/tests/host/fmt
+FMT_TEST_SRCS   := tests/host/test_fmt.c fmt/fmt.c fmt/elf.c
+FMT_TEST_DEPS   := $(FMT_TEST_SRCS) fmt/fmt.h fmt/elf_impl.h tests/host/fmt/build.mk
+FMT_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FMT_TINY_CFLAGS := -O2 -ffreestanding -fno-pic -fno-asynchronous-unwind-tables \
+	-fno-stack-protector
+
+HOST_TESTS += $(B)/tests/host/test_fmt
+
+$(FMT_TDIR)/tiny64.elf: tests/host/fmt/tiny.c
+	@mkdir -p $(@D)
+	$(HOST_CC) -m64 $(FMT_TINY_CFLAGS) -c $< -o $(@:.elf=.o)
+	ld -m elf_x86_64 -static -nostdlib -e _start -Ttext=0x100000 -o $@ $(@:.elf=.o)
+
+$(FMT_TDIR)/tiny32.elf: tests/host/fmt/tiny.c
+	@mkdir -p $(@D)
+	$(HOST_CC) -m32 $(FMT_TINY_CFLAGS) -c $< -o $(@:.elf=.o)
+	ld -m elf_i386 -static -nostdlib -e _start -Ttext=0x100000 -o $@ $(@:.elf=.o)
+
+$(B)/tests/host/test_fmt: $(FMT_TEST_DEPS) $(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(FMT_SAN) \
+		-DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
+		-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"' \
+		-o $@ $(FMT_TEST_SRCS) -lcmocka

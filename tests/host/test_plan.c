@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The copy planner against simulated memory: hand-made layouts with exact
+ * expectations, then 100,000 random layouts checked for the planner's guarantees.
+ * The checks derive what should happen from the runs alone (page map, cycles);
+ * the planner's statistics are compared against them, never used as the truth.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <baton/handoff.h>
+#include "loader/plan.h"
+#include "loader/sort.h"
+#include "tests/host/sim.h"
+
+#define MAX_PAGES	8200	/* simulated memory, hand cases included */
+#define GEN_PAGES	4096	/* random layouts: 64 .. GEN_PAGES pages */
+#define MAX_RUNS	MAX_PAGES
+#define CANARY		64
+#define PROPERTY_CASES	100000
+
+/* A layout in page indices of a simulated memory at pfn base. */
+struct layout {
+	uint64_t base, npages;
+	struct baton_copy_run runs[MAX_RUNS];
+	uint64_t n;
+	struct baton_zero_run zeros[MAX_PAGES];
+	uint64_t nz;
+};
+
+static struct sim sim;
+static unsigned char *work_buf;
+static size_t work_room;
+
+static void add_run(struct layout *l, uint64_t src, uint64_t dst, uint64_t pages)
+{
+	struct baton_copy_run *r = &l->runs[l->n++];
+
+	r->src = (l->base + src) << 12;
+	r->dst = (l->base + dst) << 12;
+	r->pages = pages;
+	r->hash = 0;
+}
+
+static void add_zero(struct layout *l, uint64_t dst, uint64_t pages)
+{
+	struct baton_zero_run *z = &l->zeros[l->nz++];
+
+	memset(z, 0, sizeof(*z));
+	z->dst = (l->base + dst) << 12;
+	z->pages = pages;
+}
+
+/* ---------------------------------------------------------------- expectations */
+
+/* What the runs alone say: pages out of place, in place, and page cycles. */
+struct expect {
+	uint64_t moved, in_place, cycles, zeroed;
+};
+
+static int64_t page_map[MAX_PAGES];
+static uint8_t page_seen[MAX_PAGES];
+
+static void expect_from_runs(const struct layout *l, struct expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	for (uint64_t i = 0; i < l->npages; i++)
+		page_map[i] = -1, page_seen[i] = 0;
+	for (uint64_t r = 0; r < l->n; r++) {
+		uint64_t s = (l->runs[r].src >> 12) - l->base, d = (l->runs[r].dst >> 12) - l->base;
+
+		for (uint64_t i = 0; i < l->runs[r].pages; i++) {
+			if (s == d)
+				e->in_place++;
+			else
+				e->moved++, page_map[s + i] = (int64_t)(d + i);
+		}
+	}
+	for (uint64_t z = 0; z < l->nz; z++)
+		e->zeroed += l->zeros[z].pages;
+	/* In- and out-degree <= 1: a walk either comes back to its start or ends. */
+	for (uint64_t i = 0; i < l->npages; i++) {
+		int64_t x = page_map[i];
+
+		if (page_seen[i] || x < 0)
+			continue;
+		page_seen[i] = 1;
+		while (x >= 0 && (uint64_t)x != i && !page_seen[x]) {
+			page_seen[x] = 1;
+			x = page_map[x];
+		}
+		e->cycles += (uint64_t)x == i;
+	}
+}
+
+/* ---------------------------------------------------------------- the check */
+
+/* Work area of `size` bytes at offset `skew`, garbage inside, a canary after. */
+static void *work_prepare(size_t size, size_t skew)
+{
+	if (size + skew + CANARY > work_room) {
+		free(work_buf);
+		work_room = 2 * (size + skew + CANARY);
+		work_buf = malloc(work_room);
+		if (!work_buf)
+			abort();
+	}
+	memset(work_buf + skew, 0xcd, size);
+	memset(work_buf + skew + size, 0xa5, CANARY);
+	return work_buf + skew;
+}
+
+static int work_canary_ok(const void *work, size_t size)
+{
+	const unsigned char *c = (const unsigned char *)work + size;
+
+	for (int i = 0; i < CANARY; i++)
+		if (c[i] != 0xa5)
+			return 0;
+	return 1;
+}
+
+static int sim_untouched(const struct sim *s)
+{
+	return !s->moves && !s->saves && !s->restores && !s->zero_calls;
+}
+
+/* plan_count(): exact with its work size, NOSPACE one byte short, no overrun. */
+static const char *check_count(const struct layout *l, uint64_t *pieces)
+{
+	size_t size = plan_count_work_size(l->n);
+	void *w = work_prepare(size, 0);
+	uint64_t dummy;
+
+	if (plan_count(l->runs, l->n, w, size, pieces))
+		return "plan_count failed";
+	if (!work_canary_ok(w, size))
+		return "plan_count wrote past its work area";
+	if (size && plan_count(l->runs, l->n, work_prepare(size - 1, 0), size - 1, &dummy)
+	    != PLAN_E_NOSPACE)
+		return "plan_count one byte short did not fail with NOSPACE";
+	return NULL;
+}
+
+/* plan_execute() one byte short: NOSPACE, memory and the area's end untouched. */
+static const char *check_short(const struct layout *l, size_t size)
+{
+	struct plan_mem mem;
+	struct plan_stats st;
+	void *w = work_prepare(size - 1, 0);
+
+	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
+	sim_plan_mem(&sim, &mem);
+	if (plan_execute(l->runs, l->n, l->zeros, l->nz, w, size - 1, &mem, &st)
+	    != PLAN_E_NOSPACE)
+		return "plan_execute one byte short did not fail with NOSPACE";
+	if (!sim_untouched(&sim))
+		return "plan_execute touched memory before failing with NOSPACE";
+	if (!work_canary_ok(w, size - 1))
+		return "plan_execute wrote past a short work area";
+	return NULL;
+}
+
+static const char *check_stats(const struct plan_stats *st, const struct expect *e,
+			       const struct layout *l, uint64_t pieces)
+{
+	if (st->runs != l->n || st->pieces != pieces)
+		return "stats: runs or pieces differ from the input / plan_count";
+	if (st->moved != e->moved || st->in_place != e->in_place || st->zeroed != e->zeroed)
+		return "stats: moved, in_place or zeroed differ from the runs";
+	if (st->cycles != e->cycles)
+		return "stats: cycles differ from the page permutation's cycles";
+	if (st->copies != e->moved + e->cycles)
+		return "stats: copies != out-of-place pages + page cycles";
+	if (sim.move_pages + sim.saves + sim.restores != st->copies)
+		return "copies done differ from stats.copies";
+	if (sim.moves != st->ops || sim.saves != e->cycles || sim.restores != e->cycles)
+		return "move calls or scratch uses differ from the stats";
+	if (sim.zero_pages != e->zeroed)
+		return "pages zeroed differ from the zero runs";
+	if (st->ordered > st->pieces || st->longest > st->pieces ||
+	    (st->pieces && !st->longest))
+		return "stats: ordered or longest out of range";
+	return NULL;
+}
+
+/* Runs the layout through every check; *out gets the stats. NULL: all good. */
+static const char *check_layout(const struct layout *l, size_t skew,
+				struct plan_stats *out)
+{
+	struct plan_stats dry, st;
+	struct plan_mem mem;
+	struct expect e;
+	uint64_t pieces = 0;
+	const char *err = check_count(l, &pieces);
+	size_t size = plan_work_size(l->n, pieces);
+	void *w;
+
+	if (err || (size && (err = check_short(l, size))))
+		return err;
+	expect_from_runs(l, &e);
+	w = work_prepare(size, 0);
+	if (plan_execute(l->runs, l->n, l->zeros, l->nz, w, size, NULL, &dry))
+		return "dry run failed";
+	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
+	sim_plan_mem(&sim, &mem);
+	w = work_prepare(size + (skew ? 8 - skew : 0), skew);
+	if (plan_execute(l->runs, l->n, l->zeros, l->nz, w, size + (skew ? 8 - skew : 0),
+			 &mem, &st))
+		return "plan_execute failed";
+	if (!work_canary_ok(w, size + (skew ? 8 - skew : 0)))
+		return "plan_execute wrote past its work area";
+	if ((err = sim_verify(&sim)))
+		return err;
+	if (memcmp(&dry, &st, sizeof(st)))
+		return "dry run stats differ from the real run's";
+	*out = st;
+	return check_stats(&st, &e, l, pieces);
+}
+
+static struct plan_stats run_ok(const struct layout *l)
+{
+	struct plan_stats st;
+	const char *err = check_layout(l, 0, &st);
+
+	if (err)
+		fail_msg("%s (page %llu)", err, (unsigned long long)sim.error_page);
+	return st;
+}
+
+static struct layout *layout_new(uint64_t base, uint64_t npages)
+{
+	static struct layout l;
+
+	memset(&l, 0, sizeof(l));
+	l.base = base;
+	l.npages = npages;
+	return &l;
+}
+
+/* ---------------------------------------------------------------- hand cases */
+
+static void test_empty(void **state)
+{
+	struct plan_stats st;
+	uint64_t pieces = 1;
+	(void)state;
+
+	assert_int_equal(plan_count_work_size(0), 0);
+	assert_int_equal(plan_work_size(0, 0), 0);
+	assert_int_equal(plan_count(NULL, 0, NULL, 0, &pieces), 0);
+	assert_int_equal(pieces, 0);
+	assert_int_equal(plan_execute(NULL, 0, NULL, 0, NULL, 0, NULL, &st), 0);
+	assert_int_equal(st.ops + st.copies + st.pieces + st.zeroed, 0);
+	st = run_ok(layout_new(0x100, 16));
+	assert_int_equal(st.ops, 0);
+}
+
+static void test_in_place_only(void **state)
+{
+	struct layout *l = layout_new(0x100, 64);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 0, 8);
+	add_run(l, 20, 20, 1);
+	st = run_ok(l);
+	assert_int_equal(st.in_place, 9);
+	assert_int_equal(st.pieces, 0);
+	assert_int_equal(st.copies, 0);
+	assert_int_equal(st.ops, 0);
+}
+
+static void test_disjoint(void **state)
+{
+	struct layout *l = layout_new(0x100, 128);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 64, 10);
+	add_run(l, 20, 90, 5);
+	add_run(l, 30, 100, 20);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 3);
+	assert_int_equal(st.ops, 3);
+	assert_int_equal(st.ordered, 0);
+	assert_int_equal(st.longest, 1);
+	assert_int_equal(st.copies, 35);
+}
+
+/* One plain run with no interaction: one move. */
+static void test_plain_run(void **state)
+{
+	struct layout *l = layout_new(0x100000, 8192);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 4096, 4096);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 1);
+	assert_int_equal(st.ops, 1);
+}
+
+/* 16 MiB shifted up one page: 4096 one-page pieces, one move (memmove backwards). */
+static void test_shift_up(void **state)
+{
+	struct layout *l = layout_new(0x100000, 4097);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 1, 4096);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 4096);
+	assert_int_equal(st.ops, 1);
+	assert_int_equal(st.copies, 4096);
+	assert_int_equal(st.cycles, 0);
+	assert_int_equal(st.longest, 4096);
+	assert_int_equal(st.ordered, 4095);
+}
+
+static void test_shift_down(void **state)
+{
+	struct layout *l = layout_new(0x100000, 4097);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 1, 0, 4096);
+	st = run_ok(l);
+	assert_int_equal(st.ops, 1);
+	assert_int_equal(st.copies, 4096);
+}
+
+/* 10 pages shifted by 3: the source overlaps its own destination by 7 pages. */
+static void test_self_overlap(void **state)
+{
+	struct layout *l = layout_new(0x200, 32);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 3, 10);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 4);
+	assert_int_equal(st.ops, 1);
+	add_run(l, 20, 13, 10);		/* and one shifted down by 7 */
+	st = run_ok(l);
+	assert_int_equal(st.ops, 2);
+}
+
+static void test_swap(void **state)
+{
+	struct layout *l = layout_new(0x300, 64);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 32, 8);
+	add_run(l, 32, 0, 8);
+	st = run_ok(l);
+	assert_int_equal(st.cycles, 8);
+	assert_int_equal(st.copies, 24);
+	assert_int_equal(st.ops, 8);
+	assert_int_equal(sim.saves, 8);
+}
+
+static void test_three_cycle(void **state)
+{
+	struct layout *l = layout_new(0x300, 64);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 10, 5);
+	add_run(l, 10, 20, 5);
+	add_run(l, 20, 0, 5);
+	st = run_ok(l);
+	assert_int_equal(st.cycles, 5);
+	assert_int_equal(st.copies, 20);
+	assert_int_equal(st.longest, 3);
+}
+
+/* 16 pages rotated by one within themselves: one page cycle of 16. */
+static void test_rotate(void **state)
+{
+	struct layout *l = layout_new(0x300, 16);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 1, 15);
+	add_run(l, 15, 0, 1);
+	st = run_ok(l);
+	assert_int_equal(st.cycles, 1);
+	assert_int_equal(st.copies, 17);
+	assert_true(st.ops <= 3);
+}
+
+/* Two runs of unequal size exchanging places, with a tail that moves too. */
+static void test_unequal_swap(void **state)
+{
+	struct layout *l = layout_new(0x300, 64);
+	(void)state;
+
+	add_run(l, 0, 5, 7);		/* [0,7) -> [5,12) */
+	add_run(l, 7, 0, 5);		/* [7,12) -> [0,5) */
+	add_run(l, 12, 40, 3);
+	run_ok(l);
+}
+
+static void test_chain(void **state)
+{
+	struct layout *l = layout_new(0x1000, 2002);
+	struct plan_stats st;
+	(void)state;
+
+	for (uint64_t i = 0; i < 1000; i++)	/* page 2i -> 2i + 2 */
+		add_run(l, 2 * i, 2 * i + 2, 1);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 1000);
+	assert_int_equal(st.longest, 1000);
+	assert_int_equal(st.ordered, 999);
+	assert_int_equal(st.cycles, 0);
+	assert_int_equal(st.copies, 1000);
+}
+
+/* Zero runs come last, over pages that are sources; adjacent ones merge. */
+static void test_zero_over_source(void **state)
+{
+	struct layout *l = layout_new(0x400, 32);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 10, 4);
+	add_zero(l, 2, 2);
+	add_zero(l, 4, 3);
+	add_zero(l, 20, 1);
+	st = run_ok(l);
+	assert_int_equal(st.zeroed, 6);
+	assert_int_equal(sim.zero_calls, 2);
+}
+
+/* Runs in the top pages of the address space (the last one ends at 2^64). */
+static void test_top_of_memory(void **state)
+{
+	struct layout *l = layout_new((1ULL << 52) - 64, 64);
+	(void)state;
+
+	add_run(l, 0, 60, 4);
+	add_run(l, 60, 1, 4);
+	add_zero(l, 0, 1);
+	run_ok(l);
+}
+
+static int execute_rc(const struct layout *l)
+{
+	uint64_t pieces;
+	size_t size = plan_count_work_size(l->n);
+	int rc = plan_count(l->runs, l->n, work_prepare(size, 0), size, &pieces);
+
+	if (rc)
+		pieces = 4 * MAX_PAGES;
+	size = plan_work_size(l->n, pieces);
+	return plan_execute(l->runs, l->n, l->zeros, l->nz, work_prepare(size, 0), size,
+			    NULL, NULL);
+}
+
+static void test_bad_input(void **state)
+{
+	struct layout *l;
+	(void)state;
+
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 10);
+	add_run(l, 30, 25, 10);		/* destinations overlap */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 10);
+	add_run(l, 5, 40, 10);		/* sources overlap */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 0);		/* empty */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 4);
+	l->runs[0].src += 0x800;	/* misaligned */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new((1ULL << 52) - 4, 4);
+	add_run(l, 0, 2, 3);		/* wraps past 2^64 */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 4);
+	add_zero(l, 23, 2);		/* zero run over a copy destination */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_zero(l, 23, 0);		/* empty zero run */
+	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_non_null(plan_strerror(PLAN_E_INPUT));
+	assert_non_null(plan_strerror(PLAN_E_NOSPACE));
+	assert_non_null(plan_strerror(-1));
+}
+
+/* A work area that is not 8-byte aligned costs at most 7 bytes. */
+static void test_misaligned_work(void **state)
+{
+	struct layout *l = layout_new(0x100, 64);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 0, 1, 30);
+	add_run(l, 40, 32, 9);
+	for (size_t skew = 1; skew < 8; skew++)
+		assert_null(check_layout(l, skew, &st));
+}
+
+static void test_sort(void **state)
+{
+	static struct sort_kv a[5000], tmp[5000];
+	uint64_t x = 12345;
+	(void)state;
+
+	for (int round = 0; round < 20; round++) {
+		uint64_t n = (uint64_t)round * 250, mask = round & 1 ? 0xff00ffULL : ~0ULL;
+
+		for (uint64_t i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a[i].key = x & mask;
+			a[i].val = i;
+		}
+		sort_kv(a, tmp, n);
+		for (uint64_t i = 1; i < n; i++) {
+			assert_true(a[i - 1].key <= a[i].key);
+			if (a[i - 1].key == a[i].key)
+				assert_true(a[i - 1].val < a[i].val);	/* stable */
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- random layouts */
+
+struct gen {
+	uint64_t rng;
+	uint64_t n;		/* pages */
+	int64_t map[MAX_PAGES];	/* destination of a source page, -1: none */
+	uint8_t dst[MAX_PAGES];	/* 1: copy destination, 2: zero destination */
+};
+
+static uint64_t rnd(struct gen *g, uint64_t bound)
+{
+	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return bound ? z % bound : 0;
+}
+
+static int free_both(const struct gen *g, uint64_t x)
+{
+	return g->map[x] < 0 && !g->dst[x];
+}
+
+static void gen_map(struct gen *g, uint64_t src, uint64_t dst)
+{
+	g->map[src] = (int64_t)dst;
+	g->dst[dst] = 1;
+}
+
+/* A random page free as source and destination, or n after a few tries. */
+static uint64_t gen_free_page(struct gen *g)
+{
+	for (int t = 0; t < 32; t++) {
+		uint64_t x = rnd(g, g->n);
+
+		if (free_both(g, x))
+			return x;
+	}
+	return g->n;
+}
+
+/* A block moved by an offset, small (overlapping itself) or anywhere. */
+static void gen_shift(struct gen *g)
+{
+	uint64_t len = 1 + rnd(g, g->n / (rnd(g, 2) ? 2 : 16));
+	uint64_t a = rnd(g, g->n - len + 1), b;
+
+	if (rnd(g, 2)) {
+		int64_t off = (int64_t)rnd(g, 2 * len + 6) - (int64_t)len - 3;
+
+		if ((int64_t)a + off < 0 || a + off + len > g->n)
+			return;
+		b = a + off;
+	} else {
+		b = rnd(g, g->n - len + 1);
+	}
+	for (uint64_t i = 0; i < len; i++)
+		if (g->map[a + i] >= 0 || g->dst[b + i])
+			return;
+	for (uint64_t i = 0; i < len; i++)
+		gen_map(g, a + i, b + i);
+}
+
+/* A region cut into blocks of random sizes laid out again in a random order. */
+static void gen_blocks(struct gen *g)
+{
+	uint64_t len = 2 + rnd(g, g->n < 256 ? g->n - 1 : 255), a, cut[9], order[8], k;
+	uint64_t at;
+
+	a = rnd(g, g->n - len + 1);
+	for (uint64_t i = 0; i < len; i++)
+		if (!free_both(g, a + i))
+			return;
+	k = 2 + rnd(g, 7);
+	if (k > len)
+		k = len;
+	cut[0] = 0, cut[k] = len;
+	for (uint64_t i = 1; i < k; i++)	/* increasing cuts, each block >= 1 */
+		cut[i] = cut[i - 1] + 1 + rnd(g, len - cut[i - 1] - (k - i));
+	for (uint64_t i = 0; i < k; i++)
+		order[i] = i;
+	for (uint64_t i = k - 1; i > 0; i--) {
+		uint64_t j = rnd(g, i + 1), t = order[i];
+
+		order[i] = order[j], order[j] = t;
+	}
+	at = a;
+	for (uint64_t i = 0; i < k; i++) {
+		uint64_t b = order[i];
+
+		for (uint64_t p = cut[b]; p < cut[b + 1]; p++)
+			gen_map(g, a + p, at++);
+	}
+}
+
+/* A pool of free pages permuted at random: cycles, fixed points (in place). */
+static void gen_pool(struct gen *g)
+{
+	static uint64_t pool[MAX_PAGES], to[MAX_PAGES];
+	uint64_t want = 2 + rnd(g, rnd(g, 4) ? 64 : g->n), k = 0;
+
+	for (uint64_t t = 0; t < 4 * want && k < want; t++) {
+		uint64_t x = gen_free_page(g);
+
+		if (x < g->n && !g->dst[x]) {
+			pool[k++] = x;
+			g->dst[x] = 3;		/* taken for the pool */
+		}
+	}
+	for (uint64_t i = 0; i < k; i++) {
+		g->dst[pool[i]] = 0;
+		to[i] = pool[i];
+	}
+	for (uint64_t i = k; i > 1; i--) {
+		uint64_t j = rnd(g, i), t = to[i - 1];
+
+		to[i - 1] = to[j], to[j] = t;
+	}
+	for (uint64_t i = 0; i < k; i++)
+		gen_map(g, pool[i], to[i]);
+}
+
+/* x0 -> x1 -> ... -> xL over free pages; closed into a cycle if `cycle`. */
+static void gen_chain(struct gen *g, uint64_t len, int cycle)
+{
+	uint64_t first = gen_free_page(g), x = first;
+
+	if (first == g->n)
+		return;
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t y = gen_free_page(g);
+
+		if (y == g->n || y == first)
+			break;
+		gen_map(g, x, y);
+		x = y;
+	}
+	if (cycle && x != first)
+		gen_map(g, x, first);
+}
+
+static void gen_in_place(struct gen *g)
+{
+	uint64_t len = 1 + rnd(g, 8), a = rnd(g, g->n - len + 1);
+
+	for (uint64_t i = 0; i < len; i++)
+		if (!free_both(g, a + i))
+			return;
+	for (uint64_t i = 0; i < len; i++)
+		gen_map(g, a + i, a + i);
+}
+
+/* Zero pages: on free destinations, often where sources are. */
+static void gen_zeros(struct gen *g)
+{
+	uint64_t len = 1 + rnd(g, 16), a = rnd(g, g->n - len + 1);
+
+	for (uint64_t i = 0; i < len && a + i < g->n && !g->dst[a + i]; i++)
+		g->dst[a + i] = 2;
+}
+
+static void gen_step(struct gen *g)
+{
+	switch (rnd(g, 8)) {
+	case 0: gen_shift(g); break;
+	case 1: gen_blocks(g); break;
+	case 2: gen_pool(g); break;
+	case 3: gen_chain(g, 2 + rnd(g, 200), 0); break;
+	case 4: for (int i = rnd(g, 8); i >= 0; i--) gen_chain(g, 1 + rnd(g, 4), 1); break;
+	case 5: gen_in_place(g); break;
+	case 6: gen_shift(g); gen_zeros(g); break;
+	default: gen_blocks(g); gen_shift(g); break;
+	}
+}
+
+/* Page map to runs: contiguous stretches with one offset, cut at random. */
+static void gen_runs(struct gen *g, struct layout *l, uint64_t cut_one_in)
+{
+	for (uint64_t s = 0; s < g->n; s++) {
+		uint64_t len = 1;
+
+		if (g->map[s] < 0)
+			continue;
+		while (s + len < g->n && g->map[s + len] == g->map[s] + (int64_t)len &&
+		       (!cut_one_in || rnd(g, cut_one_in)))
+			len++;
+		add_run(l, s, (uint64_t)g->map[s], len);
+		s += len - 1;
+	}
+	for (uint64_t z = 0; z < g->n; z++) {
+		uint64_t len = 1;
+
+		if (g->dst[z] != 2)
+			continue;
+		while (z + len < g->n && g->dst[z + len] == 2 && rnd(g, 4))
+			len++;
+		add_zero(l, z, len);
+		z += len - 1;
+	}
+}
+
+static void shuffle_runs(struct gen *g, struct layout *l)
+{
+	for (uint64_t i = l->n; i > 1; i--) {
+		uint64_t j = rnd(g, i);
+		struct baton_copy_run t = l->runs[i - 1];
+
+		l->runs[i - 1] = l->runs[j], l->runs[j] = t;
+	}
+}
+
+static struct layout *gen_layout(struct gen *g, uint64_t seed)
+{
+	static const uint64_t cuts[] = { 0, 2, 4, 16 };
+	uint64_t pick, base, steps;
+	struct layout *l;
+
+	g->rng = seed;
+	pick = rnd(g, 100);
+	g->n = pick < 70 ? 64 + rnd(g, 449) : pick < 95 ? 512 + rnd(g, 1537) : 2048 + rnd(g, GEN_PAGES - 2047);
+	pick = rnd(g, 10);
+	base = pick < 7 ? rnd(g, 1 << 20) : pick < 9 ? 0 : (1ULL << 52) - g->n;
+	for (uint64_t i = 0; i < g->n; i++)
+		g->map[i] = -1, g->dst[i] = 0;
+	steps = 1 + rnd(g, 12);
+	for (uint64_t i = 0; i < steps; i++)
+		gen_step(g);
+	if (rnd(g, 2))
+		for (int i = rnd(g, 4); i >= 0; i--)
+			gen_zeros(g);
+	l = layout_new(base, g->n);
+	gen_runs(g, l, cuts[rnd(g, 4)]);
+	if (rnd(g, 4))
+		shuffle_runs(g, l);
+	return l;
+}
+
+static void test_property(void **state)
+{
+	static struct gen g;
+	uint64_t cycles = 0, pieces = 0, runs = 0;
+	(void)state;
+
+	for (uint64_t c = 0; c < PROPERTY_CASES; c++) {
+		uint64_t seed = 0x6261746f6e000000ULL + c;
+		struct layout *l = gen_layout(&g, seed);
+		struct plan_stats st;
+		const char *err = check_layout(l, c % 97 == 0 ? 1 + c % 7 : 0, &st);
+
+		if (err)
+			fail_msg("case %llu (seed %#llx, %llu pages, %llu runs): %s (page %llu)",
+				 (unsigned long long)c, (unsigned long long)seed,
+				 (unsigned long long)l->npages, (unsigned long long)l->n, err,
+				 (unsigned long long)sim.error_page);
+		cycles += st.cycles, pieces += st.pieces, runs += st.runs;
+	}
+	print_message("%d layouts: %llu runs, %llu pieces, %llu page cycles\n",
+		      PROPERTY_CASES, (unsigned long long)runs, (unsigned long long)pieces,
+		      (unsigned long long)cycles);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sim_alloc(&sim, MAX_PAGES + 2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sim_free(&sim);
+	free(work_buf);
+	work_buf = NULL;
+	work_room = 0;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_in_place_only),
+		cmocka_unit_test(test_disjoint),
+		cmocka_unit_test(test_plain_run),
+		cmocka_unit_test(test_shift_up),
+		cmocka_unit_test(test_shift_down),
+		cmocka_unit_test(test_self_overlap),
+		cmocka_unit_test(test_swap),
+		cmocka_unit_test(test_three_cycle),
+		cmocka_unit_test(test_rotate),
+		cmocka_unit_test(test_unequal_swap),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_zero_over_source),
+		cmocka_unit_test(test_top_of_memory),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_misaligned_work),
+		cmocka_unit_test(test_property),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

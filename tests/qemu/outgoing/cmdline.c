@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel command line (QEMU -append):
+ *
+ *   strategy=<name> seed=<n> fault=<name> exit=<0|1> -- <payload command line>
+ *
+ * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1).
+ * QEMU puts the kernel's file name first; a first word without '=' is skipped.
+ * Anything unknown ends the run with EXIT_CMDLINE.
+ */
+#include <stddef.h>
+#include "outgoing.h"
+
+const char *const strategy_names[STRAT_COUNT] = {
+	[STRAT_INPLACE] = "inplace",
+	[STRAT_SCATTERED] = "scattered",
+	[STRAT_REVERSE] = "reverse",
+	[STRAT_WORST] = "worst",
+	[STRAT_LOADER_IN_DST] = "loader-in-dst",
+	[STRAT_HIGH] = "high",
+};
+
+const char *const fault_names[FAULT_COUNT] = {
+	[FAULT_NONE] = "none",
+	[FAULT_MAGIC] = "magic",
+	[FAULT_VERSION] = "version",
+	[FAULT_CRC] = "crc",
+	[FAULT_OVERLAP] = "overlap",
+	[FAULT_OUTSIDE] = "outside",
+	[FAULT_CORRUPT] = "corrupt",
+	[FAULT_TRAP] = "trap",
+};
+
+static int word_is(const char *w, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != w[i])
+			return 0;
+	return s[i] == '\0';
+}
+
+/* Index of the name in table[0..n) equal to w[0..len), or -1. */
+static int word_lookup(const char *w, size_t len, const char *const *table, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (word_is(w, len, table[i]))
+			return i;
+	return -1;
+}
+
+/* Decimal or 0x-prefixed hex, the whole word, no overflow; else -1. */
+static int word_number(const char *w, size_t len, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (len > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == len)
+		return -1;
+	for (; i < len; i++) {
+		char c = w[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+			     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+			     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 99;
+
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* One key=value word; dies on anything it does not know. */
+static void cmdline_word(const char *w, size_t len, struct config *cfg)
+{
+	const char *eq = w;
+	uint64_t num;
+	int i;
+
+	while (eq < w + len && *eq != '=')
+		eq++;
+	if (eq == w + len)
+		die(EXIT_CMDLINE, "cmdline: unknown key '%.*s'", (int)len, w);
+	size_t klen = (size_t)(eq - w), vlen = len - klen - 1;
+	const char *v = eq + 1;
+
+	if (word_is(w, klen, "strategy")) {
+		if ((i = word_lookup(v, vlen, strategy_names, STRAT_COUNT)) < 0)
+			goto bad;
+		cfg->strategy = (enum strategy_kind)i;
+	} else if (word_is(w, klen, "fault")) {
+		if ((i = word_lookup(v, vlen, fault_names, FAULT_COUNT)) < 0)
+			goto bad;
+		cfg->fault = (enum fault_kind)i;
+	} else if (word_is(w, klen, "seed")) {
+		if (word_number(v, vlen, &num) < 0)
+			goto bad;
+		cfg->seed = num;
+	} else if (word_is(w, klen, "exit")) {
+		if (word_number(v, vlen, &num) < 0 || num > 1)
+			goto bad;
+		cfg->exit = (int)num;
+	} else {
+		die(EXIT_CMDLINE, "cmdline: unknown key '%.*s'", (int)klen, w);
+	}
+	return;
+bad:
+	die(EXIT_CMDLINE, "cmdline: bad value '%.*s' for %.*s", (int)vlen, v,
+	    (int)klen, w);
+}
+
+static int word_has_eq(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (w[i] == '=')
+			return 1;
+	return 0;
+}
+
+void cmdline_parse(const char *s, struct config *cfg)
+{
+	int first = 1;
+
+	cfg->strategy = STRAT_SCATTERED;
+	cfg->seed = 1;
+	cfg->fault = FAULT_NONE;
+	cfg->exit = 1;
+	cfg->payload_cmdline = "";
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return;
+		size_t len = 0;
+
+		while (s[len] && s[len] != ' ')
+			len++;
+		if (word_is(s, len, "--")) {
+			s += len;
+			while (*s == ' ')
+				s++;
+			cfg->payload_cmdline = s;
+			return;
+		}
+		if (!(first && !word_has_eq(s, len)))	/* QEMU: file name first */
+			cmdline_word(s, len, cfg);
+		first = 0;
+		s += len;
+	}
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe: what entry.asm records, and the checkers (probe_check.c).
+ *
+ * The checkers are plain C over plain data (the recorded entry state, a byte
+ * range, an FDT, a page-table reader), so tests/host/test_probe.c runs them on
+ * the host too. They report through two hooks the environment supplies:
+ * probe_fail() for a failed check (one line each), probe_info() for an info line.
+ */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/*
+ * Everything entry.asm saves before it touches anything. The offsets are fixed:
+ * entry.asm writes them by number (checked by the asserts below).
+ */
+struct probe_entry_state {
+	uint64_t rax, rbx, rcx, rdx;		/* 0x00 */
+	uint64_t rsi, rdi, rbp, rsp;		/* 0x20 */
+	uint64_t r8, r9, r10, r11;		/* 0x40 */
+	uint64_t r12, r13, r14, r15;		/* 0x60 */
+	uint64_t rflags;			/* 0x80 */
+	uint64_t cs, ds, es, ss, fs, gs;	/* 0x88 selectors, zero-extended */
+	uint64_t cr0, cr2, cr3, cr4;		/* 0xb8 */
+	uint64_t efer;				/* 0xd8 MSR 0xC0000080 */
+	uint64_t fs_base, gs_base;		/* 0xe0 MSRs 0xC0000100/0xC0000101 */
+	uint64_t tsc;				/* 0xf0 rdtsc, right after the above */
+	uint64_t ret;				/* 0xf8 [rsp] at entry: the fake return address */
+	uint8_t  gdtr[16];			/* 0x100 sgdt: limit(2) base(8) */
+	uint8_t  idtr[16];			/* 0x110 sidt */
+	uint64_t entries;			/* 0x120 times _start ran (1) */
+};
+_Static_assert(__builtin_offsetof(struct probe_entry_state, rsp) == 0x38, "rsp");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, r8) == 0x40, "r8");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, rflags) == 0x80, "rflags");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, cs) == 0x88, "cs");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, gs) == 0xb0, "gs");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, cr0) == 0xb8, "cr0");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, efer) == 0xd8, "efer");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, fs_base) == 0xe0, "fs_base");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, tsc) == 0xf0, "tsc");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, ret) == 0xf8, "ret");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, gdtr) == 0x100, "gdtr");
+_Static_assert(__builtin_offsetof(struct probe_entry_state, entries) == 0x120, "entries");
+_Static_assert(sizeof(struct probe_entry_state) == 0x128, "state size");
+
+/* What the ELF64 entry convention promises (see README.md). */
+#define PROBE_CS		0x10
+#define PROBE_DS		0x18
+
+#define CR0_PE		(1ULL << 0)
+#define CR0_MP		(1ULL << 1)
+#define CR0_EM		(1ULL << 2)
+#define CR0_TS		(1ULL << 3)
+#define CR0_PG		(1ULL << 31)
+#define CR4_PAE		(1ULL << 5)
+#define CR4_OSFXSR	(1ULL << 9)
+#define CR4_OSXMMEXCPT	(1ULL << 10)
+#define CR4_LA57	(1ULL << 12)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA	(1ULL << 10)
+#define EFER_NXE	(1ULL << 11)
+#define RFLAGS_IF	(1ULL << 9)
+#define RFLAGS_DF	(1ULL << 10)
+
+/* Report hooks: supplied by probe_main.c (serial) or the host test. */
+void probe_fail(const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void probe_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A physical range [base, base + size). */
+struct probe_range {
+	uint64_t base, size;
+};
+
+/* One fw_cfg etc/e820 entry (20 bytes on the wire: le64 addr, le64 len, le32 type). */
+struct probe_e820 {
+	uint64_t addr, len;
+	uint32_t type;
+};
+#define PROBE_E820_RAM		1
+#define PROBE_E820_MAX		128
+#define PROBE_MEM_MAX		64
+#define PROBE_TIMINGS_MAX	64
+
+/* Each checker returns the number of failures it reported (0 = all good). */
+
+/* Registers, control registers and flags at entry. */
+int probe_check_cpu(const struct probe_entry_state *s);
+
+/* [p, p + len) holds the splitmix64 stream from seed (len a multiple of 8). */
+int probe_check_pattern(const char *what, const void *p, uint64_t len, uint64_t seed);
+
+/* [p, p + len) is all zero. */
+int probe_check_zero(const char *what, const void *p, uint64_t len);
+
+/* Parse etc/e820 bytes into e[] (at most max); returns entries, -1 if malformed. */
+int probe_parse_e820(const void *buf, size_t len, struct probe_e820 *e, int max);
+
+/*
+ * The FDT: header, root cells, /chosen/bootargs == want (want_len bytes, no NUL),
+ * the /memory ranges against the e820 RAM, /baton compatible. The /memory ranges
+ * go to mem[] (at most max), their count to *nmem.
+ */
+int probe_check_fdt(const void *fdt, const char *want, size_t want_len,
+		    const struct probe_e820 *e820, int ne,
+		    struct probe_range *mem, int max, int *nmem);
+
+/*
+ * /baton timings and timing-names: N >= 4, nonzero, non-decreasing, none after
+ * entry_tsc. Prints a `probe: timings` line; *count gets N.
+ */
+int probe_check_timings(const void *fdt, uint64_t entry_tsc, int *count);
+
+/*
+ * Page tables from cr3 map every byte of each range in r[] identity, present and
+ * writable. read64(ctx, pa) reads the u64 at physical pa. No table may lie
+ * inside [avoid.base, avoid.base + avoid.size) (the probe's own image). efer
+ * tells whether NX bits are legal, gb_pages whether the CPU has 1 GiB pages.
+ */
+typedef uint64_t (*probe_read64_fn)(void *ctx, uint64_t pa);
+int probe_check_map(uint64_t cr3, uint64_t efer, int gb_pages, probe_read64_fn read64,
+		    void *ctx, const struct probe_range *r, int n,
+		    struct probe_range avoid);
+
+/* Quietly: is [base, base + size) mapped identity, present and writable? */
+int probe_mapped(uint64_t cr3, uint64_t efer, int gb_pages, probe_read64_fn read64,
+		 void *ctx, uint64_t base, uint64_t size);
+
+/* [a, a + alen) and [b, b + blen) overlap. */
+static inline int probe_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+#endif
