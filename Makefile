@@ -25,6 +25,8 @@ NASM      := nasm
 # $(B)/sysinc so that no other host header leaks into freestanding code.
 SYSINC_HEADERS := xxhash.h libfdt.h fdt.h libfdt_env.h
 
+PYTHON     := $(shell command -v /usr/bin/python3 || command -v python3)
+
 HOST_TESTS :=
 BENCHES    :=
 ALL        :=
@@ -50,6 +52,18 @@ $(B)/.deps: mk/deps.sh mk/newlib.sh
 	@touch $@
 
 build-all: $(ALL) $(HOST_TESTS)
+
+check: deps
+	@$(MAKE) --no-print-directory build-all
+	@sh mk/check.sh $(PYTHON) $(HOST_TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(ALL)
+	@$(PYTHON) tests/qemu/run.py --demo
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
 
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/*.bin $(B)/*.elf

@@ -529,8 +529,12 @@ static void plan_order_run(struct plan_exec *x, uint64_t p)
 		if (!x->pc[i].indeg)
 			plan_order_follow(x, (uint32_t)i);
 	}
-	while (x->sp)
-		plan_order_follow(x, x->stack[--x->sp]);
+	while (x->sp) {
+		uint32_t i = x->stack[--x->sp];
+
+		if (x->pc[i].indeg != PLAN_DONE)	/* else the scan got there first */
+			plan_order_follow(x, i);
+	}
 }
 
 /*

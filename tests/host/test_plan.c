@@ -35,6 +35,7 @@ struct layout {
 };
 
 static struct sim sim;
+static int last_rc;		/* the planner's last unexpected return value */
 static unsigned char *work_buf;
 static size_t work_room;
 
@@ -138,7 +139,8 @@ static const char *check_count(const struct layout *l, uint64_t *pieces)
 	void *w = work_prepare(size, 0);
 	uint64_t dummy;
 
-	if (plan_count(l->runs, l->n, w, size, pieces))
+	last_rc = plan_count(l->runs, l->n, w, size, pieces);
+	if (last_rc)
 		return "plan_count failed";
 	if (!work_canary_ok(w, size))
 		return "plan_count wrote past its work area";
@@ -206,13 +208,15 @@ static const char *check_layout(const struct layout *l, size_t skew,
 		return err;
 	expect_from_runs(l, &e);
 	w = work_prepare(size, 0);
-	if (plan_execute(l->runs, l->n, l->zeros, l->nz, w, size, NULL, &dry))
+	last_rc = plan_execute(l->runs, l->n, l->zeros, l->nz, w, size, NULL, &dry);
+	if (last_rc)
 		return "dry run failed";
 	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
 	sim_plan_mem(&sim, &mem);
 	w = work_prepare(size + (skew ? 8 - skew : 0), skew);
-	if (plan_execute(l->runs, l->n, l->zeros, l->nz, w, size + (skew ? 8 - skew : 0),
-			 &mem, &st))
+	last_rc = plan_execute(l->runs, l->n, l->zeros, l->nz, w,
+			       size + (skew ? 8 - skew : 0), &mem, &st);
+	if (last_rc)
 		return "plan_execute failed";
 	if (!work_canary_ok(w, size + (skew ? 8 - skew : 0)))
 		return "plan_execute wrote past its work area";
@@ -230,7 +234,8 @@ static struct plan_stats run_ok(const struct layout *l)
 	const char *err = check_layout(l, 0, &st);
 
 	if (err)
-		fail_msg("%s (page %llu)", err, (unsigned long long)sim.error_page);
+		fail_msg("%s (page %llu, rc %d)", err, (unsigned long long)sim.error_page,
+			 last_rc);
 	return st;
 }
 
@@ -788,10 +793,10 @@ static void test_property(void **state)
 		const char *err = check_layout(l, c % 97 == 0 ? 1 + c % 7 : 0, &st);
 
 		if (err)
-			fail_msg("case %llu (seed %#llx, %llu pages, %llu runs): %s (page %llu)",
+			fail_msg("case %llu (seed %#llx, %llu pages, %llu runs): %s (page %llu, rc %d)",
 				 (unsigned long long)c, (unsigned long long)seed,
 				 (unsigned long long)l->npages, (unsigned long long)l->n, err,
-				 (unsigned long long)sim.error_page);
+				 (unsigned long long)sim.error_page, last_rc);
 		cycles += st.cycles, pieces += st.pieces, runs += st.runs;
 	}
 	print_message("%d layouts: %llu runs, %llu pieces, %llu page cycles\n",

@@ -96,15 +96,14 @@ int worst_build(const uint8_t *cls, uint32_t n, uint32_t *src_of,
 		src_of[i] = 0;
 		nc += cls[i] == WORST_COPY;
 	}
-	uint32_t *c = work, *z = work + nc;
+	uint32_t *c = work, *z = work + nc, ic = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (cls[i] == WORST_COPY)
-			c[nz + (uint32_t)(c - work)] = i, c++;
+			c[ic++] = i;
 		else if (cls[i] == WORST_ZERO)
 			z[nz++] = i;
 	}
-	c = work;
 	if (nc == 0)
 		return 0;
 	if (nc == 1 && nz == 0)

@@ -2,7 +2,7 @@
 #
 #   $(B)/probe.elf          the probe (ET_EXEC, two PT_LOADs, a hole, a bss)
 #   $(B)/obj/probe/gen      host tool: the pattern files data_a.bin / data_b.bin
-#   $(B)/tests/test_probe   host test of the checkers (cmocka)
+#   $(B)/tests/host/test_probe   host test of the checkers (cmocka)
 
 PROBE_SRC := tests/qemu/probe
 PROBE_O   := $(B)/obj/probe
@@ -56,10 +56,11 @@ $(B)/probe.elf: $(PROBE_OBJS) $(PROBE_SRC)/probe.ld | $(B)/.deps
 ALL += $(B)/probe.elf
 
 # Host test of the pure checkers against FDTs built with the host's libfdt.
-$(B)/tests/test_probe: tests/host/test_probe.c $(PROBE_SRC)/probe_check.c \
-		$(PROBE_SRC)/probe.h $(PROBE_SRC)/prng.h | $(B)/.deps
+$(B)/tests/host/test_probe: tests/host/test_probe.c $(PROBE_SRC)/probe_check.c \
+		$(PROBE_SRC)/probe.h $(PROBE_SRC)/prng.h $(PROBE_SRC)/build.mk | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -I$(PROBE_SRC) -o $@ tests/host/test_probe.c \
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-I$(PROBE_SRC) -o $@ tests/host/test_probe.c \
 		$(PROBE_SRC)/probe_check.c -lfdt -lcmocka
 
-HOST_TESTS += $(B)/tests/test_probe
+HOST_TESTS += $(B)/tests/host/test_probe

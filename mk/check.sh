@@ -1,0 +1,38 @@
+#!/bin/sh
+# make check: every host test suite, then every QEMU case; one closing line that
+# counts the tests of both ("check: N passed, N failed"). Exit status 1 on any failure.
+# Usage: mk/check.sh PYTHON HOST_TEST...
+set -u
+py=$1; shift
+passed=0; failed=0; bad=""
+count() {	# add cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" of a log
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n 1)
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+mkdir -p build/tests
+for t in "$@"; do
+	log=build/tests/$(basename "$t").log
+	echo "== $t"
+	if "$t" >"$log" 2>&1; then
+		tail -n 3 "$log"
+	else
+		cat "$log"
+		bad="$bad $(basename "$t")"
+		# a crash before cmocka's summary still counts as a failure
+		grep -q '^\[  FAILED  \]' "$log" || failed=$((failed + 1))
+	fi
+	count "$log"
+done
+echo "== tests/qemu/run.py"
+"$py" tests/qemu/run.py | tee build/tests/qemu.log
+q=$(sed -n 's/^qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/tests/qemu.log)
+if [ -n "$q" ]; then
+	passed=$((passed + ${q% *})); failed=$((failed + ${q#* }))
+	[ "${q#* }" = 0 ] || bad="$bad qemu"
+else
+	failed=$((failed + 1)); bad="$bad qemu(no summary)"
+fi
+[ -z "$bad" ] || echo "failing suites:$bad"
+echo "check: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ -z "$bad" ]

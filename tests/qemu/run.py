@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""QEMU regression harness: every layout a hostile outgoing side can produce.
+
+Each case boots build/outgoing.bin (the outgoing test kernel) under
+qemu-system-x86_64 -accel tcg with the loader blob and the probe payload as
+Multiboot modules. The outgoing kernel stages the probe with the case's strategy,
+optionally breaks something, and jumps to the loader. The case passes when QEMU's
+exit code and the serial log show exactly the designed outcome.
+
+  tests/qemu/run.py                 every case, in parallel, summary table
+  tests/qemu/run.py worst-1 high    only these cases
+  tests/qemu/run.py --demo          the demo: worst-case layout, log shown live
+  tests/qemu/run.py --list          the case table
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+OUT = os.path.join(BUILD, "tests", "qemu")
+
+# isa-debug-exit: QEMU exits with 2*v+1 for a byte v written to port 0xf4.
+EXIT_PROBE_PASS = 2 * 0x10 + 1   # probe: every check passed
+EXIT_PROBE_FAIL = 2 * 0x11 + 1   # probe: a check failed
+EXIT_PANIC = 2 * 0x20 + 1        # loader: PANIC (BATON_EXIT_PANIC)
+
+BOOTARGS = "console=ttyS0 baton.case={name} quiet"
+
+# The loader's step lines, in order: every passing case must show all of them.
+STEPS = ["header", "paging", "check", "move", "plan", "copy", "verify", "launch"]
+
+
+def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
+         expect=(), summary=None):
+    return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
+                exit=exit, expect=list(expect), summary=summary or {})
+
+
+# One table: what each case builds and the outcome it must end in.
+CASES = [
+    case("inplace", "inplace", summary={"copies": "0"}),
+    case("scattered-1", "scattered", seed=1),
+    case("scattered-2", "scattered", seed=2),
+    case("reverse", "reverse"),
+    case("worst-1", "worst", seed=1, summary={"cycles": "[1-9][0-9]*", "ordered": "[1-9][0-9]*"}),
+    case("worst-7", "worst", seed=7, summary={"cycles": "[1-9][0-9]*", "ordered": "[1-9][0-9]*"}),
+    case("loader-in-dst", "loader-in-dst", seed=3,
+         expect=[r"baton: \[.*\] move: moved from 0x[0-9a-f]+ to 0x[0-9a-f]+"]),
+    case("high", "high", seed=5, mem="6G",
+         expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}"]),
+    # Bad input forged by the outgoing kernel after staging: each ends in its PANIC.
+    case("fault-magic", "scattered", fault="magic", exit=EXIT_PANIC,
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic 0x[0-9a-f]+ \(want 0x314f484e4f544142\)"]),
+    case("fault-version", "scattered", fault="version", exit=EXIT_PANIC,
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: handoff version 99, this loader reads 1"]),
+    case("fault-crc", "scattered", fault="crc", exit=EXIT_PANIC,
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad CRC 0x[0-9a-f]{8} over \d+ bytes \(header says 0x[0-9a-f]{8}\)"]),
+    case("fault-overlap", "scattered", fault="overlap", exit=EXIT_PANIC,
+         expect=[r"^PANIC check: copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+ overlaps copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+"]),
+    case("fault-outside", "scattered", fault="outside", exit=EXIT_PANIC,
+         expect=[r"^PANIC check: copy run 0 dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
+    case("fault-corrupt", "scattered", fault="corrupt", exit=EXIT_PANIC,
+         expect=[r"^PANIC verify: copy run 0 dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}"]),
+]
+
+
+def qemu_command(c, log):
+    bootargs = BOOTARGS.format(name=c["name"])
+    append = "strategy={strategy} seed={seed} fault={fault} -- {args}".format(args=bootargs, **c)
+    return [
+        "qemu-system-x86_64", "-accel", "tcg", "-m", c["mem"], "-smp", "1",
+        "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
+        "-serial", "file:" + log,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-fw_cfg", "name=opt/baton/bootargs,string=" + bootargs,
+        "-kernel", os.path.join(BUILD, "outgoing.bin"),
+        "-initrd", os.path.join(BUILD, "loader.bin") + "," + os.path.join(BUILD, "probe.elf"),
+        "-append", append,
+    ]
+
+
+def judge(c, code, text):
+    """Every way the case's outcome differs from its design, as short strings."""
+    why = []
+    if code != c["exit"]:
+        why.append("exit %s, want %d" % (code, c["exit"]))
+    for pat in c["expect"]:
+        if not re.search(pat, text, re.M):
+            why.append("no line /%s/" % pat)
+    if c["exit"] == EXIT_PROBE_PASS:
+        if not re.search(r"^PROBE PASS ", text, re.M):
+            why.append("no PROBE PASS")
+        for step in STEPS:
+            if not re.search(r"^baton: \[.*\] %s: " % step, text, re.M):
+                why.append("no loader step '%s'" % step)
+    else:
+        if re.search(r"^PROBE PASS", text, re.M):
+            why.append("the probe ran although the case must stop in the loader")
+        panics = re.findall(r"^PANIC ", text, re.M)
+        if len(panics) != 1:
+            why.append("%d PANIC lines, want 1" % len(panics))
+    m = re.search(r"^outgoing: staged (.*)$", text, re.M)
+    if not m:
+        why.append("no 'outgoing: staged' summary")
+    else:
+        fields = dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv)
+        for key, pat in c["summary"].items():
+            if not re.fullmatch(pat, fields.get(key, "")):
+                why.append("summary %s=%s, want /%s/" % (key, fields.get(key), pat))
+    return why
+
+
+def run_case(c, timeout):
+    os.makedirs(OUT, exist_ok=True)
+    log = os.path.join(OUT, c["name"] + ".log")
+    if os.path.exists(log):
+        os.unlink(log)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(qemu_command(c, log), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout)
+        code, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        code, qemu_out = "timeout", ""
+    secs = time.monotonic() - start
+    text = open(log, errors="replace").read().replace("\r", "") if os.path.exists(log) else ""
+    why = judge(c, code, text)
+    if why and qemu_out.strip():
+        why.append("qemu: " + qemu_out.strip().splitlines()[-1])
+    base = re.search(r"^baton: loader at (0x[0-9a-f]+)", text, re.M)
+    return dict(case=c, ok=not why, why=why, secs=secs, log=log,
+                base=base.group(1) if base else "-")
+
+
+def demo(timeout):
+    c = dict(next(x for x in CASES if x["name"] == "worst-1"))
+    os.makedirs(OUT, exist_ok=True)
+    log = os.path.join(OUT, "demo.log")
+    open(log, "w").close()
+    print("demo: booting the probe through baton, worst-case layout (every source on another")
+    print("demo: page's destination: chains and cycles), QEMU TCG, serial log follows\n")
+    proc = subprocess.Popen(qemu_command(c, log), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    shown, deadline = 0, time.monotonic() + timeout
+    while True:
+        done = proc.poll() is not None
+        text = open(log, errors="replace").read().replace("\r", "")
+        sys.stdout.write(text[shown:])
+        sys.stdout.flush()
+        shown = len(text)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            print("\ndemo: timed out after %d s" % timeout)
+            return 1
+        time.sleep(0.1)
+    why = judge(c, proc.returncode, text)
+    print("\ndemo: %s" % ("PASS" if not why else "FAIL: " + "; ".join(why)))
+    return 0 if not why else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cases", nargs="*", help="case names (default: all)")
+    ap.add_argument("--demo", action="store_true", help="run the demo case, log shown live")
+    ap.add_argument("--list", action="store_true", help="print the case table and exit")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
+    args = ap.parse_args()
+
+    for f in ("outgoing.bin", "loader.bin", "probe.elf"):
+        if not os.path.exists(os.path.join(BUILD, f)):
+            sys.exit("run.py: build/%s is missing: run make first" % f)
+    if args.demo:
+        return demo(args.timeout)
+    if args.list:
+        for c in CASES:
+            print("%-16s strategy=%-13s seed=%-3s fault=%-8s mem=%-5s exit=%d" % (
+                c["name"], c["strategy"], c["seed"], c["fault"], c["mem"], c["exit"]))
+        return 0
+    chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
+    unknown = set(args.cases) - {c["name"] for c in CASES}
+    if unknown:
+        sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(lambda c: run_case(c, args.timeout), chosen))
+
+    print("%-16s %-6s %7s  %-12s %s" % ("case", "result", "seconds", "loader at", "detail"))
+    for r in results:
+        print("%-16s %-6s %7.1f  %-12s %s" % (r["case"]["name"], "pass" if r["ok"] else "FAIL",
+                                           r["secs"], r["base"],
+                                           "" if r["ok"] else "; ".join(r["why"]) + " (" + os.path.relpath(r["log"], ROOT) + ")"))
+    passed = sum(r["ok"] for r in results)
+    failed = len(results) - passed
+    print("qemu: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
