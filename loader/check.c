@@ -68,24 +68,24 @@ int check_header(struct check *c)
 	uint32_t crc;
 
 	if (h->magic != BATON_HANDOFF_MAGIC)
-		return fail(c, CHECK_E_MAGIC, "bad magic 0x%016llx (want 0x%016llx)",
-			    (unsigned long long)h->magic, BATON_HANDOFF_MAGIC);
+		return fail(c, CHECK_E_MAGIC, "bad magic 0x%016lx (want 0x%016lx)",
+			    (unsigned long)h->magic, (unsigned long)BATON_HANDOFF_MAGIC);
 	if (h->version != BATON_HANDOFF_VERSION)
 		return fail(c, CHECK_E_VERSION, "handoff version %u, this loader reads %u",
 			    (unsigned)h->version, (unsigned)BATON_HANDOFF_VERSION);
 	if (h->header_size != sizeof(*h) || h->total_size < sizeof(*h) ||
 	    h->total_size > MAX_TOTAL)
-		return fail(c, CHECK_E_SIZE, "bad sizes: header %u total %llu",
-			    (unsigned)h->header_size, (unsigned long long)h->total_size);
+		return fail(c, CHECK_E_SIZE, "bad sizes: header %u total %lu",
+			    (unsigned)h->header_size, (unsigned long)h->total_size);
 	crc = crc32_handoff(h);
 	if (crc != h->crc32)
-		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over %llu bytes (header says 0x%08x)",
-			    (unsigned)crc, (unsigned long long)h->total_size, (unsigned)h->crc32);
+		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over %lu bytes (header says 0x%08x)",
+			    (unsigned)crc, (unsigned long)h->total_size, (unsigned)h->crc32);
 	if (!list_in_bounds(h, h->mem_off, h->mem_count, sizeof(struct baton_mem_range)) ||
 	    !list_in_bounds(h, h->copy_off, h->copy_count, sizeof(struct baton_copy_run)) ||
 	    !list_in_bounds(h, h->zero_off, h->zero_count, sizeof(struct baton_zero_run)))
-		return fail(c, CHECK_E_SIZE, "a list lies outside the handoff's %llu bytes",
-			    (unsigned long long)h->total_size);
+		return fail(c, CHECK_E_SIZE, "a list lies outside the handoff's %lu bytes",
+			    (unsigned long)h->total_size);
 	return 0;
 }
 
@@ -149,18 +149,15 @@ static int check_memmap(struct check *c, struct sort_kv *tmp)
 
 	if (c->h->mem_count == 0)
 		return fail(c, CHECK_E_MEMMAP, "empty memory map");
-	c->mem_top = 0;
 	for (uint64_t i = 0; i < c->h->mem_count; i++) {
 		uint64_t end;
 
 		if (m[i].base % PAGE || m[i].size % PAGE || m[i].size == 0 ||
 		    __builtin_add_overflow(m[i].base, m[i].size, &end) ||
 		    m[i].type < BATON_MEM_USABLE || m[i].type > BATON_MEM_NEVER_TOUCH)
-			return fail(c, CHECK_E_MEMMAP, "memory range %llu 0x%llx+0x%llx type %u is invalid",
-				    (unsigned long long)i, (unsigned long long)m[i].base,
-				    (unsigned long long)m[i].size, (unsigned)m[i].type);
-		if (end > c->mem_top)
-			c->mem_top = end;
+			return fail(c, CHECK_E_MEMMAP, "memory range %lu 0x%lx+0x%lx type %u is invalid",
+				    (unsigned long)i, (unsigned long)m[i].base,
+				    (unsigned long)m[i].size, (unsigned)m[i].type);
 		if (m[i].type == BATON_MEM_USABLE)
 			c->usable[nu++] = (struct sort_kv){ m[i].base, end };
 		else
@@ -184,18 +181,18 @@ static int check_dst(struct check *c, const char *kind, uint64_t i, uint64_t dst
 	uint64_t end, fb, fe;
 
 	if (!range_ok(dst, pages, &end))
-		return fail(c, CHECK_E_RUN, "%s run %llu dst 0x%llx pages %llu is unaligned, empty or wraps",
-			    kind, (unsigned long long)i, (unsigned long long)dst,
-			    (unsigned long long)pages);
+		return fail(c, CHECK_E_RUN, "%s run %lu dst 0x%lx pages %lu is unaligned, empty or wraps",
+			    kind, (unsigned long)i, (unsigned long)dst,
+			    (unsigned long)pages);
 	if (!inside_usable(c, dst, end))
-		return fail(c, CHECK_E_OUTSIDE, "%s run %llu dst 0x%llx-0x%llx is outside usable RAM",
-			    kind, (unsigned long long)i, (unsigned long long)dst,
-			    (unsigned long long)end);
+		return fail(c, CHECK_E_OUTSIDE, "%s run %lu dst 0x%lx-0x%lx is outside usable RAM",
+			    kind, (unsigned long)i, (unsigned long)dst,
+			    (unsigned long)end);
 	if (hits_forbidden(c, dst, end, &fb, &fe))
-		return fail(c, CHECK_E_FORBIDDEN, "%s run %llu dst 0x%llx-0x%llx covers reserved or never-touch range 0x%llx-0x%llx",
-			    kind, (unsigned long long)i, (unsigned long long)dst,
-			    (unsigned long long)end, (unsigned long long)fb,
-			    (unsigned long long)fe);
+		return fail(c, CHECK_E_FORBIDDEN, "%s run %lu dst 0x%lx-0x%lx covers reserved or never-touch range 0x%lx-0x%lx",
+			    kind, (unsigned long)i, (unsigned long)dst,
+			    (unsigned long)end, (unsigned long)fb,
+			    (unsigned long)fe);
 	c->pages += pages;
 	return 0;
 }
@@ -206,17 +203,17 @@ static int check_src(struct check *c, uint64_t i, uint64_t src, uint64_t pages)
 	uint64_t hb = c->h->loader_base, he = hb + c->h->loader_size;
 
 	if (src % PAGE || __builtin_add_overflow(src, pages * PAGE, &end))
-		return fail(c, CHECK_E_RUN, "copy run %llu src 0x%llx is unaligned or wraps",
-			    (unsigned long long)i, (unsigned long long)src);
+		return fail(c, CHECK_E_RUN, "copy run %lu src 0x%lx is unaligned or wraps",
+			    (unsigned long)i, (unsigned long)src);
 	if (!inside_usable(c, src, end))
-		return fail(c, CHECK_E_OUTSIDE, "copy run %llu src 0x%llx-0x%llx is outside usable RAM",
-			    (unsigned long long)i, (unsigned long long)src,
-			    (unsigned long long)end);
+		return fail(c, CHECK_E_OUTSIDE, "copy run %lu src 0x%lx-0x%lx is outside usable RAM",
+			    (unsigned long)i, (unsigned long)src,
+			    (unsigned long)end);
 	if ((src < c->self_base + c->self_size && end > c->self_base) || (src < he && end > hb))
-		return fail(c, CHECK_E_SELF, "copy run %llu src 0x%llx-0x%llx lies in the loader's own memory 0x%llx-0x%llx",
-			    (unsigned long long)i, (unsigned long long)src,
-			    (unsigned long long)end, (unsigned long long)c->self_base,
-			    (unsigned long long)(c->self_base + c->self_size));
+		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the loader's own memory 0x%lx-0x%lx",
+			    (unsigned long)i, (unsigned long)src,
+			    (unsigned long)end, (unsigned long)c->self_base,
+			    (unsigned long)(c->self_base + c->self_size));
 	return 0;
 }
 
@@ -244,24 +241,24 @@ static int check_overlaps(struct check *c, struct sort_kv *tmp)
 		uint64_t a = c->dst[i - 1].val, b = c->dst[i].val;
 
 		if (ref_end(c, a) > c->dst[i].key)
-			return fail(c, CHECK_E_OVERLAP, "%s run %llu dst 0x%llx-0x%llx overlaps %s run %llu dst 0x%llx-0x%llx",
-				    ref_kind(a), (unsigned long long)(a & ~CHECK_REF_ZERO),
-				    (unsigned long long)c->dst[i - 1].key,
-				    (unsigned long long)ref_end(c, a), ref_kind(b),
-				    (unsigned long long)(b & ~CHECK_REF_ZERO),
-				    (unsigned long long)c->dst[i].key,
-				    (unsigned long long)ref_end(c, b));
+			return fail(c, CHECK_E_OVERLAP, "%s run %lu dst 0x%lx-0x%lx overlaps %s run %lu dst 0x%lx-0x%lx",
+				    ref_kind(a), (unsigned long)(a & ~CHECK_REF_ZERO),
+				    (unsigned long)c->dst[i - 1].key,
+				    (unsigned long)ref_end(c, a), ref_kind(b),
+				    (unsigned long)(b & ~CHECK_REF_ZERO),
+				    (unsigned long)c->dst[i].key,
+				    (unsigned long)ref_end(c, b));
 	}
 	sort_kv(c->src, tmp, c->nsrc);
 	for (uint64_t i = 1; i < c->nsrc; i++) {
 		const struct baton_copy_run *a = &cr[c->src[i - 1].val], *b = &cr[c->src[i].val];
 
 		if (a->src + a->pages * PAGE > b->src)
-			return fail(c, CHECK_E_OVERLAP, "copy run %llu src 0x%llx overlaps copy run %llu src 0x%llx",
-				    (unsigned long long)c->src[i - 1].val,
-				    (unsigned long long)a->src,
-				    (unsigned long long)c->src[i].val,
-				    (unsigned long long)b->src);
+			return fail(c, CHECK_E_OVERLAP, "copy run %lu src 0x%lx overlaps copy run %lu src 0x%lx",
+				    (unsigned long)c->src[i - 1].val,
+				    (unsigned long)a->src,
+				    (unsigned long)c->src[i].val,
+				    (unsigned long)b->src);
 	}
 	return 0;
 }
@@ -283,11 +280,11 @@ static int check_entry(struct check *c)
 		return fail(c, CHECK_E_ENTRY, "entry convention %u is not supported by this loader",
 			    (unsigned)h->entry.convention);
 	if (!placed_by_copy(c, h->entry.addr, 1))
-		return fail(c, CHECK_E_ENTRY, "entry 0x%llx is not inside any copied destination",
-			    (unsigned long long)h->entry.addr);
+		return fail(c, CHECK_E_ENTRY, "entry 0x%lx is not inside any copied destination",
+			    (unsigned long)h->entry.addr);
 	if (h->timings_addr && !placed_by_copy(c, h->timings_addr, 8ull * h->timings_count))
-		return fail(c, CHECK_E_ENTRY, "timing slots 0x%llx x%u are not inside a copied destination",
-			    (unsigned long long)h->timings_addr, (unsigned)h->timings_count);
+		return fail(c, CHECK_E_ENTRY, "timing slots 0x%lx x%u are not inside a copied destination",
+			    (unsigned long)h->timings_addr, (unsigned)h->timings_count);
 	if (h->hash_alg != BATON_HASH_XXH64)
 		return fail(c, CHECK_E_ENTRY, "hash algorithm %u is not supported", (unsigned)h->hash_alg);
 	return 0;
@@ -303,8 +300,8 @@ int check_runs(struct check *c)
 	int err;
 
 	if (c->work_bytes < check_work_size(h->copy_count, h->zero_count, h->mem_count))
-		return fail(c, CHECK_E_WORK, "work area of %llu bytes is too small for %llu runs",
-			    (unsigned long long)c->work_bytes, (unsigned long long)ndst);
+		return fail(c, CHECK_E_WORK, "work area of %lu bytes is too small for %lu runs",
+			    (unsigned long)c->work_bytes, (unsigned long)ndst);
 	c->dst = c->work;
 	c->src = c->dst + ndst;
 	c->usable = c->src + h->copy_count;
@@ -407,6 +404,6 @@ int check_find_spot(struct check *c, uint64_t need, uint64_t avoid, uint64_t avo
 			return 0;
 		}
 	}
-	return fail(c, CHECK_E_NOSPOT, "no free 0x%llx bytes of usable RAM to move the loader to",
-		    (unsigned long long)need);
+	return fail(c, CHECK_E_NOSPOT, "no free 0x%lx bytes of usable RAM to move the loader to",
+		    (unsigned long)need);
 }

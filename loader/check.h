@@ -42,7 +42,6 @@ struct check {
 	struct sort_kv *src;	uint64_t nsrc;	/* key: src, val: copy index */
 	struct sort_kv *usable;	uint64_t nusable;	/* key: start, val: end (merged) */
 	struct sort_kv *forbid;	uint64_t nforbid;	/* reserved and never-touch, merged */
-	uint64_t mem_top;	/* highest end in the memory map */
 	uint64_t pages;		/* destination pages, copy and zero */
 	char msg[200];
 };

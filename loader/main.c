@@ -46,7 +46,11 @@ static void loader_check_header(uint64_t handoff)
 		 (unsigned long)h->mem_count);
 }
 
-/* The work area is sized by the stage; the loader recomputes what it needs. */
+/*
+ * The work area is sized by the stage; the loader recomputes what it needs. The
+ * map covers RAM (usable and never-touch) and the first 4 GiB; reserved ranges
+ * above that (64-bit PCI windows) are never touched, so never mapped.
+ */
 static void loader_layout_and_paging(void)
 {
 	const struct baton_handoff *h = L.h;
@@ -54,7 +58,8 @@ static void loader_layout_and_paging(void)
 	uint64_t top = 0;
 
 	for (uint64_t i = 0; i < h->mem_count; i++)
-		if (m[i].base + m[i].size > top && m[i].base + m[i].size > m[i].base)
+		if (m[i].type != BATON_MEM_RESERVED && m[i].base + m[i].size > top &&
+		    m[i].base + m[i].size > m[i].base)
 			top = m[i].base + m[i].size;
 	if (work_layout(top, h->copy_count, h->zero_count, h->mem_count, h->plan_pieces,
 			&L.work) ||

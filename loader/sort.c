@@ -63,6 +63,21 @@ static void sort_scatter(const struct sort_kv *from, struct sort_kv *to, uint64_
 	}
 }
 
+/* Few entries: insertion sort beats clearing and summing 256 counters per pass. */
+#define SORT_SMALL	48
+
+static void sort_insert(struct sort_kv *a, uint64_t n)
+{
+	for (uint64_t i = 1; i < n; i++) {
+		struct sort_kv x = a[i];
+		uint64_t j = i;
+
+		for (; j && a[j - 1].key > x.key; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
 void sort_kv(struct sort_kv *a, struct sort_kv *tmp, uint64_t n)
 {
 	uint64_t count[2][SORT_RADIX];
@@ -70,8 +85,10 @@ void sort_kv(struct sort_kv *a, struct sort_kv *tmp, uint64_t n)
 	struct sort_kv *from = a, *to = tmp, *t;
 	uint64_t diff;
 
-	if (n < 2)
+	if (n <= SORT_SMALL) {
+		sort_insert(a, n);
 		return;
+	}
 	diff = sort_varying_bits(a, n);
 	for (unsigned b = 0; b < SORT_BYTES; b++)
 		if ((diff >> (8 * b)) & 0xff)

@@ -76,8 +76,8 @@ static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, fdt64_t *re
 	e = e ? e : fdt_begin_node(fdt, "chosen");
 	e = e ? e : fdt_property_string(fdt, "bootargs", s->rq->cmdline ? s->rq->cmdline : "");
 	e = e ? e : fdt_end_node(fdt);
-	stage_format(node, sizeof(node), "memory@%llx",
-		     nreg ? (unsigned long long)fdt64_to_cpu(reg[0]) : 0ull);
+	stage_format(node, sizeof(node), "memory@%lx",
+		     nreg ? (unsigned long)fdt64_to_cpu(reg[0]) : 0ul);
 	e = e ? e : fdt_begin_node(fdt, node);
 	e = e ? e : fdt_property_string(fdt, "device_type", "memory");
 	e = e ? e : fdt_property(fdt, "reg", reg, (int)(nreg * 16));

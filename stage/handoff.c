@@ -25,11 +25,11 @@ int stage_place_loader(struct stage *s)
 	res->loader_size = s->blob->mem_size + wl.size;
 	err = s->env->alloc(s->env->ctx, res->loader_size / PAGE, STAGE_FOR_LOADER, 0, &base);
 	if (err)
-		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %llu KiB for the loader region (%d)",
-				  (unsigned long long)(res->loader_size >> 10), err);
+		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %lu KiB for the loader region (%d)",
+				  (unsigned long)(res->loader_size >> 10), err);
 	if (base % PAGE)
-		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned loader region 0x%llx",
-				  (unsigned long long)base);
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned loader region 0x%lx",
+				  (unsigned long)base);
 	copy = s->env->map(s->env->ctx, base, s->blob->image_size);
 	memcpy(copy, s->blob, s->blob->image_size);
 	copy->con_port = s->rq->console.kind == BATON_CON_UART_IO ? s->rq->console.port : 0;
@@ -54,11 +54,11 @@ int stage_write_handoff(struct stage *s)
 
 	err = s->env->alloc(s->env->ctx, pg_up(total) / PAGE, STAGE_FOR_HANDOFF, 0, &pa);
 	if (err)
-		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %llu KiB for the handoff (%d)",
-				  (unsigned long long)(pg_up(total) >> 10), err);
+		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %lu KiB for the handoff (%d)",
+				  (unsigned long)(pg_up(total) >> 10), err);
 	if (pa % PAGE)
-		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned handoff 0x%llx",
-				  (unsigned long long)pa);
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned handoff 0x%lx",
+				  (unsigned long)pa);
 	h = s->env->map(s->env->ctx, pa, total);
 	memset(h, 0, sizeof(*h));
 	h->magic = BATON_HANDOFF_MAGIC;

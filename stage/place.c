@@ -80,8 +80,8 @@ int stage_place_pages(struct stage *s)
 	s->copy = stage_tmp_keep(s, pages * sizeof(*s->copy));
 	s->zero = stage_tmp_keep(s, (pages / 2 + 1) * sizeof(*s->zero));
 	if (!s->copy || !s->zero)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %llu pages of runs",
-				  (unsigned long long)pages);
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of runs",
+				  (unsigned long)pages);
 	for (uint64_t dst = s->low; dst < s->end; dst += PAGE) {
 		uint64_t src;
 		int err;
@@ -92,11 +92,11 @@ int stage_place_pages(struct stage *s)
 		}
 		err = s->env->alloc(s->env->ctx, 1, STAGE_FOR_SOURCE, dst, &src);
 		if (err)
-			return stage_fail(s, STAGE_E_NOMEM, "allocator: no source page for dst 0x%llx (%d)",
-					  (unsigned long long)dst, err);
+			return stage_fail(s, STAGE_E_NOMEM, "allocator: no source page for dst 0x%lx (%d)",
+					  (unsigned long)dst, err);
 		if (src % PAGE)
-			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%llx",
-					  (unsigned long long)src);
+			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%lx",
+					  (unsigned long)src);
 		page_fill(s, dst, first, s->env->map(s->env->ctx, src, PAGE));
 		run_add_copy(s, src, dst);
 	}

@@ -75,8 +75,8 @@ static int stage_check_blob(struct stage *s)
 	    b->image_size > s->rq->blob_len || b->image_size < sizeof(*b) ||
 	    b->mem_size < b->image_size || b->mem_size % PAGE ||
 	    b->entry64 >= b->image_size)
-		return stage_fail(s, STAGE_E_BLOB, "loader blob: bad header (%llu bytes given)",
-				  (unsigned long long)s->rq->blob_len);
+		return stage_fail(s, STAGE_E_BLOB, "loader blob: bad header (%lu bytes given)",
+				  (unsigned long)s->rq->blob_len);
 	s->blob = b;
 	return 0;
 }
@@ -95,11 +95,11 @@ static int stage_check_memmap(struct stage *s)
 		    __builtin_add_overflow(m[i].base, m[i].size, &end) ||
 		    m[i].type < BATON_MEM_USABLE || m[i].type > BATON_MEM_NEVER_TOUCH)
 			return stage_fail(s, STAGE_E_MEMMAP,
-					  "memory range %llu 0x%llx+0x%llx type %u is unaligned, empty, wraps or has an unknown type",
-					  (unsigned long long)i, (unsigned long long)m[i].base,
-					  (unsigned long long)m[i].size, (unsigned)m[i].type);
-		if (end > s->mem_top)
-			s->mem_top = end;
+					  "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
+					  (unsigned long)i, (unsigned long)m[i].base,
+					  (unsigned long)m[i].size, (unsigned)m[i].type);
+		if (end > s->mem_top && m[i].type != BATON_MEM_RESERVED)
+			s->mem_top = end;	/* the loader maps RAM and the first 4 GiB */
 		if (m[i].type == BATON_MEM_USABLE)
 			s->usable_bytes += m[i].size;
 	}
@@ -115,8 +115,8 @@ static int stage_check_inputs(struct stage *s)
 	if (err)
 		return err;
 	if (s->rq->cmdline && strlen(s->rq->cmdline) >= STAGE_CMDLINE_MAX)
-		return stage_fail(s, STAGE_E_CMDLINE, "command line of %llu bytes is longer than %u",
-				  (unsigned long long)strlen(s->rq->cmdline), STAGE_CMDLINE_MAX - 1);
+		return stage_fail(s, STAGE_E_CMDLINE, "command line of %lu bytes is longer than %u",
+				  (unsigned long)strlen(s->rq->cmdline), STAGE_CMDLINE_MAX - 1);
 	s->img = stage_tmp_keep(s, sizeof(*s->img));
 	if (!s->img)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
@@ -140,14 +140,14 @@ static int stage_check_range(struct stage *s, const char *what, uint64_t base, u
 		if (m[i].type != BATON_MEM_USABLE && base < me && end > m[i].base)
 			return stage_fail(s, m[i].type == BATON_MEM_NEVER_TOUCH ?
 					  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
-					  "%s 0x%llx-0x%llx covers %s range 0x%llx-0x%llx", what,
-					  (unsigned long long)base, (unsigned long long)end,
+					  "%s 0x%lx-0x%lx covers %s range 0x%lx-0x%lx", what,
+					  (unsigned long)base, (unsigned long)end,
 					  m[i].type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
-					  (unsigned long long)m[i].base, (unsigned long long)me);
+					  (unsigned long)m[i].base, (unsigned long)me);
 	}
 	if (!inside)
-		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%llx-0x%llx is outside usable RAM",
-				  what, (unsigned long long)base, (unsigned long long)end);
+		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
+				  what, (unsigned long)base, (unsigned long)end);
 	return 0;
 }
 
@@ -167,9 +167,9 @@ static int stage_check_dsts(struct stage *s)
 	s->end = s->fdt_dst + s->fdt_pages * PAGE;
 	need = s->end - s->low;
 	if (s->end < s->low || need > s->usable_bytes)
-		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %llu KiB but usable RAM is %llu KiB",
-				  (unsigned long long)(need >> 10),
-				  (unsigned long long)(s->usable_bytes >> 10));
+		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
+				  (unsigned long)(need >> 10),
+				  (unsigned long)(s->usable_bytes >> 10));
 	for (uint32_t i = 0; i < img->nseg; i++) {
 		const struct fmt_segment *g = &img->seg[i];
 		int err = stage_check_range(s, "segment", pg_down(g->paddr),

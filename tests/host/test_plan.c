@@ -102,7 +102,7 @@ static void expect_from_runs(const struct layout *l, struct expect *e)
 
 /* ---------------------------------------------------------------- the check */
 
-/* Work area of `size` bytes at offset `skew`, garbage inside, a canary after. */
+/* Work area of `size` bytes at offset `skew` with a canary after it. */
 static void *work_prepare(size_t size, size_t skew)
 {
 	if (size + skew + CANARY > work_room) {
@@ -112,9 +112,17 @@ static void *work_prepare(size_t size, size_t skew)
 		if (!work_buf)
 			abort();
 	}
-	memset(work_buf + skew, 0xcd, size);
 	memset(work_buf + skew + size, 0xa5, CANARY);
 	return work_buf + skew;
+}
+
+/* The same, filled with garbage: the planner must not expect it zeroed. */
+static void *work_prepare_dirty(size_t size, size_t skew)
+{
+	void *w = work_prepare(size, skew);
+
+	memset(w, 0xcd, size);
+	return w;
 }
 
 static int work_canary_ok(const void *work, size_t size)
@@ -133,7 +141,7 @@ static int sim_untouched(const struct sim *s)
 }
 
 /* plan_count(): exact with its work size, NOSPACE one byte short, no overrun. */
-static const char *check_count(const struct layout *l, uint64_t *pieces)
+static const char *check_count(const struct layout *l, int short_too, uint64_t *pieces)
 {
 	size_t size = plan_count_work_size(l->n);
 	void *w = work_prepare(size, 0);
@@ -144,7 +152,8 @@ static const char *check_count(const struct layout *l, uint64_t *pieces)
 		return "plan_count failed";
 	if (!work_canary_ok(w, size))
 		return "plan_count wrote past its work area";
-	if (size && plan_count(l->runs, l->n, work_prepare(size - 1, 0), size - 1, &dummy)
+	if (short_too && size &&
+	    plan_count(l->runs, l->n, work_prepare(size - 1, 0), size - 1, &dummy)
 	    != PLAN_E_NOSPACE)
 		return "plan_count one byte short did not fail with NOSPACE";
 	return NULL;
@@ -193,18 +202,18 @@ static const char *check_stats(const struct plan_stats *st, const struct expect 
 }
 
 /* Runs the layout through every check; *out gets the stats. NULL: all good. */
-static const char *check_layout(const struct layout *l, size_t skew,
+static const char *check_layout(const struct layout *l, size_t skew, int short_too,
 				struct plan_stats *out)
 {
 	struct plan_stats dry, st;
 	struct plan_mem mem;
 	struct expect e;
 	uint64_t pieces = 0;
-	const char *err = check_count(l, &pieces);
+	const char *err = check_count(l, short_too, &pieces);
 	size_t size = plan_work_size(l->n, pieces);
 	void *w;
 
-	if (err || (size && (err = check_short(l, size))))
+	if (err || (short_too && size && (err = check_short(l, size))))
 		return err;
 	expect_from_runs(l, &e);
 	w = work_prepare(size, 0);
@@ -213,7 +222,7 @@ static const char *check_layout(const struct layout *l, size_t skew,
 		return "dry run failed";
 	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
 	sim_plan_mem(&sim, &mem);
-	w = work_prepare(size + (skew ? 8 - skew : 0), skew);
+	w = work_prepare_dirty(size + (skew ? 8 - skew : 0), skew);
 	last_rc = plan_execute(l->runs, l->n, l->zeros, l->nz, w,
 			       size + (skew ? 8 - skew : 0), &mem, &st);
 	if (last_rc)
@@ -231,7 +240,7 @@ static const char *check_layout(const struct layout *l, size_t skew,
 static struct plan_stats run_ok(const struct layout *l)
 {
 	struct plan_stats st;
-	const char *err = check_layout(l, 0, &st);
+	const char *err = check_layout(l, 0, 1, &st);
 
 	if (err)
 		fail_msg("%s (page %llu, rc %d)", err, (unsigned long long)sim.error_page,
@@ -516,7 +525,7 @@ static void test_misaligned_work(void **state)
 	add_run(l, 0, 1, 30);
 	add_run(l, 40, 32, 9);
 	for (size_t skew = 1; skew < 8; skew++)
-		assert_null(check_layout(l, skew, &st));
+		assert_null(check_layout(l, skew, 1, &st));
 }
 
 static void test_sort(void **state)
@@ -572,15 +581,14 @@ static void gen_map(struct gen *g, uint64_t src, uint64_t dst)
 	g->dst[dst] = 1;
 }
 
-/* A random page free as source and destination, or n after a few tries. */
+/* A random page free as source and destination, or n when it takes too long. */
 static uint64_t gen_free_page(struct gen *g)
 {
-	for (int t = 0; t < 32; t++) {
-		uint64_t x = rnd(g, g->n);
+	uint64_t x = rnd(g, g->n);
 
+	for (int t = 0; t < 64; t++, x = x + 1 < g->n ? x + 1 : 0)
 		if (free_both(g, x))
 			return x;
-	}
 	return g->n;
 }
 
@@ -644,18 +652,18 @@ static void gen_pool(struct gen *g)
 	static uint64_t pool[MAX_PAGES], to[MAX_PAGES];
 	uint64_t want = 2 + rnd(g, rnd(g, 4) ? 64 : g->n), k = 0;
 
-	for (uint64_t t = 0; t < 4 * want && k < want; t++) {
-		uint64_t x = gen_free_page(g);
-
-		if (x < g->n && !g->dst[x]) {
+	for (uint64_t x = 0; x < g->n; x++)	/* every free page, then a random few */
+		if (free_both(g, x))
 			pool[k++] = x;
-			g->dst[x] = 3;		/* taken for the pool */
-		}
+	for (uint64_t i = 0; i < k && i < want; i++) {
+		uint64_t j = i + rnd(g, k - i), t = pool[j];
+
+		pool[j] = pool[i], pool[i] = t;
 	}
-	for (uint64_t i = 0; i < k; i++) {
-		g->dst[pool[i]] = 0;
+	if (k > want)
+		k = want;
+	for (uint64_t i = 0; i < k; i++)
 		to[i] = pool[i];
-	}
 	for (uint64_t i = k; i > 1; i--) {
 		uint64_t j = rnd(g, i), t = to[i - 1];
 
@@ -790,7 +798,8 @@ static void test_property(void **state)
 		uint64_t seed = 0x6261746f6e000000ULL + c;
 		struct layout *l = gen_layout(&g, seed);
 		struct plan_stats st;
-		const char *err = check_layout(l, c % 97 == 0 ? 1 + c % 7 : 0, &st);
+		/* The one-byte-short runs on a quarter of the layouts: they cost a third. */
+		const char *err = check_layout(l, c % 97 == 0 ? 1 + c % 7 : 0, c % 4 == 0, &st);
 
 		if (err)
 			fail_msg("case %llu (seed %#llx, %llu pages, %llu runs): %s (page %llu, rc %d)",

@@ -28,12 +28,17 @@ static uint64_t outside_addr(const struct memmap *m)
 void fault_inject(enum fault_kind f, const struct stage_result *res,
 		  const struct memmap *m)
 {
-	struct baton_handoff *h = (struct baton_handoff *)(uintptr_t)res->handoff;
+	struct baton_handoff *h;
 	struct baton_copy_run *run;
 
 	if (f == FAULT_NONE)
 		return;
 	say("fault %s", fault_names[f]);
+	if (f == FAULT_TRAP) {		/* test of our own exception path */
+		*(volatile uint8_t *)(uintptr_t)outside_addr(m) = 1;
+		die(EXIT_SETUP, "fault trap: no exception");
+	}
+	h = (struct baton_handoff *)(uintptr_t)res->handoff;
 	switch (f) {
 	case FAULT_MAGIC:		/* no reseal: the magic is checked first */
 		h->magic ^= 1ULL << 7;
@@ -60,9 +65,6 @@ void fault_inject(enum fault_kind f, const struct stage_result *res,
 		run = copy_runs(h, 1, "corrupt");
 		*(volatile uint8_t *)(uintptr_t)(run[0].src + 0x10) ^= 0xff;
 		break;
-	case FAULT_TRAP:		/* test of our own exception path */
-		*(volatile uint8_t *)(uintptr_t)outside_addr(m) = 1;
-		die(EXIT_SETUP, "fault trap: no exception");
 	default:
 		break;
 	}

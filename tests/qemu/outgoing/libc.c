@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the libraries expect from an OS, as stops: the stack protector's
- * failure hook (Debian's libfdt.a) and newlib's system calls, none of which
- * this kernel may need. Each prints what was called and exits QEMU.
+ * failure hook (Debian's libfdt.a), newlib's allocator (its string formatting
+ * references it for buffers it grows; the stage formats into fixed buffers)
+ * and newlib's system calls. None is reached in a good run; each prints what
+ * was called and exits QEMU. Defining them keeps newlib's malloc out.
  */
 #include "outgoing.h"
 
@@ -11,8 +13,12 @@
 	NORETURN void name(void) { die(EXIT_SETUP, "PANIC libc: %s called", #name); }
 
 LIBC_STOP(__stack_chk_fail)
+LIBC_STOP(_malloc_r)
+LIBC_STOP(_realloc_r)
+LIBC_STOP(_calloc_r)
 LIBC_STOP(abort)
 LIBC_STOP(_exit)
+LIBC_STOP(sbrk)
 LIBC_STOP(_sbrk)
 LIBC_STOP(_write)
 LIBC_STOP(_read)
@@ -23,7 +29,11 @@ LIBC_STOP(_fstat)
 LIBC_STOP(_isatty)
 LIBC_STOP(_kill)
 LIBC_STOP(_getpid)
-LIBC_STOP(_gettimeofday)
-LIBC_STOP(_times)
-LIBC_STOP(_link)
-LIBC_STOP(_unlink)
+
+/* Freeing nothing is safe: nothing was ever allocated. */
+void _free_r(void *reent, void *p);
+void _free_r(void *reent, void *p)
+{
+	(void)reent;
+	(void)p;
+}

@@ -14,6 +14,7 @@
 #include "worst.h"
 
 #define FDT_SLACK_PAGES	(0x10000 >> PAGE_SHIFT)
+#define POOL_MAX_PAGES	((32ULL << 20) >> PAGE_SHIFT)
 
 struct strategy {
 	enum strategy_kind kind;
@@ -21,6 +22,7 @@ struct strategy {
 	uint64_t lo, img_hi, hi;	/* pfns: span [lo, hi), the image ends at img_hi */
 	uint32_t *src_of;		/* worst: per span page, source index + 1 */
 	uint64_t rev_lo, rev_next;	/* reverse: the area, handed out downwards */
+	uint64_t pool_lo, pool_hi;	/* scattered, high: room kept for the regions */
 	uint64_t sources, fallbacks;
 };
 
@@ -127,6 +129,29 @@ static void worst_init(struct strategy *s, const struct fmt_image *img)
 	scratch_free(cls, n);
 }
 
+/*
+ * scattered, high: random source pages leave no long free run behind, so a
+ * random area is kept free of sources first; the loader region and the handoff
+ * take random runs inside it.
+ */
+static void pool_init(struct strategy *s, uint64_t lo)
+{
+	uint64_t n = pages_free_count() / 8;
+	uint64_t top = pages_top();
+
+	if (n > POOL_MAX_PAGES)
+		n = POOL_MAX_PAGES;
+	uint64_t p = pages_find(n, lo, top, lo + rng_below(&s->rng, top - lo), 0, 0);
+
+	if (p == PFN_NONE)
+		die(EXIT_SETUP, "strategy %s: no free area of %lu pages for the loader",
+		    strategy_names[s->kind], n);
+	s->pool_lo = p;
+	s->pool_hi = p + n;
+	say("%s: loader and handoff inside 0x%lx-0x%lx", strategy_names[s->kind],
+	    p << PAGE_SHIFT, (p + n) << PAGE_SHIFT);
+}
+
 struct strategy *strategy_init(const struct config *cfg, const struct fmt_image *img)
 {
 	struct strategy *s = &strat;
@@ -140,6 +165,8 @@ struct strategy *strategy_init(const struct config *cfg, const struct fmt_image 
 	}
 	if (s->kind == STRAT_HIGH && pages_top() <= PFN_4G)
 		die(EXIT_SETUP, "strategy high: no RAM above 4 GiB (run QEMU with -m 6G)");
+	if (s->kind == STRAT_SCATTERED || s->kind == STRAT_HIGH)
+		pool_init(s, s->kind == STRAT_HIGH ? PFN_4G : LOW_PAGES);
 	if (img && s->kind == STRAT_REVERSE)
 		reverse_init(s, img);
 	if (img && s->kind == STRAT_WORST)
@@ -161,7 +188,7 @@ static uint64_t source_pick(struct strategy *s, uint64_t d)
 		say("inplace: destination 0x%lx is not free RAM", d << PAGE_SHIFT);
 		return PFN_NONE;
 	case STRAT_SCATTERED:
-		return take_random(s, 1, LOW_PAGES, top, 0, 0);
+		return take_random(s, 1, LOW_PAGES, top, s->pool_lo, s->pool_hi);
 	case STRAT_REVERSE:
 		if (s->rev_next > s->rev_lo)
 			return --s->rev_next;		/* taken by reverse_init() */
@@ -179,7 +206,7 @@ static uint64_t source_pick(struct strategy *s, uint64_t d)
 	case STRAT_LOADER_IN_DST:
 		return take_random(s, 1, LOW_PAGES, top, s->lo, s->hi);
 	case STRAT_HIGH:
-		return take_random(s, 1, PFN_4G, top, 0, 0);
+		return take_random(s, 1, PFN_4G, top, s->pool_lo, s->pool_hi);
 	default:
 		break;
 	}
@@ -194,9 +221,10 @@ static uint64_t region_pick(struct strategy *s, uint64_t n)
 
 	switch (s->kind) {
 	case STRAT_SCATTERED:
-		return take_random(s, n, LOW_PAGES, top, 0, 0);
 	case STRAT_HIGH:
-		return take_random(s, n, PFN_4G, top, 0, 0);
+		p = take_random(s, n, s->pool_lo, s->pool_hi, 0, 0);
+		return p != PFN_NONE ? p :
+		       take_random(s, n, s->kind == STRAT_HIGH ? PFN_4G : LOW_PAGES, top, 0, 0);
 	case STRAT_LOADER_IN_DST:
 		p = pages_find(n, s->lo, top, s->lo, 0, 0);
 		if (p == PFN_NONE || p >= s->img_hi) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The worst-case permutation (worst.h). Copy pages are shuffled, then cut into
- * groups in the shuffled order: first cycles (one long one of 1000+ pages when
- * the image has 2400+ copy pages, then a seeded mix of 2..8, 9..100 and
- * 101..1100), then, if the image has zero pages, about a third of the copy
- * pages as chains, each ending on its own zero page.
+ * groups in the shuffled order: first cycles (one of 1000..1399 pages when the
+ * image has enough copy pages, then a seeded mix of 2..8, 9..64 and 65..400),
+ * then, if the image has zero pages, a quarter of the copy pages as chains,
+ * each ending on its own zero page, the first chain the longest.
  */
 #include "rng.h"
 #include "worst.h"
@@ -23,14 +23,16 @@ static uint32_t cycle_length(int first, uint32_t left, uint64_t *rng)
 {
 	uint32_t r = (uint32_t)rng_below(rng, 100);
 
-	if (first)
-		return left >= 2400 ? 1000 + (uint32_t)rng_below(rng, 400) :
+	if (first)		/* one 1000+ cycle, leaving >= 300 pages for the rest */
+		return left >= 1400 ? 1000 + (uint32_t)rng_below(rng, left - 1300 < 400 ?
+								 left - 1300 : 400) :
 		       left / 3 > 2 ? left / 3 : 2;
-	if (r < 70)
-		return 2 + (uint32_t)rng_below(rng, 7);
-	if (r < 95)
-		return 9 + (uint32_t)rng_below(rng, 92);
-	return 101 + (uint32_t)rng_below(rng, 1000);
+	uint32_t len = r < 75 ? 2 + (uint32_t)rng_below(rng, 7) :
+		       r < 97 ? 9 + (uint32_t)rng_below(rng, 56) :
+				65 + (uint32_t)rng_below(rng, 336);
+	uint32_t cap = left / 3 > 8 ? left / 3 : 8;	/* many cycles to the end */
+
+	return len < cap ? len : cap;
 }
 
 /* a[0] <- a[1] <- ... <- a[len-1] <- then: a[0] (cycle) or `end` (chain). */
@@ -110,7 +112,7 @@ int worst_build(const uint8_t *cls, uint32_t n, uint32_t *src_of,
 		return -1;
 	shuffle(c, nc, rng);
 	shuffle(z, nz, rng);
-	uint32_t chain_pages = nz ? (nc / 3 ? nc / 3 : 1) : 0;
+	uint32_t chain_pages = nz ? (nc / 4 ? nc / 4 : 1) : 0;
 	uint32_t used = build_cycles(src_of, c, nc - chain_pages, nz > 0, rng);
 
 	if (used < nc)

@@ -5,17 +5,18 @@
  * twice, and the layout mixes long chains with many cycles of 2..1000+ pages.
  * Exit status 0 = all good.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 #include "rng.h"
 #include "worst.h"
 
-static int failures;
-
-#define EXPECT(cond, ...) do { if (!(cond)) { \
-	fprintf(stderr, "worst_test: FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
+#define EXPECT(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
 /* A span of n pages: copy, zero and unusable pages mixed by percentages. */
 static void layout(uint8_t *cls, uint32_t n, unsigned copy_pct, unsigned zero_pct,
@@ -43,8 +44,9 @@ static int run(const uint8_t *cls, uint32_t n, uint64_t seed, struct worst_stats
 }
 
 /* Many small random spans: the invariants hold or the build says "impossible". */
-static void test_random_spans(void)
+static void test_random_spans(void **state)
 {
+	(void)state;
 	uint64_t rng = rng_seed(42);
 
 	for (uint64_t seed = 1; seed <= 3000; seed++) {
@@ -76,8 +78,9 @@ static void test_random_spans(void)
 }
 
 /* A probe-sized image: 8000 copy pages, a bss and a hole. */
-static void test_big_image(void)
+static void test_big_image(void **state)
 {
+	(void)state;
 	uint32_t n = 12000;
 	uint8_t *cls = malloc(n);
 	uint32_t *src_of = malloc(n * sizeof(*src_of)), *again = malloc(n * sizeof(*again));
@@ -110,9 +113,37 @@ static void test_big_image(void)
 	free(again);
 }
 
-/* The checker itself must catch a fixed point and a shared source. */
-static void test_checker(void)
+/* The probe's shape (tests/qemu/probe): 4 MiB, a 1 MiB hole, 4 MiB, a bss. */
+static void test_probe_shape(void **state)
 {
+	(void)state;
+	uint32_t n = 1030 + 256 + 1030 + 300;
+	uint8_t *cls = malloc(n);
+	uint32_t *src_of = malloc(n * sizeof(*src_of));
+
+	for (uint32_t i = 0; i < n; i++)
+		cls[i] = i < 1030 || (i >= 1286 && i < 2316) ? WORST_COPY : WORST_ZERO;
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		struct worst_stats st;
+
+		EXPECT(run(cls, n, seed, &st, src_of) == 0, "seed %llu: %s",
+		       (unsigned long long)seed, st.error);
+		EXPECT(st.longest_cycle >= 1000 && st.cycles >= 5 && st.chains >= 2,
+		       "seed %llu: %u cycles (longest %u), %u chains",
+		       (unsigned long long)seed, st.cycles, st.longest_cycle, st.chains);
+		if (seed == 1)
+			printf("worst_test: probe shape: %u cycles (longest %u), "
+			       "%u chains (longest %u)\n", st.cycles, st.longest_cycle,
+			       st.chains, st.longest_chain);
+	}
+	free(cls);
+	free(src_of);
+}
+
+/* The checker itself must catch a fixed point and a shared source. */
+static void test_checker(void **state)
+{
+	(void)state;
 	uint8_t cls[4] = { WORST_COPY, WORST_COPY, WORST_COPY, WORST_ZERO };
 	uint32_t work[4], fixed[4] = { 3, 2, 4, 0 }, shared[4] = { 2, 3, 2, 0 };
 	uint32_t good[4] = { 2, 3, 4, 0 };
@@ -126,13 +157,13 @@ static void test_checker(void)
 
 int main(void)
 {
-	test_checker();
-	test_random_spans();
-	test_big_image();
-	if (failures) {
-		fprintf(stderr, "worst_test: %d failures\n", failures);
-		return 1;
-	}
-	printf("worst_test: ok\n");
-	return 0;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checker),
+		cmocka_unit_test(test_random_spans),
+		cmocka_unit_test(test_big_image),
+		cmocka_unit_test(test_probe_shape),
+	};
+
+	return cmocka_run_group_tests_name("outgoing worst-case permutation", tests,
+					   NULL, NULL);
 }

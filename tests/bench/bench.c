@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Planner and copy-engine figures (`make bench`), medians over RUNS runs:
+ *  - planner time (plan_count + plan_execute, dry and with a no-op plan_mem) for
+ *    1M single-page runs whose sources sit on other runs' destinations, in long
+ *    chains and many cycles (the worst case), a 64 MiB image scattered in 4 KiB
+ *    pieces, and a 4 GiB image in one run (apart, and shifted up by one page);
+ *  - copy engine: a plan placing 256 MiB of real memory (memmove) against plain
+ *    memcpy of the same bytes, as a throughput ratio.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <baton/handoff.h>
+#include "loader/plan.h"
+
+#define RUNS		7
+#define PAGE		4096ULL
+#define WORST_PAGES	(1ULL << 20)
+#define BASE_PFN	0x100000ULL	/* 4 GiB: planner layouts are not backed */
+
+static uint64_t rng = 0x62656e6368ULL;
+
+static uint64_t rnd(uint64_t bound)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) % bound;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void *xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p) {
+		fprintf(stderr, "bench: out of memory (%zu bytes)\n", size);
+		exit(1);
+	}
+	return p;
+}
+
+static void shuffle(uint64_t *v, uint64_t n)
+{
+	for (uint64_t i = n; i > 1; i--) {
+		uint64_t j = rnd(i), t = v[i - 1];
+
+		v[i - 1] = v[j], v[j] = t;
+	}
+}
+
+static void run_set(struct baton_copy_run *r, uint64_t src, uint64_t dst, uint64_t pages)
+{
+	r->src = src * PAGE;
+	r->dst = dst * PAGE;
+	r->pages = pages;
+	r->hash = 0;
+}
+
+struct layout {
+	struct baton_copy_run *runs;
+	uint64_t n;
+};
+
+/* ------------------------------------------------------------------ layouts */
+
+/*
+ * 1M single-page runs over 1M + chains pages, in random list order: half the pages
+ * in cycles of 2..16 pages, half in chains of ~1000 pages, every page at a random
+ * place so nothing merges.
+ */
+static struct layout layout_worst(void)
+{
+	uint64_t total = WORST_PAGES + WORST_PAGES / 500 + 1, k = 0, at = 0;
+	uint64_t *page = xmalloc(total * sizeof(*page));
+	struct layout l = { xmalloc(WORST_PAGES * sizeof(*l.runs)), 0 };
+
+	for (uint64_t i = 0; i < total; i++)
+		page[i] = BASE_PFN + i;
+	shuffle(page, total);
+	while (l.n < WORST_PAGES / 2) {		/* cycles */
+		uint64_t len = 2 + rnd(15), first = at;
+
+		if (l.n + len + 2 > WORST_PAGES / 2)	/* no cycle of one at the end */
+			len = WORST_PAGES / 2 - l.n;
+		for (k = 0; k < len; k++, at++)
+			run_set(&l.runs[l.n++], page[at], page[k + 1 < len ? at + 1 : first], 1);
+	}
+	while (l.n < WORST_PAGES) {		/* chains: page[at] -> page[at + 1] ... */
+		uint64_t len = 500 + rnd(1000);
+
+		if (l.n + len > WORST_PAGES)
+			len = WORST_PAGES - l.n;
+		for (k = 0; k < len; k++, at++)
+			run_set(&l.runs[l.n++], page[at], page[at + 1], 1);
+		at++;				/* the chain's end, a fresh page */
+	}
+	free(page);
+	for (uint64_t i = l.n; i > 1; i--) {
+		uint64_t j = rnd(i);
+		struct baton_copy_run t = l.runs[i - 1];
+
+		l.runs[i - 1] = l.runs[j], l.runs[j] = t;
+	}
+	return l;
+}
+
+/* 64 MiB placed contiguously from 4 KiB pages scattered over 1 GiB around it. */
+static struct layout layout_scattered(void)
+{
+	uint64_t pages = 16384, span = 262144, dst = BASE_PFN + span / 2;
+	uint64_t *page = xmalloc(span * sizeof(*page));
+	struct layout l = { xmalloc(pages * sizeof(*l.runs)), pages };
+
+	for (uint64_t i = 0; i < span; i++)
+		page[i] = BASE_PFN + i;
+	shuffle(page, span);
+	for (uint64_t i = 0; i < pages; i++)
+		run_set(&l.runs[i], page[i], dst + i, 1);
+	free(page);
+	return l;
+}
+
+/* One 4 GiB run, away from its destination or shifted up by one page. */
+static struct layout layout_one_run(uint64_t shift)
+{
+	struct layout l = { xmalloc(sizeof(*l.runs)), 1 };
+
+	run_set(&l.runs[0], BASE_PFN, BASE_PFN + shift, WORST_PAGES);
+	return l;
+}
+
+/* ------------------------------------------------------------------ planner */
+
+static void noop_move(void *c, uint64_t d, uint64_t s, uint64_t p) { (void)c, (void)d, (void)s, (void)p; }
+static void noop_zero(void *c, uint64_t d, uint64_t p) { (void)c, (void)d, (void)p; }
+static void noop_page(void *c, uint64_t a) { (void)c, (void)a; }
+
+/* plan_count + plan_execute once; returns ms, fills *st. */
+static double plan_once(const struct layout *l, const struct plan_mem *mem,
+			struct plan_stats *st)
+{
+	double t0 = now_ms();
+	size_t csize = plan_count_work_size(l->n), size;
+	void *cw = xmalloc(csize ? csize : 1), *w;
+	uint64_t pieces;
+	int err = plan_count(l->runs, l->n, cw, csize, &pieces);
+
+	free(cw);
+	size = plan_work_size(l->n, pieces);
+	w = xmalloc(size ? size : 1);
+	if (!err)
+		err = plan_execute(l->runs, l->n, NULL, 0, w, size, mem, st);
+	free(w);
+	if (err) {
+		fprintf(stderr, "bench: planner failed: %s\n", plan_strerror(err));
+		exit(1);
+	}
+	return now_ms() - t0;
+}
+
+/* Times the planner alone: the work area is allocated and touched outside. */
+static double plan_timed(const struct layout *l, const struct plan_mem *mem,
+			 struct plan_stats *st, void *w, size_t size, void *cw, size_t csize)
+{
+	uint64_t pieces;
+	double t0 = now_ms();
+	int err = plan_count(l->runs, l->n, cw, csize, &pieces);
+
+	if (!err)
+		err = plan_execute(l->runs, l->n, NULL, 0, w, size, mem, st);
+	if (err) {
+		fprintf(stderr, "bench: planner failed: %s\n", plan_strerror(err));
+		exit(1);
+	}
+	return now_ms() - t0;
+}
+
+static void bench_planner(const char *name, struct layout l, double target)
+{
+	struct plan_mem noop = { NULL, noop_move, noop_zero, noop_page, noop_page };
+	struct plan_stats st;
+	double dry[RUNS], wet[RUNS];
+	size_t csize = plan_count_work_size(l.n), size;
+	void *cw, *w;
+
+	plan_once(&l, NULL, &st);
+	size = plan_work_size(l.n, st.pieces);
+	cw = xmalloc(csize ? csize : 1);
+	w = xmalloc(size ? size : 1);
+	memset(cw, 0, csize);
+	memset(w, 0, size);
+	for (int i = 0; i < RUNS; i++) {
+		dry[i] = plan_timed(&l, NULL, &st, w, size, cw, csize);
+		wet[i] = plan_timed(&l, &noop, &st, w, size, cw, csize);
+	}
+	printf("planner %s: median %.1f ms dry, %.1f ms with a no-op plan_mem", name,
+	       median(dry, RUNS), median(wet, RUNS));
+	if (target)
+		printf(" (target < %.0f ms)", target);
+	printf("\n  %llu runs, %llu pieces, %llu ops, %llu page cycles, longest chain %llu, "
+	       "work %.1f MiB (count %.1f MiB)\n",
+	       (unsigned long long)st.runs, (unsigned long long)st.pieces,
+	       (unsigned long long)st.ops, (unsigned long long)st.cycles,
+	       (unsigned long long)st.longest, size / 1048576.0, csize / 1048576.0);
+	free(cw);
+	free(w);
+	free(l.runs);
+}
+
+/* ------------------------------------------------------------------ copy engine */
+
+#define ARENA_PAGES	131072ULL	/* 512 MiB */
+#define IMAGE_PAGES	65536ULL	/* 256 MiB */
+
+struct arena {
+	unsigned char *mem;
+	unsigned char scratch[PAGE];
+};
+
+static void real_move(void *c, uint64_t d, uint64_t s, uint64_t p)
+{
+	struct arena *a = c;
+
+	memmove(a->mem + d, a->mem + s, p * PAGE);
+}
+
+static void real_zero(void *c, uint64_t d, uint64_t p)
+{
+	struct arena *a = c;
+
+	memset(a->mem + d, 0, p * PAGE);
+}
+
+static void real_save(void *c, uint64_t s)
+{
+	struct arena *a = c;
+
+	memcpy(a->scratch, a->mem + s, PAGE);
+}
+
+static void real_restore(void *c, uint64_t d)
+{
+	struct arena *a = c;
+
+	memcpy(a->mem + d, a->scratch, PAGE);
+}
+
+/*
+ * A 256 MiB image cut into chunks of 64 KiB .. 4 MiB whose sources lie in random
+ * order, with random gaps, across a 512 MiB arena that the destination sits in the
+ * middle of: chunks overlap destinations, chain, and close cycles. Addresses are
+ * offsets into the arena.
+ */
+static struct layout layout_engine(void)
+{
+	uint64_t chunk[IMAGE_PAGES / 16], start[IMAGE_PAGES / 16], order[IMAGE_PAGES / 16];
+	uint64_t n = 0, at = 0, gap = ARENA_PAGES - IMAGE_PAGES, src = 0;
+	struct layout l;
+
+	while (at < IMAGE_PAGES) {
+		uint64_t len = 16 + rnd(1009);
+
+		if (at + len > IMAGE_PAGES)
+			len = IMAGE_PAGES - at;
+		chunk[n] = len, start[n] = at, order[n] = n;
+		n++, at += len;
+	}
+	shuffle(order, n);
+	l.runs = xmalloc(n * sizeof(*l.runs));
+	l.n = n;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t c = order[i], g = rnd(2 * gap / (n - i) + 1);
+
+		if (g > gap)
+			g = gap;
+		gap -= g, src += g;
+		run_set(&l.runs[i], src, ARENA_PAGES / 4 + start[c], chunk[c]);
+		src += chunk[c];
+	}
+	return l;
+}
+
+/* Tags every page with its number, runs the plan once, checks the destinations. */
+static void engine_verify(const struct layout *l, struct arena *a, const struct plan_mem *mem)
+{
+	struct plan_stats st;
+
+	for (uint64_t i = 0; i < ARENA_PAGES; i++)
+		memcpy(a->mem + i * PAGE, &i, sizeof(i));
+	plan_once(l, mem, &st);
+	for (uint64_t r = 0; r < l->n; r++)
+		for (uint64_t i = 0; i < l->runs[r].pages; i++) {
+			uint64_t got, want = l->runs[r].src / PAGE + i;
+
+			memcpy(&got, a->mem + l->runs[r].dst + i * PAGE, sizeof(got));
+			if (got != want) {
+				fprintf(stderr, "bench: copy engine misplaced page %llu\n",
+					(unsigned long long)want);
+				exit(1);
+			}
+		}
+	printf("  %llu runs, %llu pieces, %llu move calls, %llu page cycles\n",
+	       (unsigned long long)st.runs, (unsigned long long)st.pieces,
+	       (unsigned long long)st.ops, (unsigned long long)st.cycles);
+}
+
+static void bench_engine(void)
+{
+	static struct arena a;
+	struct plan_mem mem = { &a, real_move, real_zero, real_save, real_restore };
+	struct layout l = layout_engine();
+	unsigned char *from = xmalloc(IMAGE_PAGES * PAGE), *to = xmalloc(IMAGE_PAGES * PAGE);
+	double plan[RUNS], copy[RUNS], mib = IMAGE_PAGES * PAGE / 1048576.0;
+	struct plan_stats st;
+
+	a.mem = xmalloc(ARENA_PAGES * PAGE);
+	memset(a.mem, 1, ARENA_PAGES * PAGE);
+	memset(from, 2, IMAGE_PAGES * PAGE);
+	memset(to, 3, IMAGE_PAGES * PAGE);
+	engine_verify(&l, &a, &mem);
+	for (int i = 0; i < RUNS; i++) {
+		double t0 = now_ms();
+
+		memcpy(to, from, IMAGE_PAGES * PAGE);
+		copy[i] = now_ms() - t0;
+		plan[i] = plan_once(&l, &mem, &st);
+	}
+	printf("copy engine %.0f MiB: plan %.1f ms (%.0f MiB/s), memcpy %.1f ms (%.0f MiB/s): "
+	       "%.2fx memcpy (target >= 0.90x)\n", mib, median(plan, RUNS),
+	       mib * 1e3 / plan[RUNS / 2], median(copy, RUNS), mib * 1e3 / copy[RUNS / 2],
+	       copy[RUNS / 2] / plan[RUNS / 2]);
+	free(a.mem);
+	free(from);
+	free(to);
+	free(l.runs);
+}
+
+int main(void)
+{
+	bench_planner("worst-case 1048576 pages", layout_worst(), 100);
+	bench_planner("64 MiB scattered in 4 KiB pieces", layout_scattered(), 0);
+	bench_planner("4 GiB in one run", layout_one_run(2 * WORST_PAGES), 0);
+	bench_planner("4 GiB in one run shifted up one page", layout_one_run(1), 0);
+	bench_engine();
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A simulated machine for host tests: malloc'ed memory standing for physical
+ * [HOSTENV_PHYS_BASE, HOSTENV_PHYS_BASE + size), a memory map describing it, and a
+ * struct stage_env whose allocator hands out its pages by a chosen strategy.
+ *
+ * Physical 0 is not in the arena, so a physical address used as a pointer (or a
+ * pointer used as a physical address) fails loudly instead of working by luck.
+ *
+ * The allocator keeps one byte per page: free, handed out, or not usable RAM.
+ * map() refuses (aborts) on any page the allocator did not hand out, which checks
+ * stage/'s promise that it writes only pages it was given.
+ */
+#ifndef BATON_TEST_HOSTENV_H
+#define BATON_TEST_HOSTENV_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <baton/handoff.h>
+#include "stage/stage.h"
+
+#define HOSTENV_PHYS_BASE	(16ull << 20)
+#define HOSTENV_PAGE		BATON_PAGE_SIZE
+#define HOSTENV_MAX_MEM		16
+
+enum hostenv_strategy {
+	HOSTENV_CONTIGUOUS,	/* lowest free pages first */
+	HOSTENV_SCATTERED,	/* a random free page (seeded), anywhere in usable RAM */
+	HOSTENV_REVERSE,	/* highest free pages first */
+	HOSTENV_WORST,		/* every source on another page's destination: a derangement
+				 * of the destination pages, pages 0 and 1 swapped (a cycle) */
+	HOSTENV_LOADER_IN_DST,	/* sources outside the destinations, the loader region and
+				 * the handoff at the start of the destinations */
+	HOSTENV_STRATEGIES
+};
+
+/* Page states. */
+#define HOSTENV_FREE	0
+#define HOSTENV_USED	1
+#define HOSTENV_NOT_RAM	2
+
+struct hostenv {
+	uint8_t *arena;			/* physical base .. base + size */
+	uint64_t base, size, npages;
+	uint8_t *state;			/* per page: HOSTENV_* */
+	struct baton_mem_range mem[HOSTENV_MAX_MEM];
+	uint64_t nmem;
+
+	enum hostenv_strategy strategy;
+	uint64_t rng;
+	/* the image's destination pages [dst_lo, dst_hi): worst and loader-in-dst */
+	uint64_t dst_lo, dst_hi;
+	uint64_t *perm;			/* worst: source page index per destination index */
+
+	/* fault injection: the n-th call (1-based) to alloc fails / returns pa + 0x800 /
+	 * returns the page of the call before; 0 = never */
+	uint64_t fail_at, misalign_at, reuse_at;
+	uint64_t last_pa;
+
+	/* counters */
+	uint64_t alloc_calls, calls_by[4], pages_out;
+	uint64_t tmp_live, tmp_calls;
+
+	struct stage_env env;
+};
+
+/* An arena of `size` bytes (4 KiB multiple) with the default memory map:
+ *   USABLE [16, 40) MiB, RESERVED [40, 41), USABLE [41, 60), NEVER_TOUCH [60, 61),
+ *   USABLE [61, 16 + size/1MiB).   */
+void hostenv_init(struct hostenv *e, uint64_t size, enum hostenv_strategy s, uint64_t seed);
+void hostenv_fini(struct hostenv *e);
+/* Tell worst / loader-in-dst where the image goes; call before stage_build(). */
+void hostenv_set_dsts(struct hostenv *e, uint64_t lo, uint64_t hi);
+
+/* The arena pointer for physical [pa, pa + len); aborts if outside the arena. */
+void *hostenv_ptr(const struct hostenv *e, uint64_t pa, uint64_t len);
+/* Whether [pa, pa + len) lies inside the arena. */
+int hostenv_contains(const struct hostenv *e, uint64_t pa, uint64_t len);
+
+/* loader/check.c's formatter: vsnprintf on the host. */
+int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
+
+/* A plan_mem acting on the arena (memmove semantics), scratch = a malloc'ed page.
+ * Every write must land in [wlo, whi) page flags set by the caller (may be NULL:
+ * no check); a write elsewhere is recorded in bad_write. */
+struct hostenv_plan {
+	struct hostenv *e;
+	uint8_t *scratch;
+	const uint8_t *writable;	/* per arena page: 1 = may be written */
+	uint64_t bad_write;		/* first physical address written out of bounds */
+	uint64_t moves, zeros, saves, restores;
+};
+void hostenv_plan_init(struct hostenv_plan *p, struct hostenv *e, struct plan_mem *mem);
+void hostenv_plan_fini(struct hostenv_plan *p);
+
+#endif

@@ -1,0 +1,61 @@
+# tests/qemu/outgoing: the QEMU test kernel that stages a payload through the
+# stage library and jumps to the loader (README.md beside this file).
+#
+#   $(B)/outgoing.elf   static ELF64 at 1 MiB, with symbols
+#   $(B)/outgoing.bin   the same, flat, for qemu -kernel (Multiboot v1)
+#   $(B)/outgoing.lst   objdump -S listing
+#   $(B)/tests/outgoing-worst   host self-check of the worst-case permutation
+
+OUTGOING_DIR    := tests/qemu/outgoing
+OUTGOING_OBJ    := $(B)/obj/$(OUTGOING_DIR)
+OUTGOING_SRCS   := main.c cmdline.c console.c memmap.c pages.c strategy.c worst.c \
+                   fault.c tsc.c trap.c libc.c
+OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o))
+# Static at 1 MiB: -fno-pie overrides FS_CFLAGS' -fPIE.
+OUTGOING_CFLAGS := $(FS_CFLAGS) -fno-pie -MMD -MP
+OUTGOING_LIBS   := /usr/lib/x86_64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a \
+                   $(shell gcc -print-libgcc-file-name)
+OUTGOING_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(OUTGOING_DIR)/outgoing.ld \
+                   -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+                   -Wl,-z,max-page-size=4096 -Wl,-Map,$(B)/outgoing.map
+
+ALL        += $(B)/outgoing.bin $(B)/outgoing.lst
+HOST_TESTS += $(B)/tests/outgoing-worst
+
+# hw.h is the one definition of the hardware constants; nasm reads this copy.
+$(OUTGOING_OBJ)/hw.inc: $(OUTGOING_DIR)/hw.h
+	@mkdir -p $(@D)
+	sed -n -e 's|[[:space:]]*/\*.*\*/||' \
+	  -e 's/^#define[[:space:]]\{1,\}\([A-Z0-9_]\{1,\}\)[[:space:]]\{1,\}\(.*\)$$/%define \1 \2/p' \
+	  $< > $@
+
+$(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/ -o $@ $<
+
+$(OUTGOING_OBJ)/%.o: $(OUTGOING_DIR)/%.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOST_CC) $(OUTGOING_CFLAGS) -c -o $@ $<
+
+$(B)/outgoing.elf: $(OUTGOING_OBJS) $(STAGE_FS_OBJS) $(OUTGOING_DIR)/outgoing.ld
+	$(HOST_CC) $(OUTGOING_LDFLAGS) -o $@ $(OUTGOING_OBJS) $(STAGE_FS_OBJS) \
+	  -Wl,--start-group $(OUTGOING_LIBS) -Wl,--end-group
+
+# The flat file must end exactly at the header's load_end_addr (__load_end).
+$(B)/outgoing.bin: $(B)/outgoing.elf
+	objcopy -O binary $< $@
+	@want=$$(( 0x$$(nm $< | awk '$$3 == "__load_end" { print $$1 }') - 0x100000 )); \
+	 have=$$(stat -c %s $@); \
+	 [ "$$want" = "$$have" ] || { echo "outgoing.bin: $$have bytes, header says $$want" >&2; \
+	   rm -f $@; exit 1; }
+
+$(B)/outgoing.lst: $(B)/outgoing.elf
+	objdump -d -S -M intel $< > $@
+
+$(B)/tests/outgoing-worst: $(OUTGOING_DIR)/worst_test.c $(OUTGOING_DIR)/worst.c \
+		$(OUTGOING_DIR)/worst.h $(OUTGOING_DIR)/rng.h | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -o $@ $(OUTGOING_DIR)/worst_test.c $(OUTGOING_DIR)/worst.c -lcmocka
+
+-include $(OUTGOING_OBJS:.o=.d)

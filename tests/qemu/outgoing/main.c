@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outgoing test kernel: stands in for a kernel that kexecs. It stages the
+ * payload module through stage_build() with the allocation strategy named on
+ * its command line, prints what was built, optionally damages it, and jumps to
+ * the loader. README.md walks the flow step by step.
+ */
+#include <string.h>
+#include "cpu.h"
+#include "outgoing.h"
+
+#define SCRATCH_MAX	(32ULL << 20)
+#define SCRATCH_MIN	(1ULL << 20)
+
+struct module {
+	const void *data;
+	uint64_t len;
+};
+
+static struct memmap memmap;
+static struct fmt_image payload;
+
+static const char *mbi_string(uint32_t pa)
+{
+	return pa ? (const char *)(uintptr_t)pa : "";
+}
+
+/* Module 0 is the loader blob, module 1 the payload image. */
+static void modules_get(const struct mb_info *mbi, struct module mod[2])
+{
+	const struct mb_module *m = (const void *)(uintptr_t)mbi->mods_addr;
+	uint32_t n = mbi->flags & MB_INFO_MODS ? mbi->mods_count : 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		say("module %u: 0x%08x-0x%08x %u bytes %s", i, m[i].mod_start,
+		    m[i].mod_end, m[i].mod_end - m[i].mod_start, mbi_string(m[i].string));
+	if (n < 2)
+		die(EXIT_SETUP, "modules: %u given, need 2 (-initrd \"loader.bin,payload\")",
+		    n);
+	for (int i = 0; i < 2; i++)
+		mod[i] = (struct module){ (const void *)(uintptr_t)m[i].mod_start,
+					  m[i].mod_end - m[i].mod_start };
+}
+
+/* Everything the boot loader gave us stays out of the page allocator. */
+static void reserve_boot_memory(const struct mb_info *mbi)
+{
+	const struct mb_module *m = (const void *)(uintptr_t)mbi->mods_addr;
+
+	pages_reserve((uintptr_t)__kernel_start, (uintptr_t)__bss_end);
+	pages_reserve((uintptr_t)mbi, (uintptr_t)mbi + sizeof(*mbi));
+	pages_reserve(mbi->mmap_addr, (uint64_t)mbi->mmap_addr + mbi->mmap_length);
+	if (mbi->flags & MB_INFO_CMDLINE)
+		pages_reserve(mbi->cmdline, mbi->cmdline + strlen(mbi_string(mbi->cmdline)) + 1);
+	if (!(mbi->flags & MB_INFO_MODS))
+		return;
+	pages_reserve(mbi->mods_addr, mbi->mods_addr + (uint64_t)mbi->mods_count * sizeof(*m));
+	for (uint32_t i = 0; i < mbi->mods_count; i++) {
+		pages_reserve(m[i].mod_start, m[i].mod_end);
+		if (m[i].string)
+			pages_reserve(m[i].string, m[i].string + strlen(mbi_string(m[i].string)) + 1);
+	}
+}
+
+/* The payload's segments, for the strategies; NULL if fmt_load() refuses it
+ * (the stage then refuses it too, and says why). */
+static const struct fmt_image *payload_probe(const struct module *p)
+{
+	int err = fmt_load(p->data, p->len, &payload);
+
+	if (err) {
+		say("payload: %s (staging anyway: the stage must refuse it)",
+		    fmt_strerror(err));
+		return 0;
+	}
+	say("payload: ELF%s entry 0x%lx, %u segments, span 0x%lx-0x%lx",
+	    payload.kind == FMT_KIND_ELF32 ? "32" : "64", payload.entry, payload.nseg,
+	    payload.low, strategy_span_hi(&payload));
+	for (uint32_t i = 0; i < payload.nseg; i++)
+		say("payload: segment 0x%lx filesz 0x%lx memsz 0x%lx", payload.seg[i].paddr,
+		    payload.seg[i].filesz, payload.seg[i].memsz);
+	return &payload;
+}
+
+static void *env_map(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	if (pa + len < pa || pa + len > (uint64_t)IDMAP_GIB << 30)
+		return 0;
+	return (void *)(uintptr_t)pa;
+}
+
+static void *env_tmp_alloc(void *ctx, uint64_t bytes)
+{
+	(void)ctx;
+	return scratch_alloc(bytes);
+}
+
+static void env_tmp_free(void *ctx, void *p, uint64_t bytes)
+{
+	(void)ctx;
+	scratch_free(p, bytes);
+}
+
+static void stage_payload(const struct config *cfg, struct strategy *s,
+			  const struct module mod[2], struct stage_result *res)
+{
+	struct stage_request rq = {
+		.image = mod[1].data, .image_len = mod[1].len,
+		.cmdline = cfg->payload_cmdline,
+		.mem = memmap.r, .mem_count = memmap.n,
+		.blob = mod[0].data, .blob_len = mod[0].len,
+		.console = { .port = COM1_PORT, .kind = BATON_CON_UART_IO, .baud = 0 },
+		.tsc_khz = tsc_calibrate_khz(),
+		.exit_port = cfg->exit ? DEBUG_EXIT_PORT : 0,
+	};
+	struct stage_env env = {
+		.ctx = s, .alloc = strategy_alloc, .map = env_map,
+		.tmp_alloc = env_tmp_alloc, .tmp_free = env_tmp_free,
+	};
+
+	say("tsc: %u kHz", rq.tsc_khz);
+	memset(res, 0, sizeof(*res));
+	int err = stage_build(&rq, &env, res);
+
+	strategy_report(s);
+	if (!err)
+		return;
+	say("stage: %s", stage_strerror(err));
+	die(EXIT_STAGE, "stage: %s", res->msg[0] ? res->msg : "(no detail)");
+}
+
+static void print_summary(const struct config *cfg, const struct stage_result *r)
+{
+	say("staged strategy=%s seed=%lu pages=%lu copy_runs=%lu zero_runs=%lu "
+	    "pieces=%lu ordered=%lu longest=%lu cycles=%lu copies=%lu in_place=%lu "
+	    "loader=0x%lx handoff=0x%lx", strategy_names[cfg->strategy], cfg->seed,
+	    r->image_pages, r->copy_runs, r->zero_runs, r->plan.pieces, r->plan.ordered,
+	    r->plan.longest, r->plan.cycles, r->plan.copies, r->plan.in_place,
+	    r->loader_base, r->handoff);
+}
+
+NORETURN void kmain(uint64_t mbi_pa, uint64_t magic);
+
+NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
+{
+	const struct mb_info *mbi = (const void *)(uintptr_t)mbi_pa;
+	struct config cfg;
+	struct module mod[2];
+	struct stage_result res;
+
+	con_init();
+	say("kernel 0x%lx-0x%lx", (uint64_t)(uintptr_t)__kernel_start,
+	    (uint64_t)(uintptr_t)__bss_end);
+	if (magic != MB_BOOT_MAGIC)
+		die(EXIT_SETUP, "not started by a Multiboot v1 loader (eax 0x%lx)", magic);
+	const char *cmd = mbi->flags & MB_INFO_CMDLINE ? mbi_string(mbi->cmdline) : "";
+
+	say("cmdline '%s'", cmd);
+	cmdline_parse(cmd, &cfg);					/* 1 */
+	say("config strategy=%s seed=%lu fault=%s exit=%d payload cmdline '%s'",
+	    strategy_names[cfg.strategy], cfg.seed, fault_names[cfg.fault], cfg.exit,
+	    cfg.payload_cmdline);
+	modules_get(mbi, mod);
+	memmap_build(mbi, &memmap);					/* 2 */
+	memmap_print(&memmap);
+	if (cfg.fault == FAULT_TRAP)
+		fault_inject(FAULT_TRAP, 0, &memmap);
+	const struct fmt_image *img = payload_probe(&mod[1]);
+	uint64_t span_lo = img ? img->low >> PAGE_SHIFT : 0;
+	uint64_t span_hi = img ? strategy_span_hi(img) >> PAGE_SHIFT : 0;
+
+	reserve_boot_memory(mbi);					/* 3 */
+	pages_init(&memmap, span_lo, span_hi);
+	uint64_t scratch = (pages_free_count() << PAGE_SHIFT) / 8;
+
+	scratch_init(scratch > SCRATCH_MAX ? SCRATCH_MAX :
+		     scratch < SCRATCH_MIN ? SCRATCH_MIN : scratch, span_lo, span_hi);
+	struct strategy *s = strategy_init(&cfg, img);			/* 4 */
+
+	stage_payload(&cfg, s, mod, &res);				/* 5 */
+	print_summary(&cfg, &res);					/* 6 */
+	fault_inject(cfg.fault, &res, &memmap);				/* 7 */
+	say("jumping to loader at 0x%lx handoff 0x%lx", res.entry, res.handoff);
+	outgoing_jump(res.entry, res.handoff);				/* 8 */
+}
