@@ -31,7 +31,7 @@ HOST_TESTS :=
 BENCHES    :=
 ALL        :=
 
-.PHONY: all help deps check demo bench clean
+.PHONY: all help deps check demo bench clean qemu-gdb build-all
 all: deps build-all
 
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
@@ -41,6 +41,7 @@ help:
 	@echo "make demo       boot the probe through baton's worst-case layout in QEMU"
 	@echo "make check      host tests, then every QEMU case"
 	@echo "make bench      planner and copy-engine figures"
+	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
 	@echo "make clean      remove build/"
 
@@ -60,6 +61,10 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(ALL)
 	@$(PYTHON) tests/qemu/run.py --demo
+
+qemu-gdb: deps
+	@$(MAKE) --no-print-directory $(ALL)
+	@$(PYTHON) tests/qemu/run.py --gdb $(or $(CASE),worst-1)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCHES)

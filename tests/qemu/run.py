@@ -12,6 +12,7 @@ exit code and the serial log show exactly the designed outcome.
   tests/qemu/run.py worst-1 high    only these cases
   tests/qemu/run.py --demo          the demo: worst-case layout, log shown live
   tests/qemu/run.py --list          the case table
+  tests/qemu/run.py --gdb worst-1   one case frozen, gdb stub on :1234
 """
 import argparse
 import concurrent.futures
@@ -139,6 +140,33 @@ def run_case(c, timeout):
                 base=base.group(1) if base else "-")
 
 
+def positions(results):
+    """The blob is position independent: the same file ran from every address the
+    cases put it at. Demand at least four different ones, one above 4 GiB, and one
+    that the loader chose itself when it moved out of the destinations' way."""
+    bases = {int(r["base"], 16) for r in results if r["ok"] and r["base"] != "-"}
+    moved = any(re.search(r"move: moved from", open(r["log"]).read())
+                for r in results if r["ok"] and os.path.exists(r["log"]))
+    ok = len(bases) >= 4 and any(b >= 1 << 32 for b in bases) and moved
+    line = "positions: loader ran from %d addresses (%s), above 4 GiB: %s, moved itself: %s: %s" % (
+        len(bases), " ".join("0x%x" % b for b in sorted(bases)),
+        "yes" if any(b >= 1 << 32 for b in bases) else "no", "yes" if moved else "no",
+        "pass" if ok else "FAIL")
+    return ok, line
+
+
+def gdb(name):
+    """Start one case frozen, with QEMU's gdb stub on :1234 (make qemu-gdb)."""
+    c = next(x for x in CASES if x["name"] == name)
+    log = os.path.join(OUT, c["name"] + ".log")
+    os.makedirs(OUT, exist_ok=True)
+    cmd = qemu_command(c, log) + ["-s", "-S"]
+    print("qemu-gdb: %s frozen at reset; serial -> %s" % (name, os.path.relpath(log, ROOT)))
+    print("qemu-gdb: gdb build/outgoing.elf -ex 'target remote :1234'   "
+          "(loader symbols: add-symbol-file build/loader.elf -o <loader base>)")
+    return subprocess.call(cmd)
+
+
 def demo(timeout):
     c = dict(next(x for x in CASES if x["name"] == "worst-1"))
     os.makedirs(OUT, exist_ok=True)
@@ -173,6 +201,7 @@ def main():
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--demo", action="store_true", help="run the demo case, log shown live")
     ap.add_argument("--list", action="store_true", help="print the case table and exit")
+    ap.add_argument("--gdb", metavar="CASE", help="start CASE frozen with a gdb stub on :1234")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
     args = ap.parse_args()
@@ -182,6 +211,8 @@ def main():
             sys.exit("run.py: build/%s is missing: run make first" % f)
     if args.demo:
         return demo(args.timeout)
+    if args.gdb:
+        return gdb(args.gdb)
     if args.list:
         for c in CASES:
             print("%-16s strategy=%-13s seed=%-3s fault=%-8s mem=%-5s exit=%d" % (
@@ -202,6 +233,10 @@ def main():
                                            "" if r["ok"] else "; ".join(r["why"]) + " (" + os.path.relpath(r["log"], ROOT) + ")"))
     passed = sum(r["ok"] for r in results)
     failed = len(results) - passed
+    if not args.cases:
+        ok, line = positions(results)
+        print(line)
+        passed, failed = passed + ok, failed + (not ok)
     print("qemu: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
