@@ -197,23 +197,31 @@ static int check_dst(struct check *c, const char *kind, uint64_t i, uint64_t dst
 	return 0;
 }
 
+/* Whether [a, b) meets [base, base + size). */
+static int meets(uint64_t a, uint64_t b, uint64_t base, uint64_t size)
+{
+	return a < base + size && b > base;
+}
+
 static int check_src(struct check *c, uint64_t i, uint64_t src, uint64_t pages)
 {
-	uint64_t end = src + pages * PAGE;	/* range_ok() passed for dst, same pages */
-	uint64_t hb = c->h->loader_base, he = hb + c->h->loader_size;
+	const struct baton_handoff *h = c->h;
+	uint64_t end, ob = 0, os = 0;
 
 	if (src % PAGE || __builtin_add_overflow(src, pages * PAGE, &end))
 		return fail(c, CHECK_E_RUN, "copy run %lu src 0x%lx is unaligned or wraps",
 			    (unsigned long)i, (unsigned long)src);
 	if (!inside_usable(c, src, end))
 		return fail(c, CHECK_E_OUTSIDE, "copy run %lu src 0x%lx-0x%lx is outside usable RAM",
-			    (unsigned long)i, (unsigned long)src,
-			    (unsigned long)end);
-	if ((src < c->self_base + c->self_size && end > c->self_base) || (src < he && end > hb))
-		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the loader's own memory 0x%lx-0x%lx",
-			    (unsigned long)i, (unsigned long)src,
-			    (unsigned long)end, (unsigned long)c->self_base,
-			    (unsigned long)(c->self_base + c->self_size));
+			    (unsigned long)i, (unsigned long)src, (unsigned long)end);
+	if (meets(src, end, c->self_base, c->self_size))
+		ob = c->self_base, os = c->self_size;
+	else if (meets(src, end, h->loader_base, h->loader_size))
+		ob = h->loader_base, os = h->loader_size;
+	if (os)
+		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the loader region 0x%lx-0x%lx",
+			    (unsigned long)i, (unsigned long)src, (unsigned long)end,
+			    (unsigned long)ob, (unsigned long)(ob + os));
 	return 0;
 }
 
@@ -263,13 +271,24 @@ static int check_overlaps(struct check *c, struct sort_kv *tmp)
 	return 0;
 }
 
-/* Whether [addr, addr + len) lies inside one copy run's destination. */
+/*
+ * Whether [addr, addr + len) is placed by copy runs: it may run across several
+ * runs whose destinations touch (a slot on a page boundary, sources apart).
+ */
 static int placed_by_copy(const struct check *c, uint64_t addr, uint64_t len)
 {
-	int64_t i = find_le(c->dst, c->ndst, addr);
+	uint64_t end;
 
-	return i >= 0 && !(c->dst[i].val & CHECK_REF_ZERO) && len <= ~0ull - addr &&
-	       ref_end(c, c->dst[i].val) >= addr + len;
+	if (__builtin_add_overflow(addr, len, &end))
+		return 0;
+	do {
+		int64_t i = find_le(c->dst, c->ndst, addr);
+
+		if (i < 0 || (c->dst[i].val & CHECK_REF_ZERO) || ref_end(c, c->dst[i].val) <= addr)
+			return 0;
+		addr = ref_end(c, c->dst[i].val);
+	} while (addr < end);
+	return 1;
 }
 
 static int check_entry(struct check *c)
@@ -393,11 +412,11 @@ int check_find_spot(struct check *c, uint64_t need, uint64_t avoid, uint64_t avo
 				continue;
 			}
 			if (x < avoid + avoid_size && x + need > avoid) {
-				x = avoid + avoid_size;
+				x = (avoid + avoid_size + PAGE - 1) & ~(PAGE - 1);
 				continue;
 			}
 			if (x < c->self_base + c->self_size && x + need > c->self_base) {
-				x = c->self_base + c->self_size;
+				x = (c->self_base + c->self_size + PAGE - 1) & ~(PAGE - 1);
 				continue;
 			}
 			*spot = x;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * LSD radix sort, one byte of the key per pass. Passes over bytes that are equal in
- * every key are skipped (page numbers of a 16 GiB machine vary in three bytes only),
- * and each scatter pass counts the next pass's byte on the way so the array is read
- * once per pass. Counts are 64-bit: n is not bounded here. Short arrays take an
- * insertion sort: clearing and summing 256 counters per pass costs more.
+ * LSD radix sort, one byte of the key per pass. Sorted input costs one read; passes
+ * over bytes equal in every key are skipped (page numbers of a 16 GiB machine vary
+ * in three bytes only), and each scatter pass counts the next pass's byte on the
+ * way so the array is read once per pass. Counts are 64-bit: n is not bounded
+ * here. Short arrays take an insertion sort: clearing and summing 256 counters per
+ * pass costs more.
  *
  * One body serves both record types (SORT_DEFINE below): the passes only move
  * whole records and read .key.
@@ -53,14 +54,16 @@ static void NAME##_insert(T *a, uint64_t n)					\
 	}									\
 }										\
 										\
-/* Bits that differ between keys: bytes without any need no pass. */		\
+/* Bits that differ between keys (bytes without any need no pass); 0 if sorted. */ \
 static uint64_t NAME##_survey(const T *a, uint64_t n)				\
 {										\
-	uint64_t first = a[0].key, diff = 0;					\
+	uint64_t first = a[0].key, diff = 0, unsorted = 0;			\
 										\
-	for (uint64_t i = 1; i < n; i++)					\
+	for (uint64_t i = 1; i < n; i++) {					\
 		diff |= a[i].key ^ first;					\
-	return diff;								\
+		unsorted |= a[i - 1].key > a[i].key;				\
+	}									\
+	return unsorted ? diff : 0;						\
 }										\
 										\
 static void NAME##_count(const T *a, uint64_t n, unsigned shift, uint64_t *count) \

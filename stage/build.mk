@@ -3,7 +3,8 @@
 # everything an outgoing side links besides libfdt and a libc.
 
 STAGE_C := stage/stage.c stage/place.c stage/bootinfo.c stage/handoff.c stage/errors.c \
-	   fmt/fmt.c fmt/elf.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c
+	   fmt/fmt.c fmt/elf.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c \
+	   loader/check.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 
 # The same sources built for the host, for tests and benchmarks.

@@ -23,8 +23,15 @@ const char *stage_strerror(int err)
 	case STAGE_E_CMDLINE:		return "the command line is too long";
 	case STAGE_E_FDT:		return "building the boot info failed";
 	case STAGE_E_ALLOC_BAD:		return "the allocator returned a bad page";
+	case STAGE_E_SELF_CHECK:	return "the handoff failed the loader's own checks";
 	default:			return "unknown error";
 	}
+}
+
+/* loader/check.c formats its messages through this. */
+int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, len, fmt, ap);
 }
 
 int stage_format(char *buf, unsigned long len, const char *fmt, ...)

@@ -5,6 +5,7 @@
  * the handoff itself, filled and sealed.
  */
 #include <string.h>
+#include "loader/check.h"
 #include "loader/layout.h"
 #include "stage/stage_int.h"
 
@@ -88,6 +89,7 @@ int stage_write_handoff(struct stage *s)
 	h->exit_port = rq->exit_port;
 	h->test_flags = rq->test_flags;
 	stage_seal(h);
+	s->h = h;
 
 	/* Hooks that cannot pass RDI find the handoff in the blob's header. */
 	bh = s->env->map(s->env->ctx, res->loader_base, sizeof(*bh));
@@ -98,5 +100,36 @@ int stage_write_handoff(struct stage *s)
 	res->copy_runs = s->ncopy;
 	res->zero_runs = s->nzero;
 	res->image_pages = (s->end - s->low) / PAGE;
+	return 0;
+}
+
+/*
+ * The finished handoff through the loader's own validator (loader/check.c), so
+ * whatever the loader would refuse is refused here, before any jump. It also
+ * catches an allocator that handed out a page twice: two sources overlap, or a
+ * source lies in the loader region.
+ */
+int stage_self_check(struct stage *s)
+{
+	struct check *c = stage_tmp_keep(s, sizeof(*c));
+	int err;
+
+	if (!c)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the self check");
+	memset(c, 0, sizeof(*c));
+	c->h = s->h;
+	c->self_base = s->res->loader_base;
+	c->self_size = s->res->loader_size;
+	c->work_bytes = check_work_size(s->ncopy, s->nzero, s->rq->mem_count);
+	c->work = stage_tmp_keep(s, c->work_bytes);
+	if (!c->work)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the self check");
+	err = check_header(c);
+	if (!err)
+		err = check_runs(c);
+	if (err == CHECK_E_OVERLAP || err == CHECK_E_SELF)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator handed out a page twice: %s", c->msg);
+	if (err)
+		return stage_fail(s, STAGE_E_SELF_CHECK, "loader check: %s", c->msg);
 	return 0;
 }

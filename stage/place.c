@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "loader/plan.h"
+#include "loader/sort.h"
 #include "stage/stage_int.h"
 
 #define PAGE	BATON_PAGE_SIZE
@@ -112,6 +113,32 @@ int stage_hash_runs(struct stage *s)
 	}
 	for (uint64_t i = 0; i < s->nzero; i++)
 		s->zero[i].hash = stage_hash_zero(s->zero[i].pages);
+	return 0;
+}
+
+/*
+ * An allocator that hands out a page twice would have the second page's bytes
+ * overwrite the first's: find it before the planner (which needs disjoint
+ * sources) and name it.
+ */
+int stage_check_sources(struct stage *s)
+{
+	struct sort_kv *kv = stage_tmp_keep(s, 2 * s->ncopy * sizeof(*kv));
+
+	if (!kv)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory to check the sources");
+	for (uint64_t i = 0; i < s->ncopy; i++)
+		kv[i] = (struct sort_kv){ s->copy[i].src, i };
+	sort_kv(kv, kv + s->ncopy, s->ncopy);
+	for (uint64_t i = 1; i < s->ncopy; i++) {
+		const struct baton_copy_run *a = &s->copy[kv[i - 1].val];
+
+		if (a->src + a->pages * PAGE > kv[i].key)
+			return stage_fail(s, STAGE_E_ALLOC_BAD,
+					  "allocator handed out page 0x%lx twice (copy runs %lu and %lu)",
+					  (unsigned long)kv[i].key, (unsigned long)kv[i - 1].val,
+					  (unsigned long)kv[i].val);
+	}
 	return 0;
 }
 

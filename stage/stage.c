@@ -8,10 +8,12 @@
  *   3. bootinfo_build      the FDT for the payload (stage/bootinfo.c), in scratch
  *   4. stage_place_pages   a source page per destination page from the caller's
  *                          allocator, file bytes copied in, runs merged
- *   5. stage_hash_runs     each run's XXH64 as the loader must find it
+ *   5. stage_hash_runs     each run's XXH64 as the loader must find it, after
+ *                          stage_check_sources named any page handed out twice
  *   6. stage_plan          the loader's own planner, dry: pieces for the work area
  *   7. stage_place_loader  the blob plus its work area, early console patched in
  *   8. stage_write_handoff header and lists, sealed with a CRC
+ *   9. stage_self_check    the loader's own validator on the finished handoff
  * Nothing the caller owns is written before step 4, and only pages the
  * allocator handed out are ever written.
  */
@@ -98,6 +100,13 @@ static int stage_check_memmap(struct stage *s)
 					  "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
 					  (unsigned long)i, (unsigned long)m[i].base,
 					  (unsigned long)m[i].size, (unsigned)m[i].type);
+		for (uint64_t j = 0; j < i; j++)
+			if (m[j].base < end && m[i].base < m[j].base + m[j].size)
+				return stage_fail(s, STAGE_E_MEMMAP,
+						  "memory ranges %lu 0x%lx+0x%lx and %lu 0x%lx+0x%lx overlap",
+						  (unsigned long)j, (unsigned long)m[j].base,
+						  (unsigned long)m[j].size, (unsigned long)i,
+						  (unsigned long)m[i].base, (unsigned long)m[i].size);
 		if (end > s->mem_top && m[i].type != BATON_MEM_RESERVED)
 			s->mem_top = end;	/* the loader maps RAM and the first 4 GiB */
 		if (m[i].type == BATON_MEM_USABLE)
@@ -126,17 +135,29 @@ static int stage_check_inputs(struct stage *s)
 	return 0;
 }
 
-/* [base, end) must lie in one usable range and meet no other kind of range. */
+/* The usable range that contains addr, or NULL. */
+static const struct baton_mem_range *usable_at(const struct stage *s, uint64_t addr)
+{
+	const struct baton_mem_range *m = s->rq->mem;
+
+	for (uint64_t i = 0; i < s->rq->mem_count; i++)
+		if (m[i].type == BATON_MEM_USABLE && addr >= m[i].base &&
+		    addr - m[i].base < m[i].size)
+			return &m[i];
+	return NULL;
+}
+
+/*
+ * [base, end) must be covered by usable ranges (touching ones count as one, as
+ * UEFI maps often split RAM) and meet no reserved or never-touch range.
+ */
 static int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
 {
 	const struct baton_mem_range *m = s->rq->mem;
-	int inside = 0;
 
 	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
 		uint64_t me = m[i].base + m[i].size;
 
-		if (m[i].type == BATON_MEM_USABLE && base >= m[i].base && end <= me)
-			inside = 1;
 		if (m[i].type != BATON_MEM_USABLE && base < me && end > m[i].base)
 			return stage_fail(s, m[i].type == BATON_MEM_NEVER_TOUCH ?
 					  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
@@ -145,9 +166,14 @@ static int stage_check_range(struct stage *s, const char *what, uint64_t base, u
 					  m[i].type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
 					  (unsigned long)m[i].base, (unsigned long)me);
 	}
-	if (!inside)
-		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
-				  what, (unsigned long)base, (unsigned long)end);
+	for (uint64_t at = base; at < end;) {
+		const struct baton_mem_range *u = usable_at(s, at);
+
+		if (!u)
+			return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
+					  what, (unsigned long)base, (unsigned long)end);
+		at = u->base + u->size;
+	}
 	return 0;
 }
 
@@ -196,6 +222,8 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 	if (!err)
 		err = stage_place_pages(s);
 	if (!err)
+		err = stage_check_sources(s);
+	if (!err)
 		err = stage_hash_runs(s);
 	if (!err)
 		err = stage_plan(s);
@@ -203,6 +231,8 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 		err = stage_place_loader(s);
 	if (!err)
 		err = stage_write_handoff(s);
+	if (!err)
+		err = stage_self_check(s);
 	stage_release(s);
 	return err;
 }

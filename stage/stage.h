@@ -20,10 +20,11 @@
 #define STAGE_E_NEVER_TOUCH	(-302)	/* a destination covers a never-touch range */
 #define STAGE_E_TOO_BIG		(-303)	/* the image is larger than usable RAM */
 #define STAGE_E_BLOB		(-304)	/* the loader blob's header is not valid */
-#define STAGE_E_MEMMAP		(-305)	/* memory map empty, unaligned or overlapping itself */
+#define STAGE_E_MEMMAP		(-305)	/* memory map empty, unaligned, overlapping itself */
 #define STAGE_E_CMDLINE		(-306)	/* command line too long */
 #define STAGE_E_FDT		(-307)	/* libfdt failed building the boot info */
 #define STAGE_E_ALLOC_BAD	(-308)	/* the allocator returned an unaligned or reused page */
+#define STAGE_E_SELF_CHECK	(-309)	/* the finished handoff failed the loader's own checks */
 
 /* What an allocation is for: the allocator may place each kind differently. */
 #define STAGE_FOR_SOURCE	1	/* one page of the image; dst says where it goes */

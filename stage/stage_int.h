@@ -27,8 +27,9 @@ struct stage {
 	struct baton_zero_run *zero;
 	uint64_t ncopy, nzero, copy_cap, zero_cap;
 	uint64_t pieces;
+	struct baton_handoff *h;	/* the finished handoff, mapped */
 	/* scratch allocations to give back */
-	struct { void *p; uint64_t bytes; } tmp[8];
+	struct { void *p; uint64_t bytes; } tmp[16];
 	int ntmp;
 };
 
@@ -41,10 +42,12 @@ void stage_release(struct stage *s);
 
 int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
 int stage_place_pages(struct stage *s);			/* stage/place.c */
+int stage_check_sources(struct stage *s);
 int stage_hash_runs(struct stage *s);
 int stage_plan(struct stage *s);
 int stage_place_loader(struct stage *s);		/* stage/handoff.c */
 int stage_write_handoff(struct stage *s);
+int stage_self_check(struct stage *s);
 
 uint64_t stage_hash(const void *p, uint64_t bytes);
 uint64_t stage_hash_zero(uint64_t pages);

@@ -22,6 +22,8 @@
 #define HOSTENV_PHYS_BASE	(16ull << 20)
 #define HOSTENV_PAGE		BATON_PAGE_SIZE
 #define HOSTENV_MAX_MEM		16
+#define HOSTENV_FILL		0xcc	/* every arena byte after hostenv_init(): RAM
+					 * holds garbage, nothing is zero by luck */
 
 enum hostenv_strategy {
 	HOSTENV_CONTIGUOUS,	/* lowest free pages first */
@@ -64,7 +66,8 @@ struct hostenv {
 	struct stage_env env;
 };
 
-/* An arena of `size` bytes (4 KiB multiple) with the default memory map:
+/* An arena of `size` bytes (4 KiB multiple), filled with HOSTENV_FILL, with the
+ * default memory map:
  *   USABLE [16, 40) MiB, RESERVED [40, 41), USABLE [41, 60), NEVER_TOUCH [60, 61),
  *   USABLE [61, 16 + size/1MiB).   */
 void hostenv_init(struct hostenv *e, uint64_t size, enum hostenv_strategy s, uint64_t seed);
@@ -81,8 +84,8 @@ int hostenv_contains(const struct hostenv *e, uint64_t pa, uint64_t len);
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
 
 /* A plan_mem acting on the arena (memmove semantics), scratch = a malloc'ed page.
- * Every write must land in [wlo, whi) page flags set by the caller (may be NULL:
- * no check); a write elsewhere is recorded in bad_write. */
+ * Every write must land on a page flagged in `writable` (per arena page; NULL: no
+ * check); the first write elsewhere is recorded in bad_write. */
 struct hostenv_plan {
 	struct hostenv *e;
 	uint8_t *scratch;

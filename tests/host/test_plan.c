@@ -467,6 +467,48 @@ static void test_top_of_memory(void **state)
 	run_ok(l);
 }
 
+/* 300 pages read from one destination: an in-degree too wide for a byte. */
+static void test_wide_indegree(void **state)
+{
+	struct layout *l = layout_new(0x100, 8192);
+	struct plan_stats st;
+	(void)state;
+
+	add_run(l, 1000, 0, 300);		/* its destination holds 300 sources */
+	for (uint64_t i = 0; i < 300; i++)
+		add_run(l, i, 2000 + 3 * i, 1);
+	st = run_ok(l);
+	assert_int_equal(st.pieces, 301);
+	assert_int_equal(st.ordered, 1);
+	assert_int_equal(st.longest, 2);
+}
+
+/* Runs of 2^33 pages (dry run): page counts too wide for the sorted records. */
+static void test_huge_run(void **state)
+{
+	const uint64_t G = 1ULL << 33, D = 1ULL << 40;
+	struct baton_copy_run runs[3] = {
+		{ .src = 0, .dst = D << 12, .pages = G },
+		{ .src = (2 * D) << 12, .dst = 100 << 12, .pages = 5 },
+		{ .src = (D + G - 7) << 12, .dst = 3000 << 12, .pages = 1 },
+	};
+	static uint64_t work[4096];
+	struct plan_stats st;
+	uint64_t pieces;
+	(void)state;
+
+	assert_int_equal(plan_count(runs, 3, work, sizeof(work), &pieces), 0);
+	assert_int_equal(pieces, 7);
+	assert_true(plan_work_size(3, pieces) <= sizeof(work));
+	assert_int_equal(plan_execute(runs, 3, NULL, 0, work, plan_work_size(3, pieces),
+				      NULL, &st), 0);
+	assert_int_equal(st.pieces, 7);
+	assert_int_equal(st.moved, G + 6);
+	assert_int_equal(st.copies, G + 6);
+	assert_int_equal(st.ordered, 3);	/* the second run, the third, the tail */
+	assert_int_equal(st.longest, 3);
+}
+
 static int execute_rc(const struct layout *l)
 {
 	uint64_t pieces;
@@ -528,25 +570,37 @@ static void test_misaligned_work(void **state)
 		assert_null(check_layout(l, skew, 1, &st));
 }
 
+/* Both sorts, against sizes around the insertion-sort cut and keys of few bytes. */
 static void test_sort(void **state)
 {
 	static struct sort_kv a[5000], tmp[5000];
+	static struct sort_kv3 b[5000], tmp3[5000];
 	uint64_t x = 12345;
 	(void)state;
 
-	for (int round = 0; round < 20; round++) {
-		uint64_t n = (uint64_t)round * 250, mask = round & 1 ? 0xff00ffULL : ~0ULL;
+	for (int round = 0; round < 40; round++) {
+		uint64_t n = (uint64_t)round * 125 + round % 3, mask = ~0ULL;
 
+		if (round & 1)
+			mask = 0xff00ffULL;
+		if (round % 5 == 0)
+			mask = 0x3ULL << 40;
 		for (uint64_t i = 0; i < n; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			a[i].key = x & mask;
-			a[i].val = i;
+			a[i].key = b[i].key = x & mask;
+			a[i].val = b[i].val = i;
+			b[i].aux = ~i;
 		}
+		if (round % 7 == 0)		/* already sorted */
+			sort_kv(a, tmp, n);
 		sort_kv(a, tmp, n);
+		sort_kv3(b, tmp3, n);
 		for (uint64_t i = 1; i < n; i++) {
 			assert_true(a[i - 1].key <= a[i].key);
 			if (a[i - 1].key == a[i].key)
 				assert_true(a[i - 1].val < a[i].val);	/* stable */
+			assert_true(b[i].key == a[i].key && b[i].val == a[i].val);
+			assert_true(b[i].aux == ~b[i].val);
 		}
 	}
 }
@@ -788,9 +842,35 @@ static struct layout *gen_layout(struct gen *g, uint64_t seed)
 	return l;
 }
 
+/* How many layouts showed each feature: the generator must keep making them. */
+struct coverage {
+	uint64_t cycles, chains, cuts, multi_page, in_place, zero_on_source, high, wide;
+};
+
+static void coverage_add(struct coverage *cv, const struct layout *l,
+			 const struct plan_stats *st)
+{
+	int multi = 0, zsrc = 0;
+
+	for (uint64_t r = 0; r < l->n; r++)
+		multi |= l->runs[r].pages > 1;
+	for (uint64_t z = 0; z < l->nz && !zsrc; z++)	/* page_map: this layout's */
+		for (uint64_t i = 0; i < l->zeros[z].pages; i++)
+			zsrc |= page_map[(l->zeros[z].dst >> 12) - l->base + i] >= 0;
+	cv->cycles += st->cycles > 0;
+	cv->chains += st->longest >= 10;
+	cv->cuts += st->pieces > st->runs;
+	cv->multi_page += multi;
+	cv->in_place += st->in_place > 0;
+	cv->zero_on_source += zsrc;
+	cv->high += l->base + l->npages == 1ULL << 52;
+	cv->wide += l->npages > 2048;
+}
+
 static void test_property(void **state)
 {
 	static struct gen g;
+	struct coverage cv = { 0 };
 	uint64_t cycles = 0, pieces = 0, runs = 0;
 	(void)state;
 
@@ -807,10 +887,22 @@ static void test_property(void **state)
 				 (unsigned long long)l->npages, (unsigned long long)l->n, err,
 				 (unsigned long long)sim.error_page, last_rc);
 		cycles += st.cycles, pieces += st.pieces, runs += st.runs;
+		coverage_add(&cv, l, &st);
 	}
-	print_message("%d layouts: %llu runs, %llu pieces, %llu page cycles\n",
+	print_message("%d layouts: %llu runs, %llu pieces, %llu page cycles; layouts with "
+		      "cycles %llu, chains >= 10 %llu, cut runs %llu, multi-page runs %llu, "
+		      "in place %llu, zeros on sources %llu, at 2^64 %llu, > 2048 pages %llu\n",
 		      PROPERTY_CASES, (unsigned long long)runs, (unsigned long long)pieces,
-		      (unsigned long long)cycles);
+		      (unsigned long long)cycles, (unsigned long long)cv.cycles,
+		      (unsigned long long)cv.chains, (unsigned long long)cv.cuts,
+		      (unsigned long long)cv.multi_page, (unsigned long long)cv.in_place,
+		      (unsigned long long)cv.zero_on_source, (unsigned long long)cv.high,
+		      (unsigned long long)cv.wide);
+	/* Each feature in at least 2% of the layouts. */
+	assert_true(cv.cycles > PROPERTY_CASES / 50 && cv.chains > PROPERTY_CASES / 50);
+	assert_true(cv.cuts > PROPERTY_CASES / 50 && cv.multi_page > PROPERTY_CASES / 50);
+	assert_true(cv.in_place > PROPERTY_CASES / 50 && cv.wide > PROPERTY_CASES / 50);
+	assert_true(cv.zero_on_source > PROPERTY_CASES / 50 && cv.high > PROPERTY_CASES / 50);
 }
 
 static int setup(void **state)
@@ -848,6 +940,8 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_zero_over_source),
 		cmocka_unit_test(test_top_of_memory),
+		cmocka_unit_test(test_wide_indegree),
+		cmocka_unit_test(test_huge_run),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_misaligned_work),
 		cmocka_unit_test(test_property),

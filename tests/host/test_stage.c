@@ -41,7 +41,7 @@
 #define PAGE		BATON_PAGE_SIZE
 #define MIB		(1ull << 20)
 #define ARENA		(64 * MIB)	/* physical [16 MiB, 80 MiB) */
-#define ARENA_FILL	0xcc		/* every arena byte before staging */
+#define ARENA_FILL	HOSTENV_FILL	/* every arena byte before staging */
 #define RESV_FILL	0x5a		/* the reserved range */
 #define NEVER_FILL	0xa5		/* the never-touch range */
 #define BLOB_LEN	4096
@@ -59,7 +59,8 @@
  */
 #define KNOWN_BUG(...)	do { print_message("KNOWN BUG: " __VA_ARGS__); \
 			     print_message("\n"); skip(); } while (0)
-#define WANT(...)	(snprintf(want, sizeof(want), __VA_ARGS__), want)
+#define WANT_LEN	256
+#define WANT(...)	(snprintf(want, WANT_LEN, __VA_ARGS__), want)
 #define ULL(x)		((unsigned long long)(x))
 
 static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
@@ -197,7 +198,6 @@ static void blob_make(uint8_t *b, uint64_t seed)
 
 static void arena_paint(struct hostenv *e)
 {
-	memset(e->arena, ARENA_FILL, e->size);
 	memset(hostenv_ptr(e, 40 * MIB, MIB), RESV_FILL, MIB);
 	memset(hostenv_ptr(e, 60 * MIB, MIB), NEVER_FILL, MIB);
 }
@@ -276,8 +276,7 @@ static uint64_t map_top(const struct baton_handoff *h)
 	return top;
 }
 
-static void sim_check(struct hostenv *e, struct loader_sim *ls, struct check *c, void *work,
-		      uint64_t work_bytes)
+static void sim_check(struct loader_sim *ls, struct check *c, void *work, uint64_t work_bytes)
 {
 	int rc;
 
@@ -293,7 +292,6 @@ static void sim_check(struct hostenv *e, struct loader_sim *ls, struct check *c,
 	rc = check_runs(c);
 	if (rc)
 		fail_msg("check_runs: %d: %s", rc, c->msg);
-	(void)e;
 }
 
 /* The loader's steps 1-6 (loader/main.c), with the arena as memory. */
@@ -324,7 +322,7 @@ static void loader_run(struct hostenv *e, const struct stage_result *res, struct
 	work = malloc(wl.mem_bytes);
 	assert_non_null(work);
 
-	sim_check(e, ls, &c, work, wl.mem_bytes);
+	sim_check(ls, &c, work, wl.mem_bytes);
 	hsize = pg_up(ls->h->total_size);
 	if (check_hits_dst(&c, ls->self_base, ls->self_size) ||
 	    check_hits_dst(&c, ls->h_pa, hsize)) {
@@ -343,7 +341,7 @@ static void loader_run(struct hostenv *e, const struct stage_result *res, struct
 		ls->h = hostenv_ptr(e, ls->h_pa, sizeof(*ls->h));
 		ls->moved = 1;
 		/* resumed: header and runs again, now clear of every destination */
-		sim_check(e, ls, &c, work, wl.mem_bytes);
+		sim_check(ls, &c, work, wl.mem_bytes);
 		assert_false(check_hits_dst(&c, ls->self_base, ls->self_size));
 		assert_false(check_hits_dst(&c, ls->h_pa, hsize));
 	}
@@ -400,8 +398,16 @@ static void assert_filled(const struct hostenv *e, uint64_t pa, uint64_t len, ui
 			  const char *what)
 {
 	const uint8_t *got = hostenv_ptr(e, pa, len);
+	uint8_t pat[PAGE];
+	uint64_t i;
 
-	for (uint64_t i = 0; i < len; i++)
+	memset(pat, v, sizeof(pat));
+	for (i = 0; i < len; i += PAGE)
+		if (memcmp(got + i, pat, len - i < PAGE ? len - i : PAGE))
+			break;
+	if (i >= len)
+		return;
+	for (i = 0; i < len; i++)
 		if (got[i] != v)
 			fail_msg("%s: byte at 0x%llx is 0x%02x, want 0x%02x", what, ULL(pa + i),
 				 got[i], v);
@@ -445,9 +451,9 @@ static void verify_bootinfo(const struct fx *f, const struct loader_sim *ls,
 	str = fdt_prop(fdt, "/", "compatible", &len);
 	assert_string_equal(str, "baton,boot");
 	u32 = fdt_prop(fdt, "/", "#address-cells", &len);
-	assert_int_equal(fdt32_to_cpu(*u32), 2);
+	assert_int_equal(fdt32_ld(u32), 2);
 	u32 = fdt_prop(fdt, "/", "#size-cells", &len);
-	assert_int_equal(fdt32_to_cpu(*u32), 2);
+	assert_int_equal(fdt32_ld(u32), 2);
 
 	/* /memory@1000000: every usable range of the map, in order (none touch) */
 	for (uint64_t i = 0; i < e->nmem; i++)
@@ -460,14 +466,14 @@ static void verify_bootinfo(const struct fx *f, const struct loader_sim *ls,
 	reg = fdt_prop(fdt, "/memory@1000000", "reg", &len);
 	assert_int_equal(len, n * 8);
 	for (uint64_t i = 0; i < n; i++)
-		assert_int_equal(fdt64_to_cpu(reg[i]), want_reg[i]);
+		assert_int_equal(fdt64_ld(&reg[i]), want_reg[i]);	/* 4-aligned */
 
 	str = fdt_prop(fdt, "/baton", "compatible", &len);
 	assert_string_equal(str, "baton,loader");
 	u32 = fdt_prop(fdt, "/baton", "version", &len);
-	assert_int_equal(fdt32_to_cpu(*u32), BATON_HANDOFF_VERSION);
+	assert_int_equal(fdt32_ld(u32), BATON_HANDOFF_VERSION);
 	u32 = fdt_prop(fdt, "/baton", "tsc-khz", &len);
-	assert_int_equal(fdt32_to_cpu(*u32), TSC_KHZ);
+	assert_int_equal(fdt32_ld(u32), TSC_KHZ);
 	str = fdt_prop(fdt, "/baton", "timing-names", &len);
 	assert_int_equal(len, sizeof(names));
 	assert_memory_equal(str, names, sizeof(names));
@@ -828,7 +834,7 @@ static void test_reject_placement(void **state)
 {
 	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 3, 24 * MIB);
 	uint64_t d2 = pg_down(f->im.paddr[1]) - 24 * MIB;	/* seg 1's page from base */
-	char want[256];
+	char want[WANT_LEN];
 
 	(void)state;
 	/* below every range */
@@ -892,7 +898,7 @@ static void test_reject_allocator(void **state)
 {
 	uint64_t n, lk, hk;
 	struct fx *f;
-	char want[256];
+	char want[WANT_LEN];
 
 	(void)state;
 	counts(&n, &lk, &hk);
@@ -935,7 +941,7 @@ static void test_reject_allocator_unaligned(void **state)
 {
 	uint64_t n, lk, hk;
 	struct fx *f;
-	char want[256];
+	char want[WANT_LEN];
 
 	(void)state;
 	counts(&n, &lk, &hk);
@@ -974,9 +980,16 @@ static void test_reject_allocator_reused(void **state)
 	(void)state;
 	f->e.reuse_at = 2;
 	rc = fx_stage(f);
+	if (rc != STAGE_E_ALLOC_BAD) {
+		char msg[sizeof(f->res.msg)];
+
+		memcpy(msg, f->res.msg, sizeof(msg));
+		fx_free(f);
+		assert_int_not_equal(rc, 0);	/* at least never sealed */
+		KNOWN_BUG("stage/place.c stage_place_pages: a page handed out twice is not named (rc %d: %s)",
+			  rc, msg);
+	}
 	fx_free(f);
-	if (rc != STAGE_E_ALLOC_BAD)
-		KNOWN_BUG("stage/place.c stage_place_pages: a page handed out twice is accepted (rc %d)", rc);
 }
 
 /*
@@ -1039,7 +1052,7 @@ struct cfx {
 	uint64_t saved_len;
 	struct check c;
 	void *work;
-	char want[256];
+	char want[WANT_LEN];
 };
 
 static int cfx_setup(void **state)
@@ -1095,7 +1108,7 @@ static int cfx_check(struct cfx *x)
 	return check_runs(&x->c);
 }
 
-static void expect_check(struct cfx *x, int rc_want, const char *msg)
+static void expect_checked(struct cfx *x, int rc_want, const char *msg)
 {
 	int rc = cfx_check(x);
 
@@ -1126,14 +1139,14 @@ static void test_check_header(void **state)
 	uint32_t crc;
 
 	x->h->magic = 0x4141414141414141ull;
-	expect_check(x, CHECK_E_MAGIC, "bad magic 0x4141414141414141 (want 0x314f484e4f544142)");
+	expect_checked(x, CHECK_E_MAGIC, "bad magic 0x4141414141414141 (want 0x314f484e4f544142)");
 	x->h->version = 2;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_VERSION, "handoff version 2, this loader reads 1");
+	expect_checked(x, CHECK_E_VERSION, "handoff version 2, this loader reads 1");
 	x->h->header_size = 0xff;
-	expect_check(x, CHECK_E_SIZE, WANT("bad sizes: header 255 total %llu", ULL(total)));
+	expect_checked(x, CHECK_E_SIZE, WANT("bad sizes: header 255 total %llu", ULL(total)));
 	x->h->total_size = 0x80;
-	expect_check(x, CHECK_E_SIZE, "bad sizes: header 256 total 128");
+	expect_checked(x, CHECK_E_SIZE, "bad sizes: header 256 total 128");
 
 	/* one flipped bit, not resealed: the CRC is computed here independently */
 	x->h->flags ^= BATON_F_NO_VERIFY;
@@ -1142,7 +1155,7 @@ static void test_check_header(void **state)
 	memset(copy + offsetof(struct baton_handoff, crc32), 0, 4);
 	crc = crc32_update(0, copy, total);
 	free(copy);
-	expect_check(x, CHECK_E_CRC, WANT("bad CRC 0x%08x over %llu bytes (header says 0x%08x)",
+	expect_checked(x, CHECK_E_CRC, WANT("bad CRC 0x%08x over %llu bytes (header says 0x%08x)",
 					  crc, ULL(total), x->saved[0x18] | x->saved[0x19] << 8 |
 					  x->saved[0x1a] << 16 | (uint32_t)x->saved[0x1b] << 24));
 	/* a run edited, not resealed */
@@ -1160,22 +1173,23 @@ static void test_check_list_bounds(void **state)
 	/* total size cut before the copy list, CRC made over what is left */
 	x->h->total_size = copy_off;
 	x->h->crc32 = crc32_handoff(x->h);
-	expect_check(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
+	expect_checked(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
 					   ULL(copy_off)));
-	/* a list starting inside the header */
+	/* a list starting inside the header (the seal now ends at the copy list) */
 	x->h->zero_off = 0x40;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
-					   ULL(x->saved_len)));
+	assert_true(x->h->total_size < x->saved_len);
+	expect_checked(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
+					   ULL(x->h->total_size)));
 	/* a list at an unaligned offset */
 	x->h->mem_off += 4;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
+	expect_checked(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
 					   ULL(x->h->total_size)));
 	/* a count whose byte size overflows */
 	x->h->copy_count = 1ull << 60;
 	x->h->crc32 = crc32_handoff(x->h);
-	expect_check(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
+	expect_checked(x, CHECK_E_SIZE, WANT("a list lies outside the handoff's %llu bytes",
 					   ULL(x->saved_len)));
 }
 
@@ -1185,13 +1199,13 @@ static void test_check_memmap(void **state)
 
 	x->h->mem_count = 0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_MEMMAP, "empty memory map");
+	expect_checked(x, CHECK_E_MEMMAP, "empty memory map");
 	mr(x)[2].size += 0x800;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_MEMMAP, "memory range 2 0x2900000+0x1300800 type 1 is invalid");
+	expect_checked(x, CHECK_E_MEMMAP, "memory range 2 0x2900000+0x1300800 type 1 is invalid");
 	mr(x)[3].type = 9;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_MEMMAP, "memory range 3 0x3c00000+0x100000 type 9 is invalid");
+	expect_checked(x, CHECK_E_MEMMAP, "memory range 3 0x3c00000+0x100000 type 9 is invalid");
 }
 
 static void test_check_dst_ranges(void **state)
@@ -1203,30 +1217,30 @@ static void test_check_dst_ranges(void **state)
 
 	cr(x)[0].dst = MIB;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x100000-0x%llx is outside usable RAM",
+	expect_checked(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x100000-0x%llx is outside usable RAM",
 					      ULL(MIB + p0 * PAGE)));
 	/* across the end of usable RAM into the reserved range */
 	cr(x)[0].dst = 40 * MIB - PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x27ff000-0x%llx is outside usable RAM",
+	expect_checked(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x27ff000-0x%llx is outside usable RAM",
 					      ULL(40 * MIB - PAGE + p0 * PAGE)));
 	zr(x)[0].dst = 80 * MIB;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OUTSIDE, WANT("zero run 0 dst 0x5000000-0x%llx is outside usable RAM",
+	expect_checked(x, CHECK_E_OUTSIDE, WANT("zero run 0 dst 0x5000000-0x%llx is outside usable RAM",
 					      ULL(80 * MIB + zp * PAGE)));
 
 	/* a never-touch range inside usable RAM, under copy run 0's last page */
 	mr(x)[3].base = d0 + (p0 - 1) * PAGE;
 	mr(x)[3].size = PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_FORBIDDEN,
+	expect_checked(x, CHECK_E_FORBIDDEN,
 		     WANT("copy run 0 dst 0x%llx-0x%llx covers reserved or never-touch range 0x%llx-0x%llx",
 			  ULL(d0), ULL(d0 + p0 * PAGE), ULL(d0 + (p0 - 1) * PAGE), ULL(d0 + p0 * PAGE)));
 	/* a reserved range inside usable RAM, under zero run 0's first page */
 	mr(x)[1].base = z0;
 	mr(x)[1].size = PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_FORBIDDEN,
+	expect_checked(x, CHECK_E_FORBIDDEN,
 		     WANT("zero run 0 dst 0x%llx-0x%llx covers reserved or never-touch range 0x%llx-0x%llx",
 			  ULL(z0), ULL(z0 + zp * PAGE), ULL(z0), ULL(z0 + PAGE)));
 }
@@ -1241,14 +1255,14 @@ static void test_check_overlaps(void **state)
 	/* two copy destinations */
 	cr(x)[1].dst = r0.dst + PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OVERLAP,
+	expect_checked(x, CHECK_E_OVERLAP,
 		     WANT("copy run 0 dst 0x%llx-0x%llx overlaps copy run 1 dst 0x%llx-0x%llx",
 			  ULL(r0.dst), ULL(r0.dst + r0.pages * PAGE), ULL(r0.dst + PAGE),
 			  ULL(r0.dst + PAGE + r1.pages * PAGE)));
 	/* a copy destination and a zero destination */
 	zr(x)[0].dst = r0.dst + (r0.pages - 1) * PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OVERLAP,
+	expect_checked(x, CHECK_E_OVERLAP,
 		     WANT("copy run 0 dst 0x%llx-0x%llx overlaps zero run 0 dst 0x%llx-0x%llx",
 			  ULL(r0.dst), ULL(r0.dst + r0.pages * PAGE),
 			  ULL(r0.dst + (r0.pages - 1) * PAGE),
@@ -1256,19 +1270,19 @@ static void test_check_overlaps(void **state)
 	/* both at the same address: copy runs sort first */
 	cr(x)[1].dst = z0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OVERLAP,
+	expect_checked(x, CHECK_E_OVERLAP,
 		     WANT("copy run 1 dst 0x%llx-0x%llx overlaps zero run 0 dst 0x%llx-0x%llx",
 			  ULL(z0), ULL(z0 + r1.pages * PAGE), ULL(z0), ULL(z0 + zp * PAGE)));
 	/* two sources */
 	cr(x)[1].src = r0.src + PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_OVERLAP, WANT("copy run 0 src 0x%llx overlaps copy run 1 src 0x%llx",
+	expect_checked(x, CHECK_E_OVERLAP, WANT("copy run 0 src 0x%llx overlaps copy run 1 src 0x%llx",
 					      ULL(r0.src), ULL(r0.src + PAGE)));
 	/* a source inside the loader region, as the handoff states it */
 	cr(x)[1].src = x->h->loader_base + PAGE;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_SELF,
-		     WANT("copy run 1 src 0x%llx-0x%llx lies in the loader's own memory 0x%llx-0x%llx",
+	expect_checked(x, CHECK_E_SELF,
+		     WANT("copy run 1 src 0x%llx-0x%llx lies in the loader region 0x%llx-0x%llx",
 			  ULL(x->h->loader_base + PAGE),
 			  ULL(x->h->loader_base + PAGE + r1.pages * PAGE), ULL(x->h->loader_base),
 			  ULL(x->h->loader_base + x->h->loader_size)));
@@ -1279,7 +1293,7 @@ static void test_check_self_moved(void **state)
 {
 	struct cfx *x = *state;
 	char *want = x->want;
-	uint64_t lb = x->h->loader_base, ls = x->h->loader_size, p1 = cr(x)[1].pages;
+	uint64_t ls = x->h->loader_size, p1 = cr(x)[1].pages;
 	uint64_t self = 50 * MIB;
 
 	cr(x)[1].src = self;
@@ -1289,10 +1303,9 @@ static void test_check_self_moved(void **state)
 	x->c.self_size = ls;
 	assert_int_equal(check_runs(&x->c), CHECK_E_SELF);
 	assert_string_equal(x->c.msg,
-			    WANT("copy run 1 src 0x%llx-0x%llx lies in the loader's own memory 0x%llx-0x%llx",
+			    WANT("copy run 1 src 0x%llx-0x%llx lies in the loader region 0x%llx-0x%llx",
 				 ULL(self), ULL(self + p1 * PAGE), ULL(self), ULL(self + ls)));
 	cfx_reset(x);
-	(void)lb;
 }
 
 static void test_check_run_shape(void **state)
@@ -1304,33 +1317,33 @@ static void test_check_run_shape(void **state)
 
 	cr(x)[0].dst += 0x10;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages %llu is unaligned, empty or wraps",
+	expect_checked(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages %llu is unaligned, empty or wraps",
 					  ULL(r0.dst + 0x10), ULL(r0.pages)));
 	cr(x)[0].src += 0x10;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, WANT("copy run 0 src 0x%llx is unaligned or wraps",
+	expect_checked(x, CHECK_E_RUN, WANT("copy run 0 src 0x%llx is unaligned or wraps",
 					  ULL(r0.src + 0x10)));
 	zr(x)[0].pages = 0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, WANT("zero run 0 dst 0x%llx pages 0 is unaligned, empty or wraps",
+	expect_checked(x, CHECK_E_RUN, WANT("zero run 0 dst 0x%llx pages 0 is unaligned, empty or wraps",
 					  ULL(z0)));
 	cr(x)[0].pages = 0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages 0 is unaligned, empty or wraps",
+	expect_checked(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages 0 is unaligned, empty or wraps",
 					  ULL(r0.dst)));
 	cr(x)[0].dst = 0xfffffffffffff000ull;
 	cr(x)[0].pages = 2;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN,
+	expect_checked(x, CHECK_E_RUN,
 		     "copy run 0 dst 0xfffffffffffff000 pages 2 is unaligned, empty or wraps");
 	cr(x)[0].pages = 1ull << 60;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages 1152921504606846976 is unaligned, empty or wraps",
+	expect_checked(x, CHECK_E_RUN, WANT("copy run 0 dst 0x%llx pages 1152921504606846976 is unaligned, empty or wraps",
 					  ULL(r0.dst)));
 	assert_true(r0.pages >= 3);
 	cr(x)[0].src = 0xffffffffffffe000ull;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_RUN, "copy run 0 src 0xffffffffffffe000 is unaligned or wraps");
+	expect_checked(x, CHECK_E_RUN, "copy run 0 src 0xffffffffffffe000 is unaligned or wraps");
 }
 
 static void test_check_entry(void **state)
@@ -1341,27 +1354,27 @@ static void test_check_entry(void **state)
 
 	x->h->entry.addr = z0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, WANT("entry 0x%llx is not inside any copied destination", ULL(z0)));
+	expect_checked(x, CHECK_E_ENTRY, WANT("entry 0x%llx is not inside any copied destination", ULL(z0)));
 	x->h->entry.addr = MIB;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, "entry 0x100000 is not inside any copied destination");
+	expect_checked(x, CHECK_E_ENTRY, "entry 0x100000 is not inside any copied destination");
 	x->h->entry.addr = ~0ull;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, "entry 0xffffffffffffffff is not inside any copied destination");
+	expect_checked(x, CHECK_E_ENTRY, "entry 0xffffffffffffffff is not inside any copied destination");
 	x->h->entry.convention = BATON_ENTRY_LINUX64;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, "entry convention 2 is not supported by this loader");
+	expect_checked(x, CHECK_E_ENTRY, "entry convention 2 is not supported by this loader");
 	x->h->entry.convention = 0;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, "entry convention 0 is not supported by this loader");
+	expect_checked(x, CHECK_E_ENTRY, "entry convention 0 is not supported by this loader");
 	/* the timing slot running off the end of the boot info's run */
 	x->h->timings_addr = pg_up(t) - 8;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, WANT("timing slots 0x%llx x9 are not inside a copied destination",
+	expect_checked(x, CHECK_E_ENTRY, WANT("timing slots 0x%llx x9 are not inside a copied destination",
 					    ULL(pg_up(t) - 8)));
 	x->h->hash_alg = 7;
 	stage_seal(x->h);
-	expect_check(x, CHECK_E_ENTRY, "hash algorithm 7 is not supported");
+	expect_checked(x, CHECK_E_ENTRY, "hash algorithm 7 is not supported");
 	/* no timing slot at all is allowed */
 	x->h->timings_addr = 0;
 	stage_seal(x->h);
