@@ -38,9 +38,9 @@ STEPS = ["header", "paging", "check", "move", "plan", "copy", "verify", "launch"
 
 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
-         expect=(), summary=None):
+         expect=(), summary=None, handoff="rdi"):
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
-                exit=exit, expect=list(expect), summary=summary or {})
+                exit=exit, expect=list(expect), summary=summary or {}, handoff=handoff)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -53,6 +53,9 @@ CASES = [
     case("worst-7", "worst", seed=7, summary={"cycles": "[1-9][0-9]*", "ordered": "[1-9][0-9]*"}),
     case("loader-in-dst", "loader-in-dst", seed=3,
          expect=[r"baton: \[.*\] move: moved from 0x[0-9a-f]+ to 0x[0-9a-f]+"]),
+    case("handoff-slot", "scattered", seed=4, handoff="slot",
+         expect=[r"jumping to loader at 0x[0-9a-f]+ handoff (0x[0-9a-f]+) \(RDI = 0",
+                 r"baton: loader at 0x[0-9a-f]+, handoff at 0x[0-9a-f]+$"]),
     case("high", "high", seed=5, mem="6G",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}"]),
     # Bad input forged by the outgoing kernel after staging: each ends in its PANIC.
@@ -73,7 +76,8 @@ CASES = [
 
 def qemu_command(c, log):
     bootargs = BOOTARGS.format(name=c["name"])
-    append = "strategy={strategy} seed={seed} fault={fault} -- {args}".format(args=bootargs, **c)
+    append = "strategy={strategy} seed={seed} fault={fault} handoff={handoff} -- {args}".format(
+        args=bootargs, **c)
     return [
         "qemu-system-x86_64", "-accel", "tcg", "-m", c["mem"], "-smp", "1",
         "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
@@ -215,8 +219,8 @@ def main():
         return gdb(args.gdb)
     if args.list:
         for c in CASES:
-            print("%-16s strategy=%-13s seed=%-3s fault=%-8s mem=%-5s exit=%d" % (
-                c["name"], c["strategy"], c["seed"], c["fault"], c["mem"], c["exit"]))
+            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s exit=%d" % (
+                c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"], c["exit"]))
         return 0
     chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
     unknown = set(args.cases) - {c["name"] for c in CASES}

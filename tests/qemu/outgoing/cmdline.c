@@ -2,9 +2,11 @@
 /*
  * The kernel command line (QEMU -append):
  *
- *   strategy=<name> seed=<n> fault=<name> exit=<0|1> -- <payload command line>
+ *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot> -- <payload command line>
  *
- * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1).
+ * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1
+ * handoff=rdi). handoff=slot passes RDI = 0: the loader must find the handoff in
+ * its blob header's slot, as a hook that cannot set a register would leave it.
  * QEMU puts the kernel's file name first; a first word without '=' is skipped.
  * Anything unknown ends the run with EXIT_CMDLINE.
  */
@@ -103,6 +105,13 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 		if (word_number(v, vlen, &num) < 0)
 			goto bad;
 		cfg->seed = num;
+	} else if (word_is(w, klen, "handoff")) {
+		if (word_is(v, vlen, "rdi"))
+			cfg->via_slot = 0;
+		else if (word_is(v, vlen, "slot"))
+			cfg->via_slot = 1;
+		else
+			goto bad;
 	} else if (word_is(w, klen, "exit")) {
 		if (word_number(v, vlen, &num) < 0 || num > 1)
 			goto bad;
@@ -132,6 +141,7 @@ void cmdline_parse(const char *s, struct config *cfg)
 	cfg->seed = 1;
 	cfg->fault = FAULT_NONE;
 	cfg->exit = 1;
+	cfg->via_slot = 0;
 	cfg->payload_cmdline = "";
 	for (;;) {
 		while (*s == ' ')

@@ -181,6 +181,7 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	stage_payload(&cfg, s, mod, &res);				/* 5 */
 	print_summary(&cfg, &res);					/* 6 */
 	fault_inject(cfg.fault, &res, &memmap);				/* 7 */
-	say("jumping to loader at 0x%lx handoff 0x%lx", res.entry, res.handoff);
-	outgoing_jump(res.entry, res.handoff);				/* 8 */
+	say("jumping to loader at 0x%lx handoff 0x%lx%s", res.entry, res.handoff,
+	    cfg.via_slot ? " (RDI = 0: in the blob header's slot)" : "");
+	outgoing_jump(res.entry, cfg.via_slot ? 0 : res.handoff);	/* 8 */
 }

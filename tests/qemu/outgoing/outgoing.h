@@ -50,6 +50,7 @@ struct config {
 	uint64_t seed;
 	enum fault_kind fault;
 	int exit;			/* 1: the loader exits QEMU on panic */
+	int via_slot;			/* 1: RDI = 0, the loader reads the blob header's slot */
 	const char *payload_cmdline;	/* everything after " -- " */
 };
 extern const char *const strategy_names[STRAT_COUNT];
