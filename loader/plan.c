@@ -60,7 +60,7 @@
 #define PLAN_IN_PLACE	(1ULL << 31)	/* by-destination value: src == dst */
 #define PLAN_RANK	(PLAN_IN_PLACE - 1)	/* by-destination value: rank by source */
 #define PLAN_SAT	0xffffffffULL	/* by-destination value >> 32: pages, saturated */
-#define PLAN_PREFETCH	16		/* pieces looked up ahead while issuing */
+#define PLAN_PREFETCH	8		/* entries looked up ahead in the queue and lists */
 
 /*
  * Runs by source are struct sort_kv3: key src pfn, val dst pfn, aux pages.
@@ -511,6 +511,8 @@ static int plan_graph_build(struct plan_exec *x, const struct sort_kv *by_dst)
 {
 	uint64_t j = 0, p = x->p;
 
+	if (!p)
+		return 0;	/* and work may be NULL */
 	memset(x->indeg, 0, p);
 	for (uint64_t i = 0; i < p; i++) {
 		uint64_t s = x->pc[i].src, next, end;

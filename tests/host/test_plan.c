@@ -467,20 +467,29 @@ static void test_top_of_memory(void **state)
 	run_ok(l);
 }
 
-/* 300 pages read from one destination: an in-degree too wide for a byte. */
+/*
+ * 256 and 300 pieces read one destination: in-degrees too wide for a byte. The
+ * reader-of-all comes first in source order, so a count that wrapped would let it
+ * go first and overwrite what the others still have to read.
+ */
 static void test_wide_indegree(void **state)
 {
-	struct layout *l = layout_new(0x100, 8192);
-	struct plan_stats st;
+	static const uint64_t readers[] = { 253, 254, 255, 256, 300 };
 	(void)state;
 
-	add_run(l, 1000, 0, 300);		/* its destination holds 300 sources */
-	for (uint64_t i = 0; i < 300; i++)
-		add_run(l, i, 2000 + 3 * i, 1);
-	st = run_ok(l);
-	assert_int_equal(st.pieces, 301);
-	assert_int_equal(st.ordered, 1);
-	assert_int_equal(st.longest, 2);
+	for (unsigned t = 0; t < sizeof(readers) / sizeof(readers[0]); t++) {
+		struct layout *l = layout_new(0x100, 8192);
+		uint64_t k = readers[t];
+		struct plan_stats st;
+
+		add_run(l, 0, 1000, k);		/* its destination holds k sources */
+		for (uint64_t i = 0; i < k; i++)
+			add_run(l, 1000 + i, 2000 + 3 * i, 1);
+		st = run_ok(l);
+		assert_int_equal(st.pieces, k + 1);
+		assert_int_equal(st.ordered, 1);
+		assert_int_equal(st.longest, 2);
+	}
 }
 
 /* Runs of 2^33 pages (dry run): page counts too wide for the sorted records. */
@@ -766,17 +775,43 @@ static void gen_zeros(struct gen *g)
 		g->dst[a + i] = 2;
 }
 
+/* A few small cycles (2 .. 5 pages). */
+static void gen_cycles(struct gen *g)
+{
+	for (uint64_t i = 1 + rnd(g, 8); i > 0; i--)
+		gen_chain(g, 1 + rnd(g, 4), 1);
+}
+
+/* One random ingredient of a layout. */
 static void gen_step(struct gen *g)
 {
 	switch (rnd(g, 8)) {
-	case 0: gen_shift(g); break;
-	case 1: gen_blocks(g); break;
-	case 2: gen_pool(g); break;
-	case 3: gen_chain(g, 2 + rnd(g, 200), 0); break;
-	case 4: for (int i = rnd(g, 8); i >= 0; i--) gen_chain(g, 1 + rnd(g, 4), 1); break;
-	case 5: gen_in_place(g); break;
-	case 6: gen_shift(g); gen_zeros(g); break;
-	default: gen_blocks(g); gen_shift(g); break;
+	case 0:
+		gen_shift(g);
+		break;
+	case 1:
+		gen_blocks(g);
+		break;
+	case 2:
+		gen_pool(g);
+		break;
+	case 3:
+		gen_chain(g, 2 + rnd(g, 200), 0);
+		break;
+	case 4:
+		gen_cycles(g);
+		break;
+	case 5:
+		gen_in_place(g);
+		break;
+	case 6:					/* sources that zero runs then cover */
+		gen_shift(g);
+		gen_zeros(g);
+		break;
+	default:
+		gen_blocks(g);
+		gen_shift(g);
+		break;
 	}
 }
 
@@ -824,7 +859,12 @@ static struct layout *gen_layout(struct gen *g, uint64_t seed)
 
 	g->rng = seed;
 	pick = rnd(g, 100);
-	g->n = pick < 70 ? 64 + rnd(g, 449) : pick < 95 ? 512 + rnd(g, 1537) : 2048 + rnd(g, GEN_PAGES - 2047);
+	if (pick < 70)				/* pages: mostly small, some large */
+		g->n = 64 + rnd(g, 449);
+	else if (pick < 95)
+		g->n = 512 + rnd(g, 1537);
+	else
+		g->n = 2048 + rnd(g, GEN_PAGES - 2047);
 	pick = rnd(g, 10);
 	base = pick < 7 ? rnd(g, 1 << 20) : pick < 9 ? 0 : (1ULL << 52) - g->n;
 	for (uint64_t i = 0; i < g->n; i++)

@@ -9,3 +9,10 @@ $(B)/tests/host/test_plan: $(PLAN_TEST_SRC) $(PLAN_TEST_HDR)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(PLAN_TEST_SRC) -lcmocka
 
 HOST_TESTS += $(B)/tests/host/test_plan
+
+# The same under AddressSanitizer + UBSan (about twice as slow, so not in the suite):
+# make build/tests/host/test_plan_san && build/tests/host/test_plan_san
+$(B)/tests/host/test_plan_san: $(PLAN_TEST_SRC) $(PLAN_TEST_HDR)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o $@ $(PLAN_TEST_SRC) -lcmocka
