@@ -55,11 +55,11 @@ $(B)/.deps: mk/deps.sh mk/newlib.sh
 build-all: $(ALL) $(HOST_TESTS)
 
 check: deps
-	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) -s --no-print-directory build-all
 	@sh mk/check.sh $(PYTHON) $(HOST_TESTS)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(ALL)
+	@$(MAKE) -s --no-print-directory $(ALL)
 	@$(PYTHON) tests/qemu/run.py --demo
 
 qemu-gdb: deps
@@ -67,7 +67,7 @@ qemu-gdb: deps
 	@$(PYTHON) tests/qemu/run.py --gdb $(or $(CASE),worst-1)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCHES)
+	@$(MAKE) -s --no-print-directory $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
 
 clean:
