@@ -25,7 +25,8 @@ NASM      := nasm
 # $(B)/sysinc so that no other host header leaks into freestanding code.
 SYSINC_HEADERS := xxhash.h libfdt.h fdt.h libfdt_env.h
 
-PYTHON     := $(shell command -v /usr/bin/python3 || command -v python3)
+# Debian's python3 (installed by make deps), looked up when a recipe runs.
+PYTHON      = $(shell command -v /usr/bin/python3 || command -v python3)
 
 HOST_TESTS :=
 BENCHES    :=

@@ -68,6 +68,12 @@ static void loader_layout_and_paging(void)
 		panic("check", "loader region 0x%lx bytes (work at +0x%lx) is too small: the work area needs 0x%lx",
 		      (unsigned long)h->loader_size, (unsigned long)h->work_off,
 		      (unsigned long)L.work.size);
+	/* Our own code, stack and tables must stay mapped once CR3 points at the new map. */
+	if (L.base + h->loader_size > L.work.map_top ||
+	    (uint64_t)h + h->total_size > L.work.map_top)
+		panic("check", "loader 0x%lx+0x%lx or handoff 0x%lx+0x%lx lies above the memory map's RAM (top 0x%lx)",
+		      (unsigned long)L.base, (unsigned long)h->loader_size, (unsigned long)h,
+		      (unsigned long)h->total_size, (unsigned long)L.work.map_top);
 	L.region = h->loader_size;
 	L.work_mem = (uint8_t *)(L.base + h->work_off);
 	paging_build_and_load(L.work_mem + L.work.pt_off, L.work.map_top);
