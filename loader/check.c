@@ -222,6 +222,10 @@ static int check_src(struct check *c, uint64_t i, uint64_t src, uint64_t pages)
 		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the loader region 0x%lx-0x%lx",
 			    (unsigned long)i, (unsigned long)src, (unsigned long)end,
 			    (unsigned long)ob, (unsigned long)(ob + os));
+	if (c->h_pa && meets(src, end, c->h_pa, h->total_size))
+		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the handoff 0x%lx-0x%lx",
+			    (unsigned long)i, (unsigned long)src, (unsigned long)end,
+			    (unsigned long)c->h_pa, (unsigned long)(c->h_pa + h->total_size));
 	return 0;
 }
 

@@ -35,6 +35,7 @@ struct check {
 	/* in */
 	const struct baton_handoff *h;
 	uint64_t self_base, self_size;		/* the loader region, where it is now */
+	uint64_t h_pa;				/* the handoff's physical address, 0: unknown */
 	void *work;				/* check_work_size() bytes */
 	uint64_t work_bytes;
 	/* out, in work, sorted by key */

@@ -87,6 +87,7 @@ static void loader_check_runs(void)
 
 	C.self_base = L.base;
 	C.self_size = L.region;
+	C.h_pa = (uint64_t)L.h;
 	C.work = L.work_mem + L.work.mem_off;
 	C.work_bytes = L.work.mem_bytes;
 	err = check_runs(&C);

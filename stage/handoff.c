@@ -120,6 +120,7 @@ int stage_self_check(struct stage *s)
 	c->h = s->h;
 	c->self_base = s->res->loader_base;
 	c->self_size = s->res->loader_size;
+	c->h_pa = s->res->handoff;
 	c->work_bytes = check_work_size(s->ncopy, s->nzero, s->rq->mem_count);
 	c->work = stage_tmp_keep(s, c->work_bytes);
 	if (!c->work)

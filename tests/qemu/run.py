@@ -30,6 +30,7 @@ OUT = os.path.join(BUILD, "tests", "qemu")
 EXIT_PROBE_PASS = 2 * 0x10 + 1   # probe: every check passed
 EXIT_PROBE_FAIL = 2 * 0x11 + 1   # probe: a check failed
 EXIT_PANIC = 2 * 0x20 + 1        # loader: PANIC (BATON_EXIT_PANIC)
+EXIT_STAGE = 2 * 0x32 + 1        # outgoing: the stage refused the input
 
 BOOTARGS = "console=ttyS0 baton.case={name} quiet"
 
@@ -38,9 +39,10 @@ STEPS = ["header", "paging", "check", "move", "plan", "copy", "verify", "launch"
 
 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
-         expect=(), summary=None, handoff="rdi"):
+         expect=(), summary=None, handoff="rdi", payload="probe.elf"):
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
-                exit=exit, expect=list(expect), summary=summary or {}, handoff=handoff)
+                exit=exit, expect=list(expect), summary=summary or {}, handoff=handoff,
+                payload=payload)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -71,6 +73,11 @@ CASES = [
          expect=[r"^PANIC check: copy run 0 dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
     case("fault-corrupt", "scattered", fault="corrupt", exit=EXIT_PANIC,
          expect=[r"^PANIC verify: copy run 0 dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}"]),
+    # Bad input the stage refuses before it allocates a page: one clear line, no jump.
+    case("stage-not-elf", "scattered", payload="loader.bin", exit=EXIT_STAGE,
+         expect=[r"^outgoing: stage: image: image format not recognised \(not ELF32/ELF64\)$"]),
+    case("stage-no-room", "scattered", mem="40M", exit=EXIT_STAGE,
+         expect=[r"^outgoing: stage: segment 0x[0-9a-f]+-0x[0-9a-f]+ covers reserved range 0x[0-9a-f]+-0x[0-9a-f]+$"]),
 ]
 
 
@@ -85,7 +92,7 @@ def qemu_command(c, log):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-fw_cfg", "name=opt/baton/bootargs,string=" + bootargs,
         "-kernel", os.path.join(BUILD, "outgoing.bin"),
-        "-initrd", os.path.join(BUILD, "loader.bin") + "," + os.path.join(BUILD, "probe.elf"),
+        "-initrd", os.path.join(BUILD, "loader.bin") + "," + os.path.join(BUILD, c["payload"]),
         "-append", append,
     ]
 
@@ -104,12 +111,19 @@ def judge(c, code, text):
         for step in STEPS:
             if not re.search(r"^baton: \[.*\] %s: " % step, text, re.M):
                 why.append("no loader step '%s'" % step)
-    else:
-        if re.search(r"^PROBE PASS", text, re.M):
+    elif c["exit"] == EXIT_PANIC:
+        if re.search(r"^PROBE", text, re.M):
             why.append("the probe ran although the case must stop in the loader")
         panics = re.findall(r"^PANIC ", text, re.M)
         if len(panics) != 1:
             why.append("%d PANIC lines, want 1" % len(panics))
+    else:
+        # Refused on the stage side: nothing allocated, no jump, no loader.
+        if not re.search(r"^outgoing: sources: 0 pages", text, re.M):
+            why.append("pages were allocated before the refusal")
+        if re.search(r"^(baton:|PANIC|PROBE)", text, re.M):
+            why.append("the loader or probe ran although the stage must refuse")
+        return why
     m = re.search(r"^outgoing: staged (.*)$", text, re.M)
     if not m:
         why.append("no 'outgoing: staged' summary")
@@ -219,8 +233,9 @@ def main():
         return gdb(args.gdb)
     if args.list:
         for c in CASES:
-            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s exit=%d" % (
-                c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"], c["exit"]))
+            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s payload=%-10s exit=%d" % (
+                c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"],
+                c["payload"], c["exit"]))
         return 0
     chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
     unknown = set(args.cases) - {c["name"] for c in CASES}
