@@ -9,6 +9,7 @@
 #include "arch/x86/hw.h"
 #include "loader/loader.h"
 
+#define SEL_CODE32	0x20	/* flat 32-bit code, for 32-bit entry conventions */
 #define SEL_TSS		0x28	/* fixed: arch/x86/entry.asm loads it */
 #define ISR_STUB_SIZE	16	/* fixed: arch/x86/isr.asm aligns its stubs so */
 #define GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
@@ -63,8 +64,8 @@ void cpu_tables_init(void)
 
 	gdt[0] = 0;
 	gdt[1] = 0;
-	gdt[SEL_CODE64 / 8] = 0x00af9a000000ffffull;	/* 64-bit code, L=1 */
-	gdt[SEL_DATA / 8] = 0x00cf92000000ffffull;	/* flat 4 GiB data */
+	gdt[BATON_BOOT_CS / 8] = 0x00af9a000000ffffull;	/* 64-bit code, L=1 */
+	gdt[BATON_BOOT_DS / 8] = 0x00cf92000000ffffull;	/* flat 4 GiB data */
 	gdt[SEL_CODE32 / 8] = 0x00cf9a000000ffffull;	/* flat 4 GiB 32-bit code */
 	/* 64-bit TSS descriptor: 16 bytes, type 9 (available), present. */
 	gdt[SEL_TSS / 8] = (lim & 0xffff) | ((t & 0xffffff) << 16) | (0x89ull << 40) |
@@ -78,7 +79,7 @@ void cpu_tables_init(void)
 		uint64_t h = (uint64_t)(isr_stubs + v * ISR_STUB_SIZE);
 
 		idt[v] = (struct idt_gate){
-			.off_lo = h & 0xffff, .sel = SEL_CODE64, .ist = 1, .attr = GATE_INTR,
+			.off_lo = h & 0xffff, .sel = BATON_BOOT_CS, .ist = 1, .attr = GATE_INTR,
 			.off_mid = (h >> 16) & 0xffff, .off_hi = h >> 32,
 		};
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <baton/handoff.h>
 #include "loader/layout.h"
+#include "arch/x86/hw.h"
 
 /* Steps, in order: their TSC stamps go to the log and to the boot info, in the
  * order of BATON_TIMING_NAMES (include/baton/handoff.h). */

@@ -2,12 +2,12 @@
 /*
  * Source of build/include/asm-offsets.inc: compiled with -S, each DEFINE becomes a
  * marker line that mk/asm-offsets.sh turns into a nasm %define. Assembly never
- * writes a struct offset or an architectural constant by hand.
+ * writes a struct offset by hand (architectural names come from arch/x86/hw.h
+ * through mk/h2inc.sh).
  */
 #include <stddef.h>
 #include <baton/blob.h>
 #include <baton/handoff.h>
-#include "arch/x86/hw.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" : : "i"(val))
 #define OFFSET(sym, str, mem) DEFINE(sym, offsetof(struct str, mem))
@@ -29,12 +29,6 @@ void asm_offsets(void)
 	DEFINE(BATON_BLOB_MAGIC_HI, (unsigned)(BATON_BLOB_MAGIC >> 32));
 	DEFINE(BATON_BLOB_VERSION, BATON_BLOB_VERSION);
 
-	DEFINE(CR0_PE, CR0_PE);
-	DEFINE(CR0_PG, CR0_PG);
-	DEFINE(CR4_PAE, CR4_PAE);
-	DEFINE(MSR_EFER, MSR_EFER);
-	DEFINE(EFER_LME, EFER_LME);
-	DEFINE(SEL_CODE64, SEL_CODE64);
-	DEFINE(SEL_DATA, SEL_DATA);
-	DEFINE(SEL_CODE32, SEL_CODE32);
+	DEFINE(BATON_BOOT_CS, BATON_BOOT_CS);
+	DEFINE(BATON_BOOT_DS, BATON_BOOT_DS);
 }

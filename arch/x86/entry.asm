@@ -71,12 +71,12 @@ entry_common:
 	lea	rsp, [rel __stack_top]
 	call	cpu_tables_init			; fills gdt, tss, idt and their pointers for this address
 	lgdt	[rel gdt_ptr]
-	push	SEL_CODE64			; reload CS through a far return (SDM 3A 5.8.6)
+	push	BATON_BOOT_CS			; reload CS through a far return (SDM 3A 5.8.6)
 	lea	rax, [rel .cs_loaded]
 	push	rax
 	o64 retf
 .cs_loaded:
-	mov	eax, SEL_DATA			; flat data segments
+	mov	eax, BATON_BOOT_DS			; flat data segments
 	mov	ds, eax
 	mov	es, eax
 	mov	ss, eax

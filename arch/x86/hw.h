@@ -1,48 +1,61 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86 architectural names, as the Intel SDM spells them, defined once. nasm gets
- * the same values through the generated asm-offsets.inc (arch/x86/asm-offsets.c).
+ * x86 architectural names, as the Intel SDM spells them, defined once for every
+ * program in the tree: the loader, the outgoing test kernel and the probe, in C
+ * and in nasm. mk/h2inc.sh turns each `#define NAME value` line into a nasm
+ * `%define`, so keep to that shape: one define per line, values that both C and
+ * nasm read (no U/L suffixes; bit 31 and up as hex), a comment at the end.
  */
 #ifndef BATON_X86_HW_H
 #define BATON_X86_HW_H
 
-#define CR0_PE		(1u << 0)	/* protected mode */
-#define CR0_MP		(1u << 1)
-#define CR0_EM		(1u << 2)
-#define CR0_ET		(1u << 4)
-#define CR0_NE		(1u << 5)
-#define CR0_WP		(1u << 16)
-#define CR0_PG		(1u << 31)	/* paging */
+/* Control registers (SDM Vol. 3A 2.5) */
+#define CR0_PE		(1 << 0)	/* protected mode */
+#define CR0_MP		(1 << 1)	/* monitor coprocessor: WAIT obeys TS */
+#define CR0_EM		(1 << 2)	/* x87/SSE emulation: must be 0 for SSE */
+#define CR0_TS		(1 << 3)	/* task switched: first FPU/SSE use faults */
+#define CR0_ET		(1 << 4)
+#define CR0_NE		(1 << 5)
+#define CR0_WP		(1 << 16)
+#define CR0_PG		0x80000000	/* paging */
+#define CR4_PAE		(1 << 5)	/* physical address extension */
+#define CR4_PGE		(1 << 7)	/* global pages */
+#define CR4_OSFXSR	(1 << 9)	/* OS supports FXSAVE/FXRSTOR: enables SSE */
+#define CR4_OSXMMEXCPT	(1 << 10)	/* OS handles #XM */
+#define CR4_LA57	(1 << 12)	/* 5-level paging */
 
-#define CR4_PAE		(1u << 5)
-#define CR4_PGE		(1u << 7)
-#define CR4_OSFXSR	(1u << 9)
+/* MSRs (SDM Vol. 4) */
+#define MSR_EFER	0xc0000080	/* extended feature enables */
+#define EFER_SCE	(1 << 0)
+#define EFER_LME	(1 << 8)	/* long mode enable */
+#define EFER_LMA	(1 << 10)	/* long mode active (read only) */
+#define EFER_NXE	(1 << 11)	/* no-execute enable */
+#define MSR_FS_BASE	0xc0000100	/* IA32_FS_BASE */
+#define MSR_GS_BASE	0xc0000101	/* IA32_GS_BASE */
 
-#define MSR_EFER	0xc0000080u
-#define EFER_SCE	(1u << 0)
-#define EFER_LME	(1u << 8)	/* long mode enable */
-#define EFER_LMA	(1u << 10)	/* long mode active (read only) */
-#define EFER_NXE	(1u << 11)
-#define MSR_FS_BASE	0xc0000100u
-#define MSR_GS_BASE	0xc0000101u
+#define RFLAGS_IF	(1 << 9)	/* interrupts enabled */
+#define RFLAGS_DF	(1 << 10)	/* string direction */
 
-#define RFLAGS_IF	(1u << 9)
-#define RFLAGS_DF	(1u << 10)
+/* Page table entries (SDM Vol. 3A 4.5) */
+#define PTE_P		(1 << 0)	/* present */
+#define PTE_W		(1 << 1)	/* writable */
+#define PTE_PS		(1 << 7)	/* in a PDPTE / PDE: a 1 GiB / 2 MiB page */
+#define PTE_NX		0x8000000000000000	/* no execute (with EFER.NXE) */
+#define PTE_ADDR_MASK	0x000ffffffffff000	/* physical address bits */
 
-/* Page table entries (SDM Vol. 3A 4.5). */
-#define PTE_P		(1ull << 0)
-#define PTE_W		(1ull << 1)
-#define PTE_PS		(1ull << 7)	/* large page in a PDPTE / PDE */
-#define PTE_ADDR_MASK	0x000ffffffffff000ull
+/* 16550 UART registers, offsets from the base port */
+#define UART_THR	0		/* transmit holding register */
+#define UART_DLL	0		/* divisor latch low (DLAB = 1) */
+#define UART_IER	1		/* interrupt enable */
+#define UART_DLM	1		/* divisor latch high (DLAB = 1) */
+#define UART_FCR	2		/* FIFO control */
+#define UART_LCR	3		/* line control */
+#define UART_MCR	4		/* modem control */
+#define UART_LSR	5		/* line status */
+#define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
+#define COM1_PORT	0x3f8
 
-/* The loader's GDT. Linux's boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18. */
-#define SEL_CODE64	0x10
-#define SEL_DATA	0x18
-#define SEL_CODE32	0x20
-
-/* 16550 UART registers, offsets from the base port. */
-#define UART_THR	0	/* transmit holding register */
-#define UART_LSR	5	/* line status register */
-#define UART_LSR_THRE	0x20	/* transmit holding register empty */
+/* QEMU isa-debug-exit: writing v to the port exits QEMU with status 2v+1 */
+#define DEBUG_EXIT_PORT	0xf4
 
 #endif

@@ -44,6 +44,11 @@
 #define BATON_ENTRY_LINUX32	3	/* reserved: Linux x86 boot protocol, 32-bit entry */
 #define BATON_ENTRY_ELF32	4	/* reserved: protected mode, paging off */
 
+/* Segment selectors the loader's GDT gives an image (docs/entry.md): the values
+ * the Linux boot protocol names __BOOT_CS and __BOOT_DS. */
+#define BATON_BOOT_CS		0x10	/* flat code: 64-bit for ELF64 */
+#define BATON_BOOT_DS		0x18	/* flat data */
+
 /* struct baton_console.kind */
 #define BATON_CON_NONE		0
 #define BATON_CON_UART_IO	1	/* 16550 UART at an I/O port (COM1 = 0x3f8) */

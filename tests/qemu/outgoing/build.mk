@@ -22,12 +22,10 @@ OUTGOING_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(OUTGOING_DIR)/outgoing.ld
 ALL        += $(B)/outgoing.bin $(B)/outgoing.lst
 HOST_TESTS += $(B)/tests/outgoing-worst
 
-# hw.h is the one definition of the hardware constants; nasm reads this copy.
-$(OUTGOING_OBJ)/hw.inc: $(OUTGOING_DIR)/hw.h
+# arch/x86/hw.h and hw.h are the one definition of the constants; nasm reads this copy.
+$(OUTGOING_OBJ)/hw.inc: arch/x86/hw.h $(OUTGOING_DIR)/hw.h mk/h2inc.sh
 	@mkdir -p $(@D)
-	sed -n -e 's|[[:space:]]*/\*.*\*/||' \
-	  -e 's/^#define[[:space:]]\{1,\}\([A-Z0-9_]\{1,\}\)[[:space:]]\{1,\}\(.*\)$$/%define \1 \2/p' \
-	  $< > $@
+	sh mk/h2inc.sh arch/x86/hw.h $(OUTGOING_DIR)/hw.h > $@
 
 $(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc
 	@mkdir -p $(@D)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Hardware and boot-protocol constants of the outgoing test kernel, defined once
- * for C and nasm: build.mk turns each `#define NAME value` line of this file into
- * `%define NAME value` (build/obj/tests/qemu/outgoing/hw.inc). Keep to that shape:
+ * The outgoing test kernel's own constants (Multiboot, its GDT, exit values),
+ * defined once for C and nasm; architectural names are arch/x86/hw.h's. build.mk
+ * turns both into nasm %defines (mk/h2inc.sh -> hw.inc). Keep to that shape:
  * one define per line, integer expressions nasm also reads (no U/L suffixes), an
  * optional comment at the end of the line.
  */
 #ifndef OUTGOING_HW_H
 #define OUTGOING_HW_H
+
+#include "arch/x86/hw.h"
 
 /* Multiboot v1 (Multiboot Specification 0.6.96, section 3) */
 #define MB_HEADER_MAGIC		0x1BADB002	/* in the kernel's header */
@@ -21,23 +23,7 @@
 #define MB_INFO_MMAP		(1 << 6)	/* mbi.mmap_* valid */
 #define MB_MMAP_AVAILABLE	1		/* mmap entry type: usable RAM */
 
-/* Control registers and MSRs (Intel SDM Vol. 3A, 2.5 and Vol. 4) */
-#define CR0_PE			(1 << 0)	/* protected mode */
-#define CR0_MP			(1 << 1)	/* monitor coprocessor: WAIT obeys TS */
-#define CR0_EM			(1 << 2)	/* x87/SSE emulation: must be 0 for SSE */
-#define CR0_TS			(1 << 3)	/* task switched: first FPU/SSE use faults */
-#define CR0_PG			0x80000000	/* paging */
-#define CR4_PAE			(1 << 5)	/* physical address extension */
-#define CR4_OSFXSR		(1 << 9)	/* OS supports FXSAVE/FXRSTOR: enables SSE */
-#define CR4_OSXMMEXCPT		(1 << 10)	/* OS handles #XM */
-#define MSR_EFER		0xC0000080	/* extended feature enables */
-#define EFER_LME		(1 << 8)	/* long mode enable */
-#define MSR_FS_BASE		0xC0000100	/* IA32_FS_BASE */
-
-/* Page tables: 4-level paging, 2 MiB pages (SDM Vol. 3A, 4.5) */
-#define PTE_P			(1 << 0)	/* present */
-#define PTE_W			(1 << 1)	/* writable */
-#define PTE_PS			(1 << 7)	/* in a PDE: maps a 2 MiB page */
+/* Our identity map: 2 MiB pages */
 #define IDMAP_GIB		64		/* identity map [0, 64 GiB) */
 
 /* Our GDT (entry.asm gdt64) */
@@ -51,21 +37,11 @@
 #define IDT_EXCEPTIONS		32		/* vectors 0..31 */
 #define IST_DOUBLE_FAULT	1		/* #DF runs on its own stack (TSS IST1) */
 
-/* 16550 UART on COM1 */
-#define COM1_PORT		0x3F8
-#define UART_THR		0		/* transmit holding register */
-#define UART_DLL		0		/* divisor latch low (DLAB = 1) */
-#define UART_IER		1		/* interrupt enable */
-#define UART_DLM		1		/* divisor latch high (DLAB = 1) */
-#define UART_FCR		2		/* FIFO control */
-#define UART_LCR		3		/* line control */
-#define UART_MCR		4		/* modem control */
-#define UART_LSR		5		/* line status */
+/* 16550 UART on COM1: line settings (registers in arch/x86/hw.h) */
 #define UART_LCR_8N1		0x03
 #define UART_LCR_DLAB		0x80
 #define UART_FCR_ENABLE_CLEAR	0x07
 #define UART_MCR_DTR_RTS	0x03
-#define UART_LSR_THRE		(1 << 5)	/* transmitter holding register empty */
 #define UART_SPIN_MAX		100000		/* bounded wait for THRE */
 
 /* 8254 PIT channel 2, gated through port 0x61 (for the TSC calibration) */
@@ -78,8 +54,7 @@
 #define PORT_B_SPEAKER		(1 << 1)	/* speaker data enable */
 #define PORT_B_OUT2		(1 << 5)	/* PIT channel 2 output */
 
-/* QEMU isa-debug-exit: writing v exits QEMU with status 2v+1 */
-#define DEBUG_EXIT_PORT		0xF4
+/* QEMU isa-debug-exit values (the port is DEBUG_EXIT_PORT, arch/x86/hw.h) */
 #define EXIT_TRAP		0x30		/* a CPU exception */
 #define EXIT_CMDLINE		0x31		/* bad command line */
 #define EXIT_STAGE		0x32		/* stage_build() refused */

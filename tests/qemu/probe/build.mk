@@ -14,7 +14,7 @@ PROBE_LD  := ld
 PROBE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector \
 	-mno-red-zone -fno-pie -fno-asynchronous-unwind-tables -fno-common \
 	-fcf-protection=none -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
-	-I$(PROBE_O)/inc -I$(PROBE_SRC) -MMD -MP
+	-I$(PROBE_O)/inc -I$(PROBE_SRC) -Iinclude -I. -MMD -MP
 
 # libfdt's three headers, copied alone so that no other glibc header can leak in.
 PROBE_FDT_HDRS := $(addprefix $(PROBE_O)/inc/,fdt.h libfdt.h libfdt_env.h)
@@ -38,9 +38,13 @@ $(PROBE_O)/data_a.bin $(PROBE_O)/data_b.bin: $(PROBE_O)/data_%.bin: $(PROBE_O)/g
 $(PROBE_O)/data.o: $(PROBE_SRC)/data.asm $(PROBE_O)/data_a.bin $(PROBE_O)/data_b.bin
 	$(NASM) -f elf64 -I$(PROBE_O)/ -o $@ $<
 
-$(PROBE_O)/entry.o: $(PROBE_SRC)/entry.asm
+$(PROBE_O)/hw.inc: arch/x86/hw.h mk/h2inc.sh
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -o $@ $<
+	sh mk/h2inc.sh $< > $@
+
+$(PROBE_O)/entry.o: $(PROBE_SRC)/entry.asm $(PROBE_O)/hw.inc
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -I$(PROBE_O)/ -o $@ $<
 
 $(PROBE_COBJS): $(PROBE_O)/%.o: $(PROBE_SRC)/%.c $(PROBE_FDT_HDRS) | $(B)/.deps
 	@mkdir -p $(@D)

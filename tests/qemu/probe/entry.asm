@@ -47,9 +47,7 @@ default rel
 %define S_ENTRIES	0x120
 %define S_SIZE		0x128
 
-%define MSR_EFER	0xc0000080
-%define MSR_FS_BASE	0xc0000100
-%define MSR_GS_BASE	0xc0000101
+%include "hw.inc"			; arch/x86/hw.h: MSR_*, CR0_*, CR4_*
 
 %define SEL_CODE	0x10
 %define SEL_DATA	0x18
@@ -170,11 +168,11 @@ _start:
 
 	; SSE: CR0.EM = 0, CR0.TS = 0, CR0.MP = 1; CR4.OSFXSR | OSXMMEXCPT.
 	mov	rax, cr0
-	and	rax, ~((1 << 2) | (1 << 3))
-	or	rax, 1 << 1
+	and	rax, ~(CR0_EM | CR0_TS)
+	or	rax, CR0_MP
 	mov	cr0, rax
 	mov	rax, cr4
-	or	rax, (1 << 9) | (1 << 10)
+	or	rax, CR4_OSFXSR | CR4_OSXMMEXCPT
 	mov	cr4, rax
 	fninit
 	ldmxcsr	[mxcsr_default]

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <baton/handoff.h>
+#include "arch/x86/hw.h"
 
 /*
  * Everything entry.asm saves before it touches anything. The offsets are fixed:
@@ -47,24 +49,10 @@ _Static_assert(__builtin_offsetof(struct probe_entry_state, gdtr) == 0x100, "gdt
 _Static_assert(__builtin_offsetof(struct probe_entry_state, entries) == 0x120, "entries");
 _Static_assert(sizeof(struct probe_entry_state) == 0x128, "state size");
 
-/* What the ELF64 entry convention promises (see README.md). */
-#define PROBE_CS		0x10
-#define PROBE_DS		0x18
+/* What the ELF64 entry convention promises (docs/entry.md). */
+#define PROBE_CS		BATON_BOOT_CS
+#define PROBE_DS		BATON_BOOT_DS
 
-#define CR0_PE		(1ULL << 0)
-#define CR0_MP		(1ULL << 1)
-#define CR0_EM		(1ULL << 2)
-#define CR0_TS		(1ULL << 3)
-#define CR0_PG		(1ULL << 31)
-#define CR4_PAE		(1ULL << 5)
-#define CR4_OSFXSR	(1ULL << 9)
-#define CR4_OSXMMEXCPT	(1ULL << 10)
-#define CR4_LA57	(1ULL << 12)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define EFER_NXE	(1ULL << 11)
-#define RFLAGS_IF	(1ULL << 9)
-#define RFLAGS_DF	(1ULL << 10)
 
 /* Report hooks: supplied by probe_main.c (serial) or the host test. */
 void probe_fail(const char *check, const char *fmt, ...)

@@ -433,11 +433,6 @@ int probe_check_timings(const void *fdt, uint64_t entry_tsc, int *count)
 
 /* ---- page tables -------------------------------------------------------- */
 
-#define PTE_P		(1ULL << 0)
-#define PTE_W		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
-#define PTE_NX		(1ULL << 63)
-#define PTE_ADDR	0x000ffffffffff000ULL
 
 struct walk {
 	uint64_t span;		/* bytes the deciding entry covers */
@@ -452,7 +447,7 @@ struct walk {
 static void walk(uint64_t cr3, uint64_t va, uint64_t efer, int gb_ok,
 		 probe_read64_fn rd, void *ctx, struct probe_range avoid, struct walk *w)
 {
-	uint64_t table = cr3 & PTE_ADDR, e = 0;
+	uint64_t table = cr3 & PTE_ADDR_MASK, e = 0;
 	int level, shift;
 
 	w->writable = 1;
@@ -485,14 +480,14 @@ static void walk(uint64_t cr3, uint64_t va, uint64_t efer, int gb_ok,
 				w->why = "1 GiB page but the CPU has no pdpe1gb";
 				return;
 			}
-			if (level > 1 && (e & PTE_ADDR & (w->span - 1) & ~0x1000ULL)) {
+			if (level > 1 && (e & PTE_ADDR_MASK & (w->span - 1) & ~0x1000ULL)) {
 				w->why = "reserved bits set in a large page";
 				return;
 			}
-			w->pa = e & PTE_ADDR & ~(w->span - 1);
+			w->pa = e & PTE_ADDR_MASK & ~(w->span - 1);
 			return;
 		}
-		table = e & PTE_ADDR;
+		table = e & PTE_ADDR_MASK;
 	}
 }
 

@@ -14,8 +14,8 @@
 #include "probe.h"
 #include "prng.h"
 
-#define COM1		0x3f8
-#define EXIT_PORT	0xf4
+#define COM1		COM1_PORT	/* arch/x86/hw.h */
+#define EXIT_PORT	DEBUG_EXIT_PORT
 #define EXIT_PASS	0x10	/* QEMU exits 2 * 0x10 + 1 = 33 */
 #define EXIT_FAIL	0x11	/* 35 */
 #define FWCFG_SEL	0x510
@@ -61,23 +61,23 @@ static inline uint8_t inb(uint16_t port)
 
 static void serial_init(void)
 {
-	outb(COM1 + 1, 0x00);	/* no interrupts */
-	outb(COM1 + 3, 0x80);	/* DLAB */
-	outb(COM1 + 0, 0x01);	/* 115200 baud */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);	/* 8N1 */
-	outb(COM1 + 2, 0xc7);	/* FIFOs on, cleared */
-	outb(COM1 + 4, 0x03);	/* DTR, RTS */
+	outb(COM1 + UART_IER, 0x00);	/* no interrupts */
+	outb(COM1 + UART_LCR, 0x80);	/* DLAB */
+	outb(COM1 + UART_DLL, 0x01);	/* 115200 baud */
+	outb(COM1 + UART_DLM, 0x00);
+	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
+	outb(COM1 + UART_FCR, 0xc7);	/* FIFOs on, cleared */
+	outb(COM1 + UART_MCR, 0x03);	/* DTR, RTS */
 }
 
 static void serial_putc(char c)
 {
 	int i;
 
-	/* LSR bit 5: transmit holding register empty. Bounded: never hang. */
-	for (i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x20); i++)
+	/* Bounded wait for the transmit holding register: never hang. */
+	for (i = 0; i < 1000000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
 		__asm__ volatile("pause");
-	outb(COM1, (uint8_t)c);
+	outb(COM1 + UART_THR, (uint8_t)c);
 }
 
 static void serial_puts(const char *s)
