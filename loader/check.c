@@ -105,8 +105,7 @@ static int64_t find_le(const struct sort_kv *a, uint64_t n, uint64_t x)
 	return (int64_t)lo - 1;
 }
 
-/* Sort ranges {key start, val end} and merge those that overlap or touch. */
-static uint64_t ranges_merge(struct sort_kv *a, struct sort_kv *tmp, uint64_t n)
+uint64_t check_ranges_merge(struct sort_kv *a, struct sort_kv *tmp, uint64_t n)
 {
 	uint64_t out = 0;
 
@@ -163,8 +162,8 @@ static int check_memmap(struct check *c, struct sort_kv *tmp)
 		else
 			c->forbid[nf++] = (struct sort_kv){ m[i].base, end };
 	}
-	c->nusable = ranges_merge(c->usable, tmp, nu);
-	c->nforbid = ranges_merge(c->forbid, tmp, nf);
+	c->nusable = check_ranges_merge(c->usable, tmp, nu);
+	c->nforbid = check_ranges_merge(c->forbid, tmp, nf);
 	return 0;
 }
 

@@ -60,6 +60,9 @@ const struct baton_zero_run *handoff_zero(const struct baton_handoff *h);
 int check_header(struct check *c);
 /* The memory map, every run, overlaps, the entry: after check_header(). */
 int check_runs(struct check *c);
+/* Sort ranges {key start, val end} (tmp: n more) and merge those that overlap or
+ * touch; returns how many are left. The stage's boot info uses it too. */
+uint64_t check_ranges_merge(struct sort_kv *a, struct sort_kv *tmp, uint64_t n);
 /* Whether [base, base+size) meets any destination. */
 int check_hits_dst(const struct check *c, uint64_t base, uint64_t size);
 /* A free, 4 KiB-aligned place of `need` bytes: no run, no forbidden range, not

@@ -24,10 +24,28 @@ uint64_t check_work_size(uint64_t ncopy, uint64_t nzero, uint64_t nmem)
 	return KV_BYTES * (ndst + ncopy + 2 * nmem + biggest) + 4 * 64;
 }
 
-int work_layout(uint64_t mem_top, uint64_t ncopy, uint64_t nzero, uint64_t nmem,
-		uint64_t pieces, struct work_layout *l)
+/*
+ * The top of what the loader maps: the end of the highest RAM range, usable or
+ * never-touch. Reserved ranges (firmware, 64-bit PCI windows far above RAM) are
+ * never touched, so never mapped: QEMU reserves 0xfd00000000-1 TiB, for one.
+ */
+static uint64_t work_ram_top(const struct baton_mem_range *mem, uint64_t nmem)
 {
-	uint64_t top, pds, pdpts, check, plan;
+	uint64_t top = 0;
+
+	for (uint64_t i = 0; i < nmem; i++) {
+		uint64_t end = mem[i].base + mem[i].size;
+
+		if (mem[i].type != BATON_MEM_RESERVED && end > top && end > mem[i].base)
+			top = end;
+	}
+	return top;
+}
+
+int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy,
+		uint64_t nzero, uint64_t pieces, struct work_layout *l)
+{
+	uint64_t mem_top = work_ram_top(mem, nmem), top, pds, pdpts, check, plan;
 
 	if (mem_top > (1ull << 52) || ncopy > (1ull << 40) || nzero > (1ull << 40) ||
 	    pieces > (1ull << 40) || nmem > (1ull << 32))

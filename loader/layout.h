@@ -11,6 +11,7 @@
 #define BATON_LAYOUT_H
 
 #include <stdint.h>
+#include <baton/handoff.h>
 
 struct work_layout {
 	uint64_t map_top;	/* the identity map covers [0, map_top) */
@@ -23,11 +24,12 @@ struct work_layout {
 };
 
 /*
- * mem_top: highest end address in the memory map; ncopy, nzero, nmem: list
- * lengths; pieces: what plan_count() said. Returns 0, or -1 on overflow.
+ * mem, nmem: the memory map (the identity map covers its RAM and the first 4 GiB);
+ * ncopy, nzero: run counts; pieces: what plan_count() said. Returns 0, or -1 on
+ * overflow.
  */
-int work_layout(uint64_t mem_top, uint64_t ncopy, uint64_t nzero, uint64_t nmem,
-		uint64_t pieces, struct work_layout *l);
+int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy,
+		uint64_t nzero, uint64_t pieces, struct work_layout *l);
 
 /* Bytes of sort_kv arrays the validator needs (loader/check.c). */
 uint64_t check_work_size(uint64_t ncopy, uint64_t nzero, uint64_t nmem);

@@ -46,23 +46,13 @@ static void loader_check_header(uint64_t handoff)
 		 (unsigned long)h->mem_count);
 }
 
-/*
- * The work area is sized by the stage; the loader recomputes what it needs. The
- * map covers RAM (usable and never-touch) and the first 4 GiB; reserved ranges
- * above that (64-bit PCI windows) are never touched, so never mapped.
- */
+/* The work area is sized by the stage; the loader recomputes what it needs. */
 static void loader_layout_and_paging(void)
 {
 	const struct baton_handoff *h = L.h;
-	const struct baton_mem_range *m = handoff_mem(h);
-	uint64_t top = 0;
 
-	for (uint64_t i = 0; i < h->mem_count; i++)
-		if (m[i].type != BATON_MEM_RESERVED && m[i].base + m[i].size > top &&
-		    m[i].base + m[i].size > m[i].base)
-			top = m[i].base + m[i].size;
-	if (work_layout(top, h->copy_count, h->zero_count, h->mem_count, h->plan_pieces,
-			&L.work) ||
+	if (work_layout(handoff_mem(h), h->mem_count, h->copy_count, h->zero_count,
+			h->plan_pieces, &L.work) ||
 	    h->work_off % PAGE || h->work_off > h->loader_size ||
 	    h->loader_size - h->work_off < L.work.size)
 		panic("check", "loader region 0x%lx bytes (work at +0x%lx) is too small: the work area needs 0x%lx",

@@ -12,55 +12,39 @@
  */
 #include <libfdt.h>
 #include <string.h>
+#include "loader/check.h"
 #include "stage/stage_int.h"
 
-/* Usable ranges, sorted by base and merged, as big-endian (base, size) pairs. */
-static uint64_t bootinfo_memory(const struct stage *s, fdt64_t *reg)
+/*
+ * Usable ranges, sorted by base and merged (loader/check.c's merge, so /memory is
+ * exactly the RAM the loader accepts), rewritten in place as big-endian
+ * (base, size) pairs: both are 16 bytes a range. kv holds 2 * mem_count entries.
+ */
+static uint64_t bootinfo_memory(const struct stage *s, struct sort_kv *kv)
 {
 	const struct baton_mem_range *m = s->rq->mem;
-	uint64_t n = 0, b[2];
+	fdt64_t *reg = (fdt64_t *)kv;
+	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
-		uint64_t j;
-
-		if (m[i].type != BATON_MEM_USABLE)
-			continue;
-		/* insertion by base into the (few) ranges so far */
-		for (j = n; j > 0 && fdt64_to_cpu(reg[2 * (j - 1)]) > m[i].base; j--) {
-			reg[2 * j] = reg[2 * (j - 1)];
-			reg[2 * j + 1] = reg[2 * (j - 1) + 1];
-		}
-		reg[2 * j] = cpu_to_fdt64(m[i].base);
-		reg[2 * j + 1] = cpu_to_fdt64(m[i].size);
-		n++;
-	}
-	/* merge neighbours that touch or overlap */
-	uint64_t out = 0;
+	for (uint64_t i = 0; i < s->rq->mem_count; i++)
+		if (m[i].type == BATON_MEM_USABLE)
+			kv[n++] = (struct sort_kv){ m[i].base, m[i].base + m[i].size };
+	n = check_ranges_merge(kv, kv + s->rq->mem_count, n);
 	for (uint64_t i = 0; i < n; i++) {
-		b[0] = fdt64_to_cpu(reg[2 * i]);
-		b[1] = b[0] + fdt64_to_cpu(reg[2 * i + 1]);
-		if (out) {
-			uint64_t pb = fdt64_to_cpu(reg[2 * (out - 1)]);
-			uint64_t pe = pb + fdt64_to_cpu(reg[2 * (out - 1) + 1]);
+		uint64_t base = kv[i].key, size = kv[i].val - kv[i].key;
 
-			if (b[0] <= pe) {
-				if (b[1] > pe)
-					reg[2 * (out - 1) + 1] = cpu_to_fdt64(b[1] - pb);
-				continue;
-			}
-		}
-		reg[2 * out] = cpu_to_fdt64(b[0]);
-		reg[2 * out + 1] = cpu_to_fdt64(b[1] - b[0]);
-		out++;
+		reg[2 * i] = cpu_to_fdt64(base);
+		reg[2 * i + 1] = cpu_to_fdt64(size);
 	}
-	return out;
+	return n;
 }
 
-static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, fdt64_t *reg)
+static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, struct sort_kv *kv)
 {
 	const struct baton_mem_range *m = s->rq->mem;
 	static const char names[] = BATON_TIMING_NAMES;
-	uint64_t nreg = bootinfo_memory(s, reg);
+	uint64_t nreg = bootinfo_memory(s, kv);
+	const fdt64_t *reg = (const fdt64_t *)kv;
 	char node[32];
 	void *slots;
 	int e = fdt_create(fdt, (int)size);
@@ -100,14 +84,14 @@ int bootinfo_build(struct stage *s)
 {
 	uint64_t cmd = s->rq->cmdline ? strlen(s->rq->cmdline) : 0;
 	uint64_t size = 1024 + cmd + 48 * s->rq->mem_count;
-	fdt64_t *reg = stage_tmp_keep(s, 16 * s->rq->mem_count);
+	struct sort_kv *kv = stage_tmp_keep(s, 2 * sizeof(*kv) * s->rq->mem_count);
 	const fdt64_t *slots;
 	int e, len;
 
 	s->fdt = stage_tmp_keep(s, size);
-	if (!s->fdt || !reg)
+	if (!s->fdt || !kv)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the boot info");
-	e = bootinfo_write(s, s->fdt, size, reg);
+	e = bootinfo_write(s, s->fdt, size, kv);
 	if (e)
 		return stage_fail(s, STAGE_E_FDT, "boot info: libfdt: %s", fdt_strerror(e));
 	s->fdt_size = fdt_totalsize(s->fdt);

@@ -11,7 +11,6 @@
 
 #define PAGE	BATON_PAGE_SIZE
 
-static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
 
 int stage_place_loader(struct stage *s)
 {
@@ -21,7 +20,7 @@ int stage_place_loader(struct stage *s)
 	uint64_t base;
 	int err;
 
-	if (work_layout(s->mem_top, s->ncopy, s->nzero, s->rq->mem_count, s->pieces, &wl))
+	if (work_layout(s->rq->mem, s->rq->mem_count, s->ncopy, s->nzero, s->pieces, &wl))
 		return stage_fail(s, STAGE_E_TOO_BIG, "loader work area would overflow");
 	res->loader_size = s->blob->mem_size + wl.size;
 	err = s->env->alloc(s->env->ctx, res->loader_size / PAGE, STAGE_FOR_LOADER, 0, &base);

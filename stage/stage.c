@@ -32,8 +32,6 @@
 
 #define PAGE		BATON_PAGE_SIZE
 
-static uint64_t pg_down(uint64_t a) { return a & ~(PAGE - 1); }
-static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
 
 int stage_fail(struct stage *s, int err, const char *fmt, ...)
 {
@@ -89,7 +87,7 @@ static int stage_check_memmap(struct stage *s)
 
 	if (!m || s->rq->mem_count == 0)
 		return stage_fail(s, STAGE_E_MEMMAP, "memory map is empty");
-	s->mem_top = s->usable_bytes = 0;
+	s->usable_bytes = 0;
 	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
 		uint64_t end;
 
@@ -107,8 +105,6 @@ static int stage_check_memmap(struct stage *s)
 						  (unsigned long)j, (unsigned long)m[j].base,
 						  (unsigned long)m[j].size, (unsigned long)i,
 						  (unsigned long)m[i].base, (unsigned long)m[i].size);
-		if (end > s->mem_top && m[i].type != BATON_MEM_RESERVED)
-			s->mem_top = end;	/* the loader maps RAM and the first 4 GiB */
 		if (m[i].type == BATON_MEM_USABLE)
 			s->usable_bytes += m[i].size;
 	}

@@ -16,7 +16,7 @@ struct stage {
 	struct stage_result *res;
 	const struct baton_blob_header *blob;
 	struct fmt_image *img;
-	uint64_t mem_top, usable_bytes;
+	uint64_t usable_bytes;
 	uint64_t low, high;		/* image destination, page aligned, holes included */
 	uint64_t end;			/* high plus the boot info */
 	/* boot info, built in scratch memory, placed at fdt_dst */
@@ -32,6 +32,9 @@ struct stage {
 	struct { void *p; uint64_t bytes; } tmp[16];
 	int ntmp;
 };
+
+static inline uint64_t pg_down(uint64_t a) { return a & ~(BATON_PAGE_SIZE - 1); }
+static inline uint64_t pg_up(uint64_t a) { return pg_down(a + BATON_PAGE_SIZE - 1); }
 
 int stage_fail(struct stage *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

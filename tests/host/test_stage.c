@@ -63,9 +63,6 @@
 #define WANT(...)	(snprintf(want, WANT_LEN, __VA_ARGS__), want)
 #define ULL(x)		((unsigned long long)(x))
 
-static uint64_t pg_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
-static uint64_t pg_down(uint64_t a) { return a & ~(PAGE - 1); }
-
 static uint64_t rnd(uint64_t *s)	/* splitmix64 */
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -265,17 +262,6 @@ struct loader_sim {
 	uint8_t *dst_page;	/* per arena page: 1 = some run's destination */
 };
 
-static uint64_t map_top(const struct baton_handoff *h)
-{
-	const struct baton_mem_range *m = handoff_mem(h);
-	uint64_t top = 0;
-
-	for (uint64_t i = 0; i < h->mem_count; i++)
-		if (m[i].base + m[i].size > top)
-			top = m[i].base + m[i].size;
-	return top;
-}
-
 static void sim_check(struct loader_sim *ls, struct check *c, void *work, uint64_t work_bytes)
 {
 	int rc;
@@ -315,8 +301,8 @@ static void loader_run(struct hostenv *e, const struct stage_result *res, struct
 	assert_int_equal(ls->self_size, res->loader_size);
 
 	/* the region the stage sized must hold what the loader carves from it */
-	assert_int_equal(work_layout(map_top(ls->h), ls->h->copy_count, ls->h->zero_count,
-				     ls->h->mem_count, ls->h->plan_pieces, &wl), 0);
+	assert_int_equal(work_layout(handoff_mem(ls->h), ls->h->mem_count, ls->h->copy_count,
+				     ls->h->zero_count, ls->h->plan_pieces, &wl), 0);
 	assert_int_equal(ls->h->work_off, BLOB_MEM);
 	assert_true(ls->h->loader_size - ls->h->work_off >= wl.size);
 	work = malloc(wl.mem_bytes);
