@@ -8,7 +8,7 @@
  *   2. paging   own identity map of all RAM           loader/paging.c
  *   3. check    every run, range and overlap          loader/check.c:check_runs
  *   4. move     out of the destinations' way          loader_move() below
- *   5. plan     copy order, chains and cycles         loader/plan.c (dry run)
+ *   5. plan     copy order, chains and cycles         loader/plan.c, via place_all
  *   6. copy     moves and zero fills                  loader/place.c:place_all
  *   7. verify   each run's hash at its destination    loader/place.c:place_verify
  *   8. launch   the image's entry convention          loader/launch.c

@@ -936,6 +936,8 @@ int plan_execute(const struct baton_copy_run *runs, uint64_t ncopy,
 	err = plan_cycles_find(&x, &cycled);
 	if (err)
 		return err;
+	if (mem && mem->planned)
+		mem->planned(mem->ctx, stats);
 	plan_order_issue(&x);
 	err = plan_cycles_place(&x, x.queue, cycled);
 	plan_flush(&x);

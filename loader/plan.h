@@ -29,6 +29,8 @@
 #define PLAN_E_NOSPACE	(-200)	/* work area smaller than plan_work_size() */
 #define PLAN_E_INPUT	(-201)	/* a precondition above does not hold */
 
+struct plan_stats;
+
 /*
  * How the plan touches memory. Addresses are physical, 4 KiB aligned. Filled at
  * run time (no static initialisers: the loader has no run-time relocation).
@@ -43,6 +45,10 @@ struct plan_mem {
 	/* Copy one page to the scratch page / the scratch page to one page. */
 	void (*save)(void *ctx, uint64_t src);
 	void (*restore)(void *ctx, uint64_t dst);
+	/* Optional (may be NULL): called once the order is known, after every error
+	 * check and before the first write. stats then hold runs, pieces, in_place,
+	 * moved and ordered; the rest fill in as the plan is carried out. */
+	void (*planned)(void *ctx, const struct plan_stats *stats);
 };
 
 struct plan_stats {

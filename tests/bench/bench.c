@@ -217,7 +217,7 @@ static void plan_timed(const struct layout *l, const struct plan_mem *mem,
 
 static void bench_planner(const char *name, struct layout l, double target)
 {
-	struct plan_mem noop = { NULL, noop_move, noop_zero, noop_page, noop_page };
+	struct plan_mem noop = { NULL, noop_move, noop_zero, noop_page, noop_page, NULL };
 	struct plan_stats st;
 	double count[2 * RUNS], dry[RUNS], wet[RUNS], med;
 	size_t csize = plan_count_work_size(l.n), size;
@@ -399,7 +399,7 @@ static void engine_baseline(const struct layout *l, struct arena *a)
 static void bench_engine(const char *name, uint64_t cycles, uint64_t shifted)
 {
 	static struct arena a;
-	struct plan_mem mem = { &a, real_move, real_zero, real_save, real_restore };
+	struct plan_mem mem = { &a, real_move, real_zero, real_save, real_restore, NULL };
 	struct layout l = layout_engine(cycles, shifted);
 	double plan[RUNS], copy[RUNS], dry[RUNS], mib = IMAGE_PAGES * PAGE / 1048576.0;
 	double tp, tc;

@@ -342,6 +342,7 @@ void hostenv_plan_init(struct hostenv_plan *p, struct hostenv *e, struct plan_me
 	mem->zero = plan_zero;
 	mem->save = plan_save;
 	mem->restore = plan_restore;
+	mem->planned = NULL;
 }
 
 void hostenv_plan_fini(struct hostenv_plan *p)

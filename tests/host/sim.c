@@ -169,6 +169,7 @@ void sim_plan_mem(struct sim *s, struct plan_mem *mem)
 	mem->zero = sim_zero;
 	mem->save = sim_save;
 	mem->restore = sim_restore;
+	mem->planned = NULL;
 }
 
 const char *sim_verify(struct sim *s)

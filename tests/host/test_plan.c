@@ -201,6 +201,18 @@ static const char *check_stats(const struct plan_stats *st, const struct expect 
 	return NULL;
 }
 
+/* The planned() callback: how often it came, and what had been written by then. */
+static uint64_t planned_calls, planned_writes_before;
+
+static void on_planned(void *ctx, const struct plan_stats *st)
+{
+	struct sim *sm = ctx;
+
+	(void)st;
+	planned_calls++;
+	planned_writes_before = sm->moves + sm->saves + sm->restores + sm->zero_calls;
+}
+
 /* Runs the layout through every check; *out gets the stats. NULL: all good. */
 static const char *check_layout(const struct layout *l, size_t skew, int short_too,
 				struct plan_stats *out)
@@ -222,11 +234,16 @@ static const char *check_layout(const struct layout *l, size_t skew, int short_t
 		return "dry run failed";
 	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
 	sim_plan_mem(&sim, &mem);
+	mem.planned = on_planned;
+	planned_calls = 0;
+	planned_writes_before = ~0ull;
 	w = work_prepare_dirty(size + (skew ? 8 - skew : 0), skew);
 	last_rc = plan_execute(l->runs, l->n, l->zeros, l->nz, w,
 			       size + (skew ? 8 - skew : 0), &mem, &st);
 	if (last_rc)
 		return "plan_execute failed";
+	if (planned_calls != 1 || planned_writes_before != 0)
+		return "planned() not called exactly once, before the first write";
 	if (!work_canary_ok(w, size + (skew ? 8 - skew : 0)))
 		return "plan_execute wrote past its work area";
 	if ((err = sim_verify(&sim)))
