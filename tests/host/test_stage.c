@@ -253,6 +253,29 @@ static void fx_stage_ok(struct fx *f)
 
 /* ---- acting as the loader ---- */
 
+/*
+ * The loader's checks on a handoff: a struct check with the loader region the
+ * handoff names, check_header(), then (if it passed) check_runs() with an exact
+ * work area, malloc'ed into *work for the caller to free (NULL if never made).
+ */
+static int check_handoff(const struct baton_handoff *h, struct check *c, void **work)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*work = NULL;
+	c->h = h;
+	c->self_base = h->loader_base;
+	c->self_size = h->loader_size;
+	rc = check_header(c);
+	if (rc)
+		return rc;
+	c->work_bytes = check_work_size(h->copy_count, h->zero_count, h->mem_count);
+	*work = malloc(c->work_bytes);
+	c->work = *work;
+	return check_runs(c);
+}
+
 struct loader_sim {
 	struct baton_handoff *h;
 	uint64_t h_pa, self_base, self_size;
@@ -663,15 +686,7 @@ static void test_e2e_timings_across_pages(void **state)
 	toff = h->timings_addr - f->res.bootinfo;
 	assert_true(toff < PAGE && toff + 8 * BATON_TIMING_COUNT > PAGE);
 
-	memset(&c, 0, sizeof(c));
-	c.h = h;
-	c.self_base = h->loader_base;
-	c.self_size = h->loader_size;
-	c.work_bytes = check_work_size(h->copy_count, h->zero_count, h->mem_count);
-	work = malloc(c.work_bytes);
-	c.work = work;
-	assert_int_equal(check_header(&c), 0);
-	rc = check_runs(&c);
+	rc = check_handoff(h, &c, &work);
 	free(work);
 	free(cmd);
 	fx_free(f);
@@ -880,38 +895,43 @@ static void counts(uint64_t *sources, uint64_t *loader_kib, uint64_t *handoff_ki
 	fx_free(f);
 }
 
+/*
+ * A contiguous fixture whose allocator goes wrong at its call number `at`: the
+ * hostenv knob at `knob` (offsetof fail_at or misalign_at). The stage must refuse
+ * with err and exactly `want`.
+ */
+static void reject_alloc(size_t knob, uint64_t at, int err, const char *want)
+{
+	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
+
+	*(uint64_t *)((char *)&f->e + knob) = at;
+	expect_reject(f, err, want, 0);
+	fx_free(f);
+}
+
+#define FAIL_AT		offsetof(struct hostenv, fail_at)
+#define MISALIGN_AT	offsetof(struct hostenv, misalign_at)
+
 static void test_reject_allocator(void **state)
 {
-	uint64_t n, lk, hk;
+	uint64_t n, lk, hk, lo;
 	struct fx *f;
 	char want[WANT_LEN];
 
 	(void)state;
 	counts(&n, &lk, &hk);
-
 	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.fail_at = 1;
-	expect_reject(f, STAGE_E_NOMEM,
-		      WANT("allocator: no source page for dst 0x%llx (-12)", ULL(f->im.lo)), 0);
+	lo = f->im.lo;
 	fx_free(f);
 
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.fail_at = 5;	/* the fifth page with bytes */
-	expect_reject(f, STAGE_E_NOMEM,
-		      WANT("allocator: no source page for dst 0x%llx (-12)", ULL(f->im.lo + 4 * PAGE)), 0);
-	fx_free(f);
-
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.fail_at = n + 1;
-	expect_reject(f, STAGE_E_NOMEM,
-		      WANT("allocator: no %llu KiB for the loader region (-12)", ULL(lk)), 0);
-	fx_free(f);
-
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.fail_at = n + 2;
-	expect_reject(f, STAGE_E_NOMEM,
-		      WANT("allocator: no %llu KiB for the handoff (-12)", ULL(hk)), 0);
-	fx_free(f);
+	reject_alloc(FAIL_AT, 1, STAGE_E_NOMEM,
+		     WANT("allocator: no source page for dst 0x%llx (-12)", ULL(lo)));
+	reject_alloc(FAIL_AT, 5, STAGE_E_NOMEM,	/* the fifth page with bytes */
+		     WANT("allocator: no source page for dst 0x%llx (-12)", ULL(lo + 4 * PAGE)));
+	reject_alloc(FAIL_AT, n + 1, STAGE_E_NOMEM,
+		     WANT("allocator: no %llu KiB for the loader region (-12)", ULL(lk)));
+	reject_alloc(FAIL_AT, n + 2, STAGE_E_NOMEM,
+		     WANT("allocator: no %llu KiB for the handoff (-12)", ULL(hk)));
 
 	/* a real shortage: usable RAM that the image fits in, but not with its sources */
 	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
@@ -926,31 +946,18 @@ static void test_reject_allocator(void **state)
 static void test_reject_allocator_unaligned(void **state)
 {
 	uint64_t n, lk, hk;
-	struct fx *f;
 	char want[WANT_LEN];
 
 	(void)state;
 	counts(&n, &lk, &hk);
-
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.misalign_at = 1;
-	expect_reject(f, STAGE_E_ALLOC_BAD,
-		      WANT("allocator returned unaligned page 0x%llx", ULL(16 * MIB + 0x800)), 0);
-	fx_free(f);
-
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.misalign_at = n + 1;	/* contiguous: the loader follows the sources */
-	expect_reject(f, STAGE_E_ALLOC_BAD,
-		      WANT("allocator returned unaligned loader region 0x%llx",
-			   ULL(16 * MIB + n * PAGE + 0x800)), 0);
-	fx_free(f);
-
-	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
-	f->e.misalign_at = n + 2;
-	expect_reject(f, STAGE_E_ALLOC_BAD,
-		      WANT("allocator returned unaligned handoff 0x%llx",
-			   ULL(16 * MIB + n * PAGE + (lk << 10) + 0x800)), 0);
-	fx_free(f);
+	reject_alloc(MISALIGN_AT, 1, STAGE_E_ALLOC_BAD,
+		     WANT("allocator returned unaligned page 0x%llx", ULL(16 * MIB + 0x800)));
+	reject_alloc(MISALIGN_AT, n + 1, STAGE_E_ALLOC_BAD,	/* the loader follows the sources */
+		     WANT("allocator returned unaligned loader region 0x%llx",
+			  ULL(16 * MIB + n * PAGE + 0x800)));
+	reject_alloc(MISALIGN_AT, n + 2, STAGE_E_ALLOC_BAD,
+		     WANT("allocator returned unaligned handoff 0x%llx",
+			  ULL(16 * MIB + n * PAGE + (lk << 10) + 0x800)));
 }
 
 /*
@@ -1078,20 +1085,8 @@ static void cfx_reset(struct cfx *x)
 /* check_header, then (if it passed) check_runs with an exact work area. */
 static int cfx_check(struct cfx *x)
 {
-	int rc;
-
-	memset(&x->c, 0, sizeof(x->c));
-	x->c.h = x->h;
-	x->c.self_base = x->h->loader_base;
-	x->c.self_size = x->h->loader_size;
-	rc = check_header(&x->c);
-	if (rc)
-		return rc;
 	free(x->work);
-	x->c.work_bytes = check_work_size(x->h->copy_count, x->h->zero_count, x->h->mem_count);
-	x->work = malloc(x->c.work_bytes);
-	x->c.work = x->work;
-	return check_runs(&x->c);
+	return check_handoff(x->h, &x->c, &x->work);
 }
 
 static void expect_checked(struct cfx *x, int rc_want, const char *msg)
@@ -1459,15 +1454,7 @@ static void test_find_spot(void **state)
 
 		fx_stage_ok(f);
 		h = hostenv_ptr(&f->e, f->res.handoff, sizeof(*h));
-		memset(&c, 0, sizeof(c));
-		c.h = h;
-		c.self_base = h->loader_base;
-		c.self_size = h->loader_size;
-		c.work_bytes = check_work_size(h->copy_count, h->zero_count, h->mem_count);
-		work = malloc(c.work_bytes);
-		c.work = work;
-		assert_int_equal(check_header(&c), 0);
-		assert_int_equal(check_runs(&c), 0);
+		assert_int_equal(check_handoff(h, &c, &work), 0);
 		busy = busy_map(&f->e, h, c.self_base, c.self_size);
 		gap = largest_gap(&f->e, busy);
 		needs[4] = gap;
@@ -1520,15 +1507,7 @@ static void test_find_spot_unaligned_avoid(void **state)
 	(void)state;
 	fx_stage_ok(f);
 	h = hostenv_ptr(&f->e, f->res.handoff, sizeof(*h));
-	memset(&c, 0, sizeof(c));
-	c.h = h;
-	c.self_base = h->loader_base;
-	c.self_size = h->loader_size;
-	c.work_bytes = check_work_size(h->copy_count, h->zero_count, h->mem_count);
-	work = malloc(c.work_bytes);
-	c.work = work;
-	assert_int_equal(check_header(&c), 0);
-	assert_int_equal(check_runs(&c), 0);
+	assert_int_equal(check_handoff(h, &c, &work), 0);
 	assert_int_equal(check_find_spot(&c, 4 * PAGE, 0, 0, &first), 0);
 	assert_int_equal(check_find_spot(&c, 4 * PAGE, first + 0x10, 0x100, &spot), 0);
 	free(work);
