@@ -1,7 +1,7 @@
 # The loader blob: loader/ C core + arch/x86 nasm, linked by linker/loader.ld into
 # build/loader.bin (flat) and build/loader.elf (symbols), with listings.
 
-LOADER_C    := loader/main.c loader/check.c loader/console.c loader/cpu.c \
+LOADER_C    := loader/main.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
 	       loader/crc32.c loader/plan.c loader/sort.c loader/libc_stubs.c
 LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm

@@ -1,16 +1,18 @@
 ; SPDX-License-Identifier: MIT
 ; arch/x86/isr.asm: the 32 exception vectors. Each stub pushes a dummy error code
 ; when the CPU pushes none, then its vector, and joins isr_common, which saves every
-; general register and calls loader_exception() (loader/cpu.c), which prints the
-; dump and never returns. A triple fault is a bug, never the diagnostic.
+; general register and calls arch_exception() (each program implements it, with
+; the helpers of arch/x86/cpu.c), which prints the dump and never returns. A triple
+; fault is a bug, never the diagnostic. Shared by the loader and the outgoing
+; test kernel.
 
 bits 64
 default rel
 
-extern loader_exception
+extern arch_exception
 global isr_stubs
 
-ISR_STUB_SIZE equ 16			; fixed: loader/cpu.c computes stub addresses with it
+ISR_STUB_SIZE equ 16			; fixed: arch/x86/cpu.h says the same
 
 %macro ISR 1
 	align ISR_STUB_SIZE
@@ -33,8 +35,8 @@ isr_stubs:
 %endrep
 
 ; isr_common: In: [rsp] = vector, [rsp+8] = error code, then the CPU's frame
-; (RIP, CS, RFLAGS, RSP, SS), on the IST1 stack. Builds struct cpu_frame
-; (loader/cpu.h) below it and passes its address in RDI.
+; (RIP, CS, RFLAGS, RSP, SS). Builds struct cpu_frame (arch/x86/cpu.h) below it
+; and passes its address in RDI.
 isr_common:
 	push	rax
 	push	rbx
@@ -53,7 +55,7 @@ isr_common:
 	push	r15
 	mov	rdi, rsp
 	and	rsp, -16			; the SysV ABI wants a 16-byte aligned call
-	call	loader_exception
+	call	arch_exception
 .hang:
 	cli
 	hlt

@@ -10,7 +10,9 @@ OUTGOING_DIR    := tests/qemu/outgoing
 OUTGOING_OBJ    := $(B)/obj/$(OUTGOING_DIR)
 OUTGOING_SRCS   := main.c cmdline.c console.c memmap.c pages.c strategy.c worst.c \
                    fault.c tsc.c trap.c libc.c
-OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o))
+# The exception stubs and helpers are the loader's (arch/x86/isr.asm, cpu.c).
+OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o)) \
+                   $(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o
 # Static at 1 MiB: -fno-pie overrides FS_CFLAGS' -fPIE.
 OUTGOING_CFLAGS := $(FS_CFLAGS) -fno-pie -MMD -MP
 OUTGOING_LIBS   := /usr/lib/x86_64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a \

@@ -4,6 +4,7 @@
 #define OUTGOING_CPU_H
 
 #include <stdint.h>
+#include "arch/x86/cpu.h"	/* struct desc_ptr */
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -25,20 +26,6 @@ static inline uint64_t rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
 }
-
-static inline uint64_t read_cr2(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-/* The operand of lidt/lgdt: limit, then linear base. */
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 static inline void load_idt(const struct desc_ptr *p)
 {

@@ -1,8 +1,9 @@
 ; SPDX-License-Identifier: MIT
 ;
 ; Outgoing test kernel, assembly side: the Multiboot v1 header, the switch from
-; 32-bit protected mode to long mode, the exception stubs and the final jump to
-; the loader. Everything else is C (main.c:kmain).
+; 32-bit protected mode to long mode and the final jump to the loader. The
+; exception stubs are the loader's (arch/x86/isr.asm); everything else is C
+; (main.c:kmain).
 ;
 ; QEMU loads build/outgoing.bin, a flat image linked at 1 MiB (outgoing.ld), by
 ; the header's address fields: QEMU refuses ELF64 Multiboot images.
@@ -10,9 +11,9 @@
 %include "hw.inc"
 
 	extern	__load_start, __load_end, __bss_end
-	extern	kmain, trap_init, trap_handle
+	extern	kmain, trap_init
 
-	global	_start, outgoing_jump, trap_stubs, gdt64
+	global	_start, outgoing_jump, gdt64
 
 ; ---------------------------------------------------------------------------
 ; Multiboot v1 header (Multiboot Specification 3.1.1): within the first 8 KiB,
@@ -164,64 +165,6 @@ outgoing_jump:
 	mov	rax, rdi
 	mov	rdi, rsi
 	jmp	rax
-
-; ---------------------------------------------------------------------------
-; Exception stubs, one per vector 0..31. The CPU pushes an error code only
-; for vectors 8, 10-14, 17, 21, 29 and 30 (SDM Vol. 3A, 6.15); the others
-; push a zero so every frame has the same shape.
-; In:  interrupt gate (IF = 0), hardware frame SS, RSP, RFLAGS, CS, RIP
-;      [, error code] on the stack (#DF on the IST1 stack).
-; Out: never returns: trap_common -> trap_handle(frame) prints and exits.
-%macro TRAP_STUB 1
-trap_stub%1:
-%if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
-%else
-	push	0				; no error code from the CPU
-%endif
-	push	%1
-	jmp	trap_common
-%endmacro
-
-%assign vec 0
-%rep IDT_EXCEPTIONS
-	TRAP_STUB vec
-%assign vec vec + 1
-%endrep
-
-; trap_common: saves the registers as struct trap_frame (trap.c) and calls
-; trap_handle(frame) on a 16-byte aligned stack.
-trap_common:
-	push	r15
-	push	r14
-	push	r13
-	push	r12
-	push	r11
-	push	r10
-	push	r9
-	push	r8
-	push	rbp
-	push	rdi
-	push	rsi
-	push	rdx
-	push	rcx
-	push	rbx
-	push	rax
-	mov	rdi, rsp
-	and	rsp, -16
-	call	trap_handle
-.Lhalt:
-	cli
-	hlt
-	jmp	.Lhalt
-
-	section	.rodata
-	align	8
-trap_stubs:					; read by trap_init()
-%assign vec 0
-%rep IDT_EXCEPTIONS
-	dq	trap_stub %+ vec
-%assign vec vec + 1
-%endrep
 
 ; ---------------------------------------------------------------------------
 	section	.data

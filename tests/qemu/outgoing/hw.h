@@ -32,10 +32,6 @@
 #define SEL_TSS			0x18		/* 16-byte descriptor, filled by trap_init() */
 #define GDT_CODE64		0x00AF9A000000FFFF	/* P, DPL 0, code, L = 1 */
 #define GDT_DATA		0x00CF92000000FFFF	/* P, DPL 0, data, writable, 4 GiB */
-#define TSS_TYPE_AVAIL		0x89		/* P, 64-bit TSS (available) */
-#define IDT_TYPE_INTR		0x8E		/* P, DPL 0, 64-bit interrupt gate */
-#define IDT_EXCEPTIONS		32		/* vectors 0..31 */
-#define IST_DOUBLE_FAULT	1		/* #DF runs on its own stack (TSS IST1) */
 
 /* 16550 UART on COM1: line settings (registers in arch/x86/hw.h) */
 #define UART_LCR_8N1		0x03
