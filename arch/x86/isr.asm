@@ -53,6 +53,7 @@ isr_common:
 	push	r13
 	push	r14
 	push	r15
+	cld					; the C handler may assume DF = 0 (SysV ABI)
 	mov	rdi, rsp
 	and	rsp, -16			; the SysV ABI wants a 16-byte aligned call
 	call	arch_exception

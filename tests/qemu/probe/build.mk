@@ -22,7 +22,9 @@ PROBE_LIBFDT   := /usr/lib/x86_64-linux-gnu/libfdt.a
 PROBE_LIBGCC   := $(shell $(PROBE_CC) -print-libgcc-file-name)
 
 PROBE_COBJS := $(PROBE_O)/probe_main.o $(PROBE_O)/probe_check.o
-PROBE_OBJS  := $(PROBE_O)/entry.o $(PROBE_COBJS) $(PROBE_O)/data.o
+# The exception stubs and helpers are the loader's (arch/x86/isr.asm, cpu.c).
+PROBE_OBJS  := $(PROBE_O)/entry.o $(PROBE_COBJS) $(PROBE_O)/data.o \
+	$(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o
 
 $(PROBE_FDT_HDRS): $(PROBE_O)/inc/%: /usr/include/% | $(B)/.deps
 	@mkdir -p $(@D)

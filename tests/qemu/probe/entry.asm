@@ -57,10 +57,8 @@ default rel
 extern probe_main
 extern __bss_check_end
 extern __bss_end
-extern probe_exception
 global _start
 global probe_entry_state
-global probe_isr_table
 global probe_canary_block
 global probe_stack_bottom
 global probe_stack_top
@@ -192,59 +190,7 @@ _start:
 	hlt
 	jmp	.hang
 
-; Exception stubs: push a zero error code where the CPU pushes none, push the
-; vector, save the general registers and call probe_exception(frame), which
-; reports and exits. Frame layout: struct probe_exc_frame in probe_main.c.
-%macro ISR 1
-isr_%1:
-%if %1 == 8 || %1 == 10 || %1 == 11 || %1 == 12 || %1 == 13 || %1 == 14 || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
-%else
-	push	0
-%endif
-	push	%1
-	jmp	isr_common
-%endmacro
-
-%assign v 0
-%rep 32
-	ISR v
-%assign v v + 1
-%endrep
-
-isr_common:
-	push	rax
-	push	rbx
-	push	rcx
-	push	rdx
-	push	rsi
-	push	rdi
-	push	rbp
-	push	r8
-	push	r9
-	push	r10
-	push	r11
-	push	r12
-	push	r13
-	push	r14
-	push	r15
-	cld
-	mov	rdi, rsp
-	and	rsp, -16
-	call	probe_exception
-.hang:
-	cli
-	hlt
-	jmp	.hang
-
 section .rodata progbits alloc noexec nowrite align=16
-probe_isr_table:
-%assign v 0
-%rep 32
-	dq	isr_ %+ v
-%assign v v + 1
-%endrep
-
-align 16
 gdt:
 	dq	0				; 0x00 null
 	dq	0				; 0x08 unused

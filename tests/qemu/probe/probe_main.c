@@ -11,6 +11,7 @@
 #include <string.h>
 #include <libfdt.h>
 
+#include "arch/x86/cpu.h"
 #include "probe.h"
 #include "prng.h"
 
@@ -31,8 +32,6 @@ extern char __data_a_start[], __data_a_end[];
 extern char __data_b_start[], __data_b_end[];
 extern char __hole_start[], __hole_end[];
 extern char __bss_check_start[], __bss_check_end[];
-/* entry.asm */
-extern const uint64_t probe_isr_table[32];
 
 /* ---- port I/O, serial, exit --------------------------------------------- */
 
@@ -160,23 +159,10 @@ void *sbrk(ptrdiff_t incr)
 
 /* ---- exceptions --------------------------------------------------------- */
 
-struct probe_exc_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
-};
-
-void probe_exception(struct probe_exc_frame *f);
-void probe_exception(struct probe_exc_frame *f)
+/* The stubs are the loader's (arch/x86/isr.asm); this reports and exits. */
+void arch_exception(const struct cpu_frame *f)
 {
-	static const char *const names[32] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?",
-		"#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM",
-		"#VE", "#CP",
-	};
 	static int depth;
-	const char *name;
 	uint64_t cr2;
 	char buf[400];
 
@@ -185,45 +171,24 @@ void probe_exception(struct probe_exc_frame *f)
 		qemu_exit(EXIT_FAIL);
 	}
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	name = f->vector < 32 && names[f->vector] ? names[f->vector] : "?";
 	snprintf(buf, sizeof(buf),
 		 "vector %" PRIu64 " %s err=%#" PRIx64 " rip=%#" PRIx64 " cr2=%#" PRIx64
-		 " rsp=%#" PRIx64 " during %s", f->vector, name, f->error, f->rip, cr2,
-		 f->rsp, phase);
+		 " rsp=%#" PRIx64 " during %s", f->vector, cpu_vector_name(f->vector),
+		 f->error, f->rip, cr2, f->rsp, phase);
 	pr("probe: FAIL exception: %s\n", buf);
 	pr("PROBE FAIL exception: %s (%d failures before)\n", buf, nfail);
 	qemu_exit(EXIT_FAIL);
 }
 
-struct idt_gate {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[CPU_EXCEPTIONS] __attribute__((aligned(16)));
 
 static void idt_init(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } ptr;
+	struct desc_ptr ptr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 	uint16_t cs;
-	int i;
 
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	for (i = 0; i < 32; i++) {
-		uint64_t a = probe_isr_table[i];
-
-		idt[i].off0 = (uint16_t)a;
-		idt[i].sel = cs;
-		idt[i].ist = 0;
-		idt[i].type = 0x8e;	/* present, DPL 0, 64-bit interrupt gate */
-		idt[i].off1 = (uint16_t)(a >> 16);
-		idt[i].off2 = (uint32_t)(a >> 32);
-		idt[i].zero = 0;
-	}
-	ptr.limit = sizeof(idt) - 1;
-	ptr.base = (uint64_t)(uintptr_t)idt;
+	cpu_idt_fill(idt, cs, 0);
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
