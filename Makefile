@@ -39,7 +39,7 @@ include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 
 help:
 	@echo "make            build everything (installs what is missing first)"
-	@echo "make demo       boot the probe through baton's worst-case layout in QEMU"
+	@echo "make demo       boot Debian's kernel through baton (worst-case layout, 4 CPUs) in QEMU"
 	@echo "make check      host tests, then every QEMU case"
 	@echo "make bench      planner and copy-engine figures"
 	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
@@ -72,4 +72,4 @@ bench: deps
 	@for b in $(BENCHES); do $$b || exit 1; done
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/*.bin $(B)/*.elf
+	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/*.bin $(B)/*.elf

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fmt/bzimage.h"
 #include "fmt/fmt.h"
 
 /*
@@ -48,6 +49,15 @@ const char *fmt_strerror(int err)
 	case FMT_E_OVERLAP:	return "ELF: two segments overlap in physical memory";
 	case FMT_E_ENTRY:	return "ELF: entry point is not inside any PT_LOAD segment";
 	case FMT_E_ALIGN:	return "ELF: segment offset and address disagree modulo 4 KiB";
+	case FMT_E_BZ_TRUNCATED:	return "bzImage: image is shorter than its setup header, setup_sects or syssize say";
+	case FMT_E_BZ_VERSION:		return "bzImage: boot protocol older than 2.10";
+	case FMT_E_BZ_NOT_BZIMAGE:	return "bzImage: no boot signature, or a zImage (loadflags lacks LOADED_HIGH)";
+	case FMT_E_BZ_NO_ENTRY64:	return "bzImage: no 64-bit entry (xloadflags lacks XLF_KERNEL_64)";
+	case FMT_E_BZ_HEADER:		return "bzImage: inconsistent setup header (header end, kernel_alignment or init_size)";
+	case FMT_E_BZ_CMDLINE:		return "bzImage: command line longer than the kernel's cmdline_size";
+	case FMT_E_BZ_KERNEL_PLACE:	return "bzImage: no free usable RAM for the kernel's init_size";
+	case FMT_E_BZ_INITRD_PLACE:	return "bzImage: no free usable RAM for the initrd within its limit";
+	case FMT_E_BZ_BOOT_PLACE:	return "bzImage: no free usable RAM below 4 GiB for the zero page, command line and setup_data";
 	default:		return "unknown fmt error";
 	}
 }

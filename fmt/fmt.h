@@ -38,11 +38,17 @@ struct fmt_segment {
 	uint64_t memsz;		/* bytes in memory: [filesz, memsz) are zero */
 	uint64_t offset;	/* offset of the file bytes in the image */
 	uint32_t flags;		/* ELF p_flags (PF_X = 1, PF_W = 2, PF_R = 4) */
-	uint32_t pad;
+	uint32_t source;	/* FMT_SRC_*: which buffer the file bytes come from */
 };
+
+/* struct fmt_segment.source */
+#define FMT_SRC_IMAGE	0	/* the image itself, at offset */
+#define FMT_SRC_INITRD	1	/* the initrd (Linux) */
+#define FMT_SRC_BOOT	2	/* the boot area the stage builds (Linux zero page...) */
 
 #define FMT_KIND_ELF32	1
 #define FMT_KIND_ELF64	2
+#define FMT_KIND_BZIMAGE 3	/* fmt/bzimage.h: segments come from the stage's layout */
 
 struct fmt_image {
 	uint32_t kind;		/* FMT_KIND_* */

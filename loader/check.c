@@ -298,12 +298,26 @@ static int check_entry(struct check *c)
 {
 	const struct baton_handoff *h = c->h;
 
-	if (h->entry.convention != BATON_ENTRY_ELF64)
+	uint32_t conv = h->entry.convention;
+	int is_linux = conv == BATON_ENTRY_LINUX64 || conv == BATON_ENTRY_LINUX32;
+	int paging_off = conv == BATON_ENTRY_LINUX32 || conv == BATON_ENTRY_ELF32;
+
+	if (conv < BATON_ENTRY_ELF64 || conv > BATON_ENTRY_ELF32)
 		return fail(c, CHECK_E_ENTRY, "entry convention %u is not supported by this loader",
-			    (unsigned)h->entry.convention);
+			    (unsigned)conv);
 	if (!placed_by_copy(c, h->entry.addr, 1))
 		return fail(c, CHECK_E_ENTRY, "entry 0x%lx is not inside any copied destination",
 			    (unsigned long)h->entry.addr);
+	/* The zero page must be placed whole: the kernel reads all of it. */
+	if (is_linux && !placed_by_copy(c, h->entry.args[1], PAGE))
+		return fail(c, CHECK_E_ENTRY, "Linux zero page 0x%lx is not inside a copied destination",
+			    (unsigned long)h->entry.args[1]);
+	/* Paging off: 32-bit registers reach only the first 4 GiB. */
+	if (paging_off && (h->entry.addr >= (1ull << 32) || h->entry.args[0] >= (1ull << 32) ||
+			   h->entry.args[1] >= (1ull << 32)))
+		return fail(c, CHECK_E_ENTRY, "32-bit entry 0x%lx or argument 0x%lx/0x%lx lies above 4 GiB",
+			    (unsigned long)h->entry.addr, (unsigned long)h->entry.args[0],
+			    (unsigned long)h->entry.args[1]);
 	if (h->timings_addr && !placed_by_copy(c, h->timings_addr, 8ull * h->timings_count))
 		return fail(c, CHECK_E_ENTRY, "timing slots 0x%lx x%u are not inside a copied destination",
 			    (unsigned long)h->timings_addr, (unsigned)h->timings_count);

@@ -81,6 +81,7 @@ static const char *step_name(enum step s)
 	case STEP_ENTRY:	return "entry";
 	case STEP_HEADER:	return "header";
 	case STEP_PAGING:	return "paging";
+	case STEP_PARK:		return "park";
 	case STEP_CHECK:	return "check";
 	case STEP_MOVE:		return "move";
 	case STEP_PLAN:		return "plan";

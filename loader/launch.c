@@ -3,10 +3,43 @@
  * Launch: store the step timings in the boot info, then enter the image with the
  * CPU state its convention promises (docs/entry.md). The loader's region stays
  * intact until the jump: the stack handed over lives there.
+ *
+ *   ELF64, LINUX64   stay in long mode: arch_launch64, RDI/RSI = args[0]/args[1]
+ *   ELF32, LINUX32   leave long mode through the 32-bit trampoline, copied to
+ *                    L.tramp: a page below 4 GiB that no run, source, forbidden
+ *                    range, loader or handoff owns (found by launch_reserve())
  */
+#include <string.h>
+#include "arch/x86/launch.h"
+#include "loader/check.h"
 #include "loader/loader.h"
 
+#define PAGE	BATON_PAGE_SIZE
+
 static uint8_t launch_stack[8192] __attribute__((aligned(16)));
+
+static int conv_is_32(uint32_t conv)
+{
+	return conv == BATON_ENTRY_LINUX32 || conv == BATON_ENTRY_ELF32;
+}
+
+/*
+ * Before the plan overwrites the validator's sorted lists: choose the
+ * trampoline's page. Nothing the copy writes can land there, and with paging
+ * off only the first 4 GiB are reachable.
+ */
+void launch_reserve(struct check *c)
+{
+	const struct baton_handoff *h = L.h;
+	uint64_t hsize = (h->total_size + PAGE - 1) & ~(PAGE - 1);
+
+	if (!conv_is_32(h->entry.convention) || L.tramp)
+		return;
+	if (check_find_spot(c, PAGE, (uint64_t)h, hsize, &L.tramp) ||
+	    L.tramp + PAGE > (1ull << 32))
+		panic("launch", "no free page below 4 GiB for the 32-bit trampoline (lowest free 0x%lx)",
+		      (unsigned long)L.tramp);
+}
 
 /* The boot info's timing slots: big-endian u64, as an FDT property holds them. */
 static void launch_store_timings(void)
@@ -20,15 +53,52 @@ static void launch_store_timings(void)
 		slot[i] = __builtin_bswap64(L.tsc[i]);
 }
 
+__attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
+{
+	uint8_t *page = (uint8_t *)L.tramp;
+	uint32_t top = (uint32_t)(L.tramp + PAGE - 16);
+	struct launch32 r = { .eip = (uint32_t)h->entry.addr, .esp = top };
+
+	if (h->entry.convention == BATON_ENTRY_LINUX32) {
+		r.esi = (uint32_t)h->entry.args[1];	/* boot_params; EBP = EDI = EBX = 0 */
+	} else {
+		r.edi = (uint32_t)h->entry.args[0];
+		r.esi = (uint32_t)h->entry.args[1];
+		r.edx = (uint32_t)h->entry.args[2];
+		r.ecx = (uint32_t)h->entry.args[3];
+	}
+	memcpy(page, tramp32_start, (size_t)(tramp32_end - tramp32_start));
+	memcpy(page + (tramp32_regs - tramp32_start), &r, sizeof(r));
+	memset(page + PAGE - 16, 0, 16);			/* [ESP] = 0: a fake return address */
+	arch_jump(L.tramp, L.tramp);
+}
+
 __attribute__((noreturn)) void launch(void)
 {
 	const struct baton_handoff *h = L.h;
-	uint64_t args[4];
+	uint64_t a0 = h->entry.args[0], a1 = h->entry.args[1];
 
-	for (int i = 0; i < 4; i++)
-		args[i] = h->entry.args[i];
-	step_log(STEP_LAUNCH, "ELF64 entry 0x%lx, rdi 0x%lx", (unsigned long)h->entry.addr,
-		 (unsigned long)args[0]);
+	switch (h->entry.convention) {
+	case BATON_ENTRY_LINUX64:
+		step_log(STEP_LAUNCH, "Linux 64-bit entry 0x%lx, zero page 0x%lx in RSI",
+			 (unsigned long)h->entry.addr, (unsigned long)a1);
+		break;
+	case BATON_ENTRY_LINUX32:
+		step_log(STEP_LAUNCH, "Linux 32-bit entry 0x%lx, zero page 0x%lx in ESI, paging off through the trampoline at 0x%lx",
+			 (unsigned long)h->entry.addr, (unsigned long)a1, (unsigned long)L.tramp);
+		break;
+	case BATON_ENTRY_ELF32:
+		step_log(STEP_LAUNCH, "ELF32 entry 0x%lx, edi 0x%lx, paging off through the trampoline at 0x%lx",
+			 (unsigned long)h->entry.addr, (unsigned long)a0, (unsigned long)L.tramp);
+		break;
+	default:
+		step_log(STEP_LAUNCH, "ELF64 entry 0x%lx, rdi 0x%lx", (unsigned long)h->entry.addr,
+			 (unsigned long)a0);
+		break;
+	}
 	launch_store_timings();
-	arch_launch64(h->entry.addr, args, (uint64_t)(launch_stack + sizeof(launch_stack)));
+	if (conv_is_32(h->entry.convention))
+		launch32(h);
+	arch_launch64(h->entry.addr, h->entry.args,
+		      (uint64_t)(launch_stack + sizeof(launch_stack)));
 }

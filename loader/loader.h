@@ -18,6 +18,7 @@ enum step {
 	STEP_ENTRY,	/* the blob was entered */
 	STEP_HEADER,	/* handoff header and CRC checked */
 	STEP_PAGING,	/* own identity page tables loaded */
+	STEP_PARK,	/* the other CPUs sent INIT: waiting for SIPI */
 	STEP_CHECK,	/* every run validated */
 	STEP_MOVE,	/* moved out of the way, if needed */
 	STEP_PLAN,	/* copy order planned (dry run) */
@@ -38,6 +39,8 @@ struct loader {
 	uint64_t moved_from;		/* the first base, when it moved */
 	uint64_t tsc[STEP_COUNT];
 	uint32_t tsc_khz;
+	int parked;			/* APs parked (before a move: not again) */
+	uint64_t tramp;			/* 32-bit conventions: the trampoline page */
 };
 
 extern struct loader L;
@@ -54,11 +57,16 @@ __attribute__((noreturn)) void loader_halt(uint8_t exit_code);
 /* paging.c */
 void paging_build_and_load(uint8_t *tables, uint64_t map_top);
 
+/* smp.c */
+void smp_park(void);
+
 /* place.c: copy, zero, verify */
 void place_all(void);
 void place_verify(void);
 
 /* launch.c */
+struct check;
+void launch_reserve(struct check *c);
 __attribute__((noreturn)) void launch(void);
 
 /* arch/x86 */
@@ -84,7 +92,5 @@ static inline uint8_t inb(uint16_t port)
 }
 
 void arch_jump(uint64_t addr, uint64_t arg) __attribute__((noreturn));
-void arch_launch64(uint64_t entry, const uint64_t *args, uint64_t stack_top)
-	__attribute__((noreturn));
 
 #endif

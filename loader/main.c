@@ -6,12 +6,13 @@
  *
  *   1. header   magic, version, sizes, CRC            loader/check.c:check_header
  *   2. paging   own identity map of all RAM           loader/paging.c
- *   3. check    every run, range and overlap          loader/check.c:check_runs
- *   4. move     out of the destinations' way          loader_move() below
- *   5. plan     copy order, chains and cycles         loader/plan.c, via place_all
- *   6. copy     moves and zero fills                  loader/place.c:place_all
- *   7. verify   each run's hash at its destination    loader/place.c:place_verify
- *   8. launch   the image's entry convention          loader/launch.c
+ *   3. park     INIT to every other CPU               loader/smp.c
+ *   4. check    every run, range and overlap          loader/check.c:check_runs
+ *   5. move     out of the destinations' way          loader_move() below
+ *   6. plan     copy order, chains and cycles         loader/plan.c, via place_all
+ *   7. copy     moves and zero fills                  loader/place.c:place_all
+ *   8. verify   each run's hash at its destination    loader/place.c:place_verify
+ *   9. launch   the image's entry convention          loader/launch.c
  */
 #include <string.h>
 #include <baton/blob.h>
@@ -140,8 +141,10 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 		panic("check", "handoff says the loader is at 0x%lx but it runs at 0x%lx",
 		      (unsigned long)L.h->loader_base, (unsigned long)base);
 	loader_layout_and_paging();
+	smp_park();
 	loader_check_runs();
 	loader_move();
+	launch_reserve(&C);
 	place_all();
 	if (L.h->flags & BATON_F_NO_VERIFY)
 		step_log(STEP_VERIFY, "skipped (BATON_F_NO_VERIFY)");

@@ -74,12 +74,26 @@ void place_all(void)
 		 (unsigned long)st.cycles, (unsigned long)st.longest, (unsigned long)st.zeroed);
 }
 
+/* Index of the first nonzero word of p[0..n), or n. Eight words a round. */
+static uint64_t nonzero_word(const uint64_t *p, uint64_t n)
+{
+	uint64_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		if (p[i] | p[i + 1] | p[i + 2] | p[i + 3] | p[i + 4] | p[i + 5] | p[i + 6] | p[i + 7])
+			break;
+	for (; i < n; i++)
+		if (p[i])
+			break;
+	return i;
+}
+
 void place_verify(void)
 {
 	const struct baton_handoff *h = L.h;
 	const struct baton_copy_run *cr = handoff_copy(h);
 	const struct baton_zero_run *zr = handoff_zero(h);
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, zbytes = 0;
 
 	for (uint64_t i = 0; i < h->copy_count; i++) {
 		uint64_t got = XXH64((const void *)cr[i].dst, cr[i].pages * PAGE, 0);
@@ -90,15 +104,20 @@ void place_verify(void)
 			      (unsigned long)got, (unsigned long)cr[i].hash);
 		bytes += cr[i].pages * PAGE;
 	}
+	/* Zero runs: every byte compared with zero, which is exact and, under
+	 * emulation, about twice as fast as hashing (a kernel's init_size tail is
+	 * tens of MiB). */
 	for (uint64_t i = 0; i < h->zero_count; i++) {
-		uint64_t got = XXH64((const void *)zr[i].dst, zr[i].pages * PAGE, 0);
+		const uint64_t *p = (const uint64_t *)zr[i].dst;
+		uint64_t n = zr[i].pages * PAGE / 8, j = nonzero_word(p, n);
 
-		if (got != zr[i].hash)
-			panic("verify", "zero run %lu dst 0x%lx pages %lu: hash 0x%016lx, expected 0x%016lx",
+		if (j < n)
+			panic("verify", "zero run %lu dst 0x%lx pages %lu: 0x%016lx at 0x%lx is not zero",
 			      (unsigned long)i, (unsigned long)zr[i].dst, (unsigned long)zr[i].pages,
-			      (unsigned long)got, (unsigned long)zr[i].hash);
-		bytes += zr[i].pages * PAGE;
+			      (unsigned long)p[j], (unsigned long)(p + j));
+		zbytes += zr[i].pages * PAGE;
 	}
-	step_log(STEP_VERIFY, "%lu runs, %lu KiB hashed, all match",
-		 (unsigned long)(h->copy_count + h->zero_count), (unsigned long)(bytes >> 10));
+	step_log(STEP_VERIFY, "%lu runs: %lu KiB hashed, %lu KiB checked zero, all match",
+		 (unsigned long)(h->copy_count + h->zero_count), (unsigned long)(bytes >> 10),
+		 (unsigned long)(zbytes >> 10));
 }

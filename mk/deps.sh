@@ -5,7 +5,8 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 for p in gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev \
-         libxxhash-dev device-tree-compiler python3 xz-utils binutils; do
+         libxxhash-dev device-tree-compiler python3 xz-utils binutils \
+         libc6-dev linux-image-amd64; do
 	have "$p" || need="$need $p"
 done
 if [ -n "$need" ]; then
@@ -16,6 +17,6 @@ if [ -n "$need" ]; then
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq $need >/dev/null
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 sh "$(dirname "$0")/newlib.sh" "$1"

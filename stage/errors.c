@@ -24,6 +24,7 @@ const char *stage_strerror(int err)
 	case STAGE_E_FDT:		return "building the boot info failed";
 	case STAGE_E_ALLOC_BAD:		return "the allocator returned a bad page";
 	case STAGE_E_SELF_CHECK:	return "the handoff failed the loader's own checks";
+	case STAGE_E_INITRD:		return "an initrd or DTB was given for an image that takes none";
 	default:			return "unknown error";
 	}
 }

@@ -39,6 +39,30 @@ int stage_place_loader(struct stage *s)
 	return 0;
 }
 
+/* The entry convention and its arguments (docs/entry.md). */
+static void stage_entry(struct stage *s, struct baton_handoff *h)
+{
+	struct stage_result *res = s->res;
+
+	h->entry.addr = s->img->entry;
+	if (s->is_linux) {
+		h->entry.convention = s->rq->linux_entry == STAGE_LINUX_32 ?
+				      BATON_ENTRY_LINUX32 : BATON_ENTRY_LINUX64;
+		h->entry.args[1] = s->lay.boot;		/* the zero page: RSI / ESI */
+		res->bootinfo = s->lay.boot;
+		res->initrd = s->lay.initrd;
+	} else {
+		h->entry.convention = s->img->kind == FMT_KIND_ELF32 ? BATON_ENTRY_ELF32 :
+				      BATON_ENTRY_ELF64;
+		h->entry.args[0] = s->fdt_dst;		/* the boot info: RDI / EDI */
+		h->timings_addr = s->fdt_dst + s->fdt_timings_off;
+		h->timings_count = BATON_TIMING_COUNT;
+		res->bootinfo = s->fdt_dst;
+	}
+	res->convention = h->entry.convention;
+	res->image_entry = h->entry.addr;
+}
+
 int stage_write_handoff(struct stage *s)
 {
 	const struct stage_request *rq = s->rq;
@@ -73,16 +97,12 @@ int stage_write_handoff(struct stage *s)
 	memcpy((uint8_t *)h + mem_off, rq->mem, rq->mem_count * sizeof(struct baton_mem_range));
 	memcpy((uint8_t *)h + copy_off, s->copy, s->ncopy * sizeof(struct baton_copy_run));
 	memcpy((uint8_t *)h + zero_off, s->zero, s->nzero * sizeof(struct baton_zero_run));
-	h->entry.convention = BATON_ENTRY_ELF64;
-	h->entry.addr = s->img->entry;
-	h->entry.args[0] = s->fdt_dst;
+	stage_entry(s, h);
 	h->console = rq->console;
 	h->loader_base = res->loader_base;
 	h->loader_size = res->loader_size;
 	h->work_off = s->blob->mem_size;
 	h->plan_pieces = s->pieces;
-	h->timings_addr = s->fdt_dst + s->fdt_timings_off;
-	h->timings_count = BATON_TIMING_COUNT;
 	h->tsc_khz = rq->tsc_khz;
 	h->hash_alg = BATON_HASH_XXH64;
 	h->exit_port = rq->exit_port;
@@ -95,10 +115,9 @@ int stage_write_handoff(struct stage *s)
 	bh->handoff = pa;
 
 	res->handoff = pa;
-	res->bootinfo = s->fdt_dst;
 	res->copy_runs = s->ncopy;
 	res->zero_runs = s->nzero;
-	res->image_pages = (s->end - s->low) / PAGE;
+	res->image_pages = s->dst_pages;
 	return 0;
 }
 

@@ -4,6 +4,11 @@
  * file bytes or boot info, from the caller's allocator, in increasing destination
  * order; pages with nothing but zeros (bss, holes) become zero runs. Neighbouring
  * pages merge into one run when both their sources and destinations touch.
+ *
+ * The destination is [low, end) for an ELF (holes between segments zero-filled,
+ * the boot info FDT last) and each segment's own pages for Linux. A segment's
+ * bytes come from the buffer its `source` names: the image, the initrd or the
+ * boot area built in scratch memory.
  */
 #include <string.h>
 #include "loader/plan.h"
@@ -27,11 +32,19 @@ static int page_has_bytes(const struct stage *s, uint64_t dst, uint32_t *first)
 	return 0;
 }
 
+static const uint8_t *seg_bytes(const struct stage *s, const struct fmt_segment *g)
+{
+	switch (g->source) {
+	case FMT_SRC_INITRD:	return s->rq->initrd;
+	case FMT_SRC_BOOT:	return s->boot;
+	default:		return (const uint8_t *)s->rq->image + g->offset;
+	}
+}
+
 /* The page's final bytes: zeros, then every segment's file bytes that land in it. */
 static void page_fill(const struct stage *s, uint64_t dst, uint32_t first, uint8_t *p)
 {
 	const struct fmt_image *img = s->img;
-	const uint8_t *file = s->rq->image;
 
 	memset(p, 0, PAGE);
 	if (dst >= s->fdt_dst) {
@@ -47,7 +60,7 @@ static void page_fill(const struct stage *s, uint64_t dst, uint32_t first, uint8
 		uint64_t b = g->paddr + g->filesz < dst + PAGE ? g->paddr + g->filesz : dst + PAGE;
 
 		if (a < b)
-			memcpy(p + (a - dst), file + g->offset + (a - g->paddr), b - a);
+			memcpy(p + (a - dst), seg_bytes(s, g) + (a - g->paddr), b - a);
 	}
 }
 
@@ -73,21 +86,13 @@ static void run_add_zero(struct stage *s, uint64_t dst)
 	s->zero[s->nzero++] = (struct baton_zero_run){ .dst = dst, .pages = 1 };
 }
 
-int stage_place_pages(struct stage *s)
+static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *first)
 {
-	uint64_t pages = (s->end - s->low) / PAGE;
-	uint32_t first = 0;
-
-	s->copy = stage_tmp_keep(s, pages * sizeof(*s->copy));
-	s->zero = stage_tmp_keep(s, (pages / 2 + 1) * sizeof(*s->zero));
-	if (!s->copy || !s->zero)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of runs",
-				  (unsigned long)pages);
-	for (uint64_t dst = s->low; dst < s->end; dst += PAGE) {
+	for (uint64_t dst = lo; dst < hi; dst += PAGE) {
 		uint64_t src;
 		int err;
 
-		if (!page_has_bytes(s, dst, &first)) {
+		if (!page_has_bytes(s, dst, first)) {
 			run_add_zero(s, dst);
 			continue;
 		}
@@ -98,10 +103,31 @@ int stage_place_pages(struct stage *s)
 		if (src % PAGE)
 			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%lx",
 					  (unsigned long)src);
-		page_fill(s, dst, first, s->env->map(s->env->ctx, src, PAGE));
+		page_fill(s, dst, *first, s->env->map(s->env->ctx, src, PAGE));
 		run_add_copy(s, src, dst);
 	}
 	return 0;
+}
+
+int stage_place_pages(struct stage *s)
+{
+	uint64_t pages = s->dst_pages;
+	uint32_t first = 0;
+	int err = 0;
+
+	s->copy = stage_tmp_keep(s, pages * sizeof(*s->copy));
+	s->zero = stage_tmp_keep(s, (pages / 2 + 1) * sizeof(*s->zero));
+	if (!s->copy || !s->zero)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of runs",
+				  (unsigned long)pages);
+	if (!s->is_linux)
+		return place_range(s, s->low, s->end, &first);
+	for (uint32_t i = 0; !err && i < s->img->nseg; i++) {
+		const struct fmt_segment *g = &s->img->seg[i];
+
+		err = place_range(s, pg_down(g->paddr), pg_up(g->paddr + g->memsz), &first);
+	}
+	return err;
 }
 
 int stage_hash_runs(struct stage *s)

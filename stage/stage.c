@@ -111,6 +111,40 @@ static int stage_check_memmap(struct stage *s)
 	return 0;
 }
 
+/* The one place that decides where an image goes (stage_image_layout()). */
+static int image_layout(const struct stage_request *rq, struct fmt_image *img,
+			struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
+			char *msg, unsigned long msglen)
+{
+	char why[160];
+	int err;
+
+	if (fmt_bzimage_probe(rq->image, rq->image_len)) {
+		err = stage_linux_layout(rq, bz, lay, img, why, sizeof(why));
+		if (err)
+			stage_format(msg, msglen, "image: %s", why);
+		return err;
+	}
+	if (rq->initrd || rq->dtb) {
+		stage_format(msg, msglen, "image: an initrd or DTB was given, but only a Linux bzImage takes one");
+		return STAGE_E_INITRD;
+	}
+	err = fmt_load(rq->image, rq->image_len, img);
+	if (err)
+		stage_format(msg, msglen, "image: %s", stage_strerror(err));
+	return err;
+}
+
+int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
+		       char *msg, unsigned long msglen)
+{
+	struct fmt_bzimage bz;
+	struct fmt_bz_layout lay;
+
+	msg[0] = 0;
+	return image_layout(rq, img, &bz, &lay, msg, msglen);
+}
+
 static int stage_check_inputs(struct stage *s)
 {
 	int err = stage_check_blob(s);
@@ -125,10 +159,8 @@ static int stage_check_inputs(struct stage *s)
 	s->img = stage_tmp_keep(s, sizeof(*s->img));
 	if (!s->img)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
-	err = fmt_load(s->rq->image, s->rq->image_len, s->img);
-	if (err)
-		return stage_fail(s, err, "image: %s", stage_strerror(err));
-	return 0;
+	s->is_linux = fmt_bzimage_probe(s->rq->image, s->rq->image_len);
+	return image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
 }
 
 /* The usable range that contains addr, or NULL. */
@@ -174,6 +206,34 @@ static int stage_check_range(struct stage *s, const char *what, uint64_t base, u
 }
 
 /*
+ * Linux: the three segments are far apart (the initrd may sit at the top of RAM,
+ * across the PCI hole from the kernel): only the segments themselves are
+ * destinations, and fmt/bzimage already placed them in usable RAM. Checked
+ * again here all the same, with the stage's messages.
+ */
+static int stage_check_linux_dsts(struct stage *s)
+{
+	const struct fmt_image *img = s->img;
+
+	s->fdt_dst = UINT64_MAX;	/* no baton boot info: the zero page is it */
+	s->end = s->high;
+	s->dst_pages = 0;
+	for (uint32_t i = 0; i < img->nseg; i++) {
+		const struct fmt_segment *g = &img->seg[i];
+		int err = stage_check_range(s, "segment", pg_down(g->paddr),
+					    pg_up(g->paddr + g->memsz));
+		if (err)
+			return err;
+		s->dst_pages += (pg_up(g->paddr + g->memsz) - pg_down(g->paddr)) / PAGE;
+	}
+	if (s->dst_pages * PAGE > s->usable_bytes)
+		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
+				  (unsigned long)(s->dst_pages * PAGE >> 10),
+				  (unsigned long)(s->usable_bytes >> 10));
+	return 0;
+}
+
+/*
  * The image's destination is [low, high) rounded out to pages, holes included
  * (they are zero-filled), then the boot info right after it.
  */
@@ -184,10 +244,13 @@ static int stage_check_dsts(struct stage *s)
 
 	s->low = pg_down(img->low);
 	s->high = pg_up(img->high);
+	if (s->is_linux)
+		return stage_check_linux_dsts(s);
 	s->fdt_dst = s->high;
 	s->fdt_pages = pg_up(s->fdt_size) / PAGE;
 	s->end = s->fdt_dst + s->fdt_pages * PAGE;
 	need = s->end - s->low;
+	s->dst_pages = need / PAGE;
 	if (s->end < s->low || need > s->usable_bytes)
 		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
 				  (unsigned long)(need >> 10),
@@ -211,10 +274,12 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 
 	memset(res, 0, sizeof(*res));
 	err = stage_check_inputs(s);
-	if (!err)
+	if (!err && !s->is_linux)
 		err = bootinfo_build(s);
 	if (!err)
 		err = stage_check_dsts(s);
+	if (!err && s->is_linux)
+		err = stage_linux_boot_area(s);
 	if (!err)
 		err = stage_place_pages(s);
 	if (!err)

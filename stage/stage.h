@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <baton/handoff.h>
+#include "fmt/fmt.h"
 #include "loader/plan.h"
 
 /* Errors: 0, a FMT_E_* or PLAN_E_* code, or one of these; stage_strerror() names all. */
@@ -25,6 +26,11 @@
 #define STAGE_E_FDT		(-307)	/* libfdt failed building the boot info */
 #define STAGE_E_ALLOC_BAD	(-308)	/* the allocator returned an unaligned or reused page */
 #define STAGE_E_SELF_CHECK	(-309)	/* the finished handoff failed the loader's own checks */
+#define STAGE_E_INITRD		(-310)	/* an initrd or DTB given for an image that takes none */
+
+/* struct stage_request.linux_entry: which entry of a bzImage the loader uses */
+#define STAGE_LINUX_64		0	/* long mode at load address + 0x200 (default) */
+#define STAGE_LINUX_32		1	/* protected mode, paging off, at code32_start */
 
 /* What an allocation is for: the allocator may place each kind differently. */
 #define STAGE_FOR_SOURCE	1	/* one page of the image; dst says where it goes */
@@ -44,9 +50,14 @@ struct stage_env {
 };
 
 struct stage_request {
-	const void *image;
+	const void *image;			/* ELF32, ELF64 or Linux bzImage */
 	uint64_t image_len;
 	const char *cmdline;			/* the payload's command line */
+	const void *initrd;			/* bzImage only: initrd, or NULL */
+	uint64_t initrd_len;
+	const void *dtb;			/* bzImage only: DTB for SETUP_DTB, or NULL */
+	uint64_t dtb_len;
+	uint32_t linux_entry;			/* STAGE_LINUX_* */
 	const struct baton_mem_range *mem;	/* the machine's memory map */
 	uint64_t mem_count;
 	const void *blob;			/* build/loader.bin */
@@ -63,13 +74,26 @@ struct stage_result {
 	uint64_t loader_base, loader_size;
 	uint64_t image_pages;		/* pages placed: copy + zero */
 	uint64_t copy_runs, zero_runs;
-	uint64_t bootinfo;		/* physical address of the FDT */
+	uint64_t bootinfo;		/* ELF: the FDT; Linux: the zero page */
+	uint32_t convention;		/* BATON_ENTRY_* the loader will use */
+	uint64_t image_entry;		/* where the loader jumps */
+	uint64_t initrd;		/* Linux: where the initrd goes, 0 if none */
 	struct plan_stats plan;		/* the loader's plan, from a dry run */
 	char msg[200];			/* on error: one line naming what is wrong */
 };
 
 int stage_build(const struct stage_request *rq, const struct stage_env *env,
 		struct stage_result *res);
+
+/*
+ * Where stage_build() will put the image, without building anything: the same
+ * decision, for outgoing sides that must know the destinations first (to keep
+ * their own allocations out of the way). ELF: its segments. bzImage: three
+ * segments (boot area, kernel with its whole init_size, initrd). On error msg
+ * holds the same line stage_build() would give.
+ */
+int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
+		       char *msg, unsigned long msglen);
 
 /* Recompute total size and CRC of a handoff (after a deliberate edit, in tests). */
 void stage_seal(struct baton_handoff *h);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <baton/blob.h>
+#include "fmt/bzimage.h"
 #include "fmt/fmt.h"
 #include "stage/stage.h"
 
@@ -16,9 +17,15 @@ struct stage {
 	struct stage_result *res;
 	const struct baton_blob_header *blob;
 	struct fmt_image *img;
+	/* Linux: the parsed header, the layout, the boot area built in scratch */
+	int is_linux;
+	struct fmt_bzimage bz;
+	struct fmt_bz_layout lay;
+	void *boot;
 	uint64_t usable_bytes;
 	uint64_t low, high;		/* image destination, page aligned, holes included */
 	uint64_t end;			/* high plus the boot info */
+	uint64_t dst_pages;		/* destination pages: copy and zero */
 	/* boot info, built in scratch memory, placed at fdt_dst */
 	void *fdt;
 	uint64_t fdt_size, fdt_dst, fdt_pages, fdt_timings_off;
@@ -44,6 +51,10 @@ void *stage_tmp_keep(struct stage *s, uint64_t bytes);
 void stage_release(struct stage *s);
 
 int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
+int stage_linux_layout(const struct stage_request *rq, struct fmt_bzimage *bz,
+		       struct fmt_bz_layout *lay, struct fmt_image *img,
+		       char *msg, unsigned long msglen);	/* stage/linux.c */
+int stage_linux_boot_area(struct stage *s);
 int stage_place_pages(struct stage *s);			/* stage/place.c */
 int stage_check_sources(struct stage *s);
 int stage_hash_runs(struct stage *s);

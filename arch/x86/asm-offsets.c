@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <baton/blob.h>
 #include <baton/handoff.h>
+#include "arch/x86/launch.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" : : "i"(val))
 #define OFFSET(sym, str, mem) DEFINE(sym, offsetof(struct str, mem))
@@ -31,4 +32,15 @@ void asm_offsets(void)
 
 	DEFINE(BATON_BOOT_CS, BATON_BOOT_CS);
 	DEFINE(BATON_BOOT_DS, BATON_BOOT_DS);
+
+	OFFSET(R_EAX, launch32, eax);
+	OFFSET(R_EBX, launch32, ebx);
+	OFFSET(R_ECX, launch32, ecx);
+	OFFSET(R_EDX, launch32, edx);
+	OFFSET(R_ESI, launch32, esi);
+	OFFSET(R_EDI, launch32, edi);
+	OFFSET(R_EBP, launch32, ebp);
+	OFFSET(R_ESP, launch32, esp);
+	OFFSET(R_EIP, launch32, eip);
+	DEFINE(LAUNCH32_SIZE, sizeof(struct launch32));
 }

@@ -55,6 +55,30 @@
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
 #define COM1_PORT	0x3f8
 
+/* Local APIC (SDM Vol. 3A 10.4, 10.6, 10.12) */
+#define MSR_APIC_BASE	0x1b		/* IA32_APIC_BASE */
+#define APIC_BASE_BSP	(1 << 8)	/* this CPU is the bootstrap processor */
+#define APIC_BASE_EXTD	(1 << 10)	/* x2APIC mode */
+#define APIC_BASE_EN	(1 << 11)	/* local APIC enabled */
+#define APIC_BASE_ADDR	0xfffff000	/* xAPIC MMIO base (bits 12-31; higher bits unused here) */
+#define APIC_ID		0x20		/* xAPIC register offsets */
+#define APIC_ICR_LO	0x300		/* interrupt command, low: writing it sends */
+#define APIC_ICR_HI	0x310		/* interrupt command, high: destination in 31:24 */
+#define MSR_X2APIC_ICR	0x830		/* x2APIC: the whole ICR in one MSR write */
+#define ICR_INIT	(5 << 8)	/* delivery mode INIT */
+#define ICR_STARTUP	(6 << 8)	/* delivery mode start-up (SIPI) */
+#define ICR_BUSY	(1 << 12)	/* xAPIC delivery status: send pending */
+#define ICR_ASSERT	(1 << 14)	/* level: assert */
+#define ICR_LEVEL	(1 << 15)	/* trigger mode: level */
+#define ICR_ALL_BUT_SELF (3 << 18)	/* destination shorthand: all excluding self */
+
+/* QEMU fw_cfg, legacy I/O interface (QEMU docs/specs/fw_cfg.rst) */
+#define FW_CFG_PORT_SEL	0x510		/* 16-bit write: select an item, rewind its data */
+#define FW_CFG_PORT_DATA 0x511		/* 8-bit reads: the selected item's bytes */
+#define FW_CFG_SIGNATURE 0x0000		/* item: 4 bytes "QEMU" */
+#define FW_CFG_NB_CPUS	0x0005		/* item: CPUs at boot, little-endian u16 */
+#define FW_CFG_QEMU	0x554d4551	/* "QEMU" read as a little-endian u32 */
+
 /* QEMU isa-debug-exit: writing v to the port exits QEMU with status 2v+1 */
 #define DEBUG_EXIT_PORT	0xf4
 

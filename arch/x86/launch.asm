@@ -3,6 +3,8 @@
 
 bits 64
 default rel
+%include "asm-offsets.inc"
+%include "hw.inc"
 global arch_launch64
 
 ; arch_launch64(entry, args, stack_top): start a 64-bit image.
@@ -35,3 +37,77 @@ arch_launch64:
 	xor	r14d, r14d
 	xor	r15d, r15d
 	ret					; to entry; RSP ends at the fake return address
+
+; The 32-bit trampoline: copied by loader/launch.c to a page below 4 GiB that no
+; run owns, then entered there (arch_jump) to leave long mode and start a 32-bit
+; image with paging off. Position independent: it runs only as that copy.
+;
+;   In:  64-bit mode, CS = 0x10 (the loader's GDT), IF = 0; RDI = the page's
+;        address (below 4 GiB, identity-mapped, so it survives paging off);
+;        tramp32_regs in the page filled in (struct launch32, loader/launch.c).
+;   Out: at regs.eip: protected mode, CR0.PG = 0, EFER.LME = 0, CR4.PAE = 0,
+;        CR3 = 0; CS = 0x10 flat 32-bit code, DS = ES = SS = FS = GS = 0x18 flat
+;        data, from the page's own GDT; IDT limit 0; EFLAGS = 0x2; every GPR from
+;        regs (ESP = regs.esp after the jump).
+global tramp32_start, tramp32_regs, tramp32_end
+
+section .rodata.tramp32 progbits alloc noexec nowrite align=16
+tramp32_start:
+bits 64
+	lea	rax, [rel t_gdt]		; the GDT must stay reachable with paging off:
+	mov	[rel t_gdtr + 2], rax		; use the page's own, not the loader's
+	lgdt	[rel t_gdtr]
+	mov	ebx, edi			; ebx = page base, for the 32-bit half
+	push	BATON_BOOT_CS			; flat 32-bit code: compatibility mode
+	lea	rax, [rel t_compat]
+	push	rax
+	o64 retf
+bits 32
+t_compat:
+	mov	eax, BATON_BOOT_DS
+	mov	ds, eax
+	mov	es, eax
+	mov	ss, eax
+	mov	fs, eax
+	mov	gs, eax
+	mov	eax, cr0			; paging off: long mode deactivates (LMA = 0),
+	btr	eax, 31				; legal only from compatibility mode with
+	mov	cr0, eax			; identity-mapped code (SDM 3A 9.8.5.4)
+	mov	ecx, MSR_EFER
+	rdmsr
+	btr	eax, 8				; EFER.LME off
+	wrmsr
+	mov	eax, cr4
+	and	eax, ~(CR4_PAE | CR4_PGE)
+	mov	cr4, eax
+	xor	eax, eax
+	mov	cr3, eax
+	lidt	[ebx + (t_idtr - tramp32_start)]
+	mov	esp, [ebx + (tramp32_regs - tramp32_start) + R_ESP]
+	push	dword [ebx + (tramp32_regs - tramp32_start) + R_EIP]
+	push	dword 2				; EFLAGS: IF = 0, DF = 0
+	popfd
+	lea	eax, [ebx + (tramp32_regs - tramp32_start)]
+	mov	ecx, [eax + R_ECX]
+	mov	edx, [eax + R_EDX]
+	mov	esi, [eax + R_ESI]
+	mov	edi, [eax + R_EDI]
+	mov	ebp, [eax + R_EBP]
+	mov	ebx, [eax + R_EBX]
+	mov	eax, [eax + R_EAX]
+	ret					; to regs.eip
+align 8
+t_gdt:
+	dq	0, 0
+	dq	0x00cf9a000000ffff		; 0x10: flat 4 GiB 32-bit code
+	dq	0x00cf92000000ffff		; 0x18: flat 4 GiB data
+t_gdtr:
+	dw	t_gdtr - t_gdt - 1
+	dq	0				; base, set above
+t_idtr:
+	dw	0				; limit 0: no IDT until the image loads one
+	dd	0
+align 4
+tramp32_regs:
+	times LAUNCH32_SIZE db 0			; struct launch32 (arch/x86/launch.h)
+tramp32_end:

@@ -40,13 +40,13 @@
 
 /* struct baton_entry.convention: the CPU state the loader launches the image in */
 #define BATON_ENTRY_ELF64	1	/* long mode, identity map of RAM, RDI = args[0] */
-#define BATON_ENTRY_LINUX64	2	/* reserved: Linux x86 boot protocol, 64-bit entry */
-#define BATON_ENTRY_LINUX32	3	/* reserved: Linux x86 boot protocol, 32-bit entry */
-#define BATON_ENTRY_ELF32	4	/* reserved: protected mode, paging off */
+#define BATON_ENTRY_LINUX64	2	/* Linux boot protocol, 64-bit entry: RSI = args[1] = zero page */
+#define BATON_ENTRY_LINUX32	3	/* Linux boot protocol, 32-bit entry, paging off: ESI = args[1] */
+#define BATON_ENTRY_ELF32	4	/* protected mode, paging off, EDI = args[0] */
 
 /* Segment selectors the loader's GDT gives an image (docs/entry.md): the values
  * the Linux boot protocol names __BOOT_CS and __BOOT_DS. */
-#define BATON_BOOT_CS		0x10	/* flat code: 64-bit for ELF64 */
+#define BATON_BOOT_CS		0x10	/* flat code: 64-bit (ELF64, LINUX64) or 32-bit */
 #define BATON_BOOT_DS		0x18	/* flat data */
 
 /* struct baton_console.kind */
@@ -133,11 +133,11 @@ struct baton_handoff {
  * The loader's step timings, in slot order: TSC values it stores big-endian at
  * timings_addr just before the jump (the boot info's /baton/timings property).
  */
-#define BATON_TIMING_COUNT	9
-#define BATON_TIMING_NAMES	"entry\0header\0paging\0check\0move\0plan\0copy\0verify\0launch"
+#define BATON_TIMING_COUNT	10
+#define BATON_TIMING_NAMES	"entry\0header\0paging\0park\0check\0move\0plan\0copy\0verify\0launch"
 
 /* struct baton_handoff.test_flags: honoured only when the loader is a test build */
-#define BATON_TEST_NO_PARK	(1u << 0)	/* reserved: skip AP parking */
+#define BATON_TEST_NO_PARK	(1u << 0)	/* leave the APs running (proves parking) */
 
 /* isa-debug-exit values the loader writes to exit_port (QEMU exits with 2v+1). */
 #define BATON_EXIT_PANIC	0x20

@@ -1331,7 +1331,7 @@ static void test_check_entry(void **state)
 {
 	struct cfx *x = *state;
 	char *want = x->want;
-	uint64_t z0 = zr(x)[0].dst, t = x->h->timings_addr;
+	uint64_t z0 = zr(x)[0].dst, t = x->h->timings_addr, entry = x->h->entry.addr;
 
 	x->h->entry.addr = z0;
 	stage_seal(x->h);
@@ -1342,16 +1342,36 @@ static void test_check_entry(void **state)
 	x->h->entry.addr = ~0ull;
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_ENTRY, "entry 0xffffffffffffffff is not inside any copied destination");
-	x->h->entry.convention = BATON_ENTRY_LINUX64;
+	x->h->entry.convention = 5;
 	stage_seal(x->h);
-	expect_checked(x, CHECK_E_ENTRY, "entry convention 2 is not supported by this loader");
+	expect_checked(x, CHECK_E_ENTRY, "entry convention 5 is not supported by this loader");
 	x->h->entry.convention = 0;
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_ENTRY, "entry convention 0 is not supported by this loader");
+	/* Linux: the zero page (args[1]) must be a placed page, whole */
+	x->h->entry.addr = entry;
+	x->h->entry.convention = BATON_ENTRY_LINUX64;
+	x->h->entry.args[1] = z0;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_ENTRY, WANT("Linux zero page 0x%llx is not inside a copied destination",
+					    ULL(z0)));
+	x->h->entry.args[1] = pg_down(entry);
+	stage_seal(x->h);
+	assert_int_equal(cfx_check(x), 0);
+	cfx_reset(x);
+	/* paging off: nothing the 32-bit registers hold may lie above 4 GiB */
+	x->h->entry.convention = BATON_ENTRY_ELF32;
+	x->h->entry.args[0] = 1ull << 32;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_ENTRY, WANT("32-bit entry 0x%llx or argument 0x100000000/0x0 lies above 4 GiB",
+					    ULL(entry)));
+	x->h->entry.convention = BATON_ENTRY_ELF64;
+	x->h->entry.args[0] = 0;
+	x->h->entry.args[1] = 0;
 	/* the timing slot running off the end of the boot info's run */
 	x->h->timings_addr = pg_up(t) - 8;
 	stage_seal(x->h);
-	expect_checked(x, CHECK_E_ENTRY, WANT("timing slots 0x%llx x9 are not inside a copied destination",
+	expect_checked(x, CHECK_E_ENTRY, WANT("timing slots 0x%llx x10 are not inside a copied destination",
 					    ULL(pg_up(t) - 8)));
 	x->h->hash_alg = 7;
 	stage_seal(x->h);

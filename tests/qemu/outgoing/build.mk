@@ -9,9 +9,9 @@
 OUTGOING_DIR    := tests/qemu/outgoing
 OUTGOING_OBJ    := $(B)/obj/$(OUTGOING_DIR)
 OUTGOING_SRCS   := main.c cmdline.c console.c memmap.c pages.c strategy.c worst.c \
-                   fault.c tsc.c trap.c libc.c
+                   fault.c tsc.c trap.c libc.c ap.c
 # The exception stubs and helpers are the loader's (arch/x86/isr.asm, cpu.c).
-OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o)) \
+OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(OUTGOING_OBJ)/ap_asm.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o)) \
                    $(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o
 # Static at 1 MiB: -fno-pie overrides FS_CFLAGS' -fPIE.
 OUTGOING_CFLAGS := $(FS_CFLAGS) -fno-pie -MMD -MP
@@ -30,6 +30,11 @@ $(OUTGOING_OBJ)/hw.inc: arch/x86/hw.h $(OUTGOING_DIR)/hw.h mk/h2inc.sh
 	sh mk/h2inc.sh arch/x86/hw.h $(OUTGOING_DIR)/hw.h > $@
 
 $(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/ -o $@ $<
+
+# ap.asm: the APs' trampoline template (aps=hostile); ap_asm.o beside ap.c's ap.o.
+$(OUTGOING_OBJ)/ap_asm.o: $(OUTGOING_DIR)/ap.asm $(OUTGOING_OBJ)/hw.inc
 	@mkdir -p $(@D)
 	$(NASM) -f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/ -o $@ $<
 

@@ -2,11 +2,16 @@
 /*
  * The kernel command line (QEMU -append):
  *
- *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot> -- <payload command line>
+ *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot>
+ *   entry=<64|32> test=no-park aps=<none|hostile> -- <payload command line>
  *
  * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1
- * handoff=rdi). handoff=slot passes RDI = 0: the loader must find the handoff in
- * its blob header's slot, as a hook that cannot set a register would leave it.
+ * handoff=rdi entry=64). handoff=slot passes RDI = 0: the loader must find the
+ * handoff in its blob header's slot, as a hook that cannot set a register would
+ * leave it. entry= picks a bzImage payload's entry (64-bit or 32-bit, paging
+ * off). test=no-park sets BATON_TEST_NO_PARK: only a test loader honours it.
+ * aps=hostile (default none) starts the other CPUs writing the payload's pages
+ * just before the jump (ap.c).
  * QEMU puts the kernel's file name first; a first word without '=' is skipped.
  * Anything unknown ends the run with EXIT_CMDLINE.
  */
@@ -31,6 +36,11 @@ const char *const fault_names[FAULT_COUNT] = {
 	[FAULT_OUTSIDE] = "outside",
 	[FAULT_CORRUPT] = "corrupt",
 	[FAULT_TRAP] = "trap",
+};
+
+const char *const aps_names[APS_COUNT] = {
+	[APS_NONE] = "none",
+	[APS_HOSTILE] = "hostile",
 };
 
 static int word_is(const char *w, size_t len, const char *s)
@@ -101,6 +111,10 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 		if ((i = word_lookup(v, vlen, fault_names, FAULT_COUNT)) < 0)
 			goto bad;
 		cfg->fault = (enum fault_kind)i;
+	} else if (word_is(w, klen, "aps")) {
+		if ((i = word_lookup(v, vlen, aps_names, APS_COUNT)) < 0)
+			goto bad;
+		cfg->aps = (enum aps_kind)i;
 	} else if (word_is(w, klen, "seed")) {
 		if (word_number(v, vlen, &num) < 0)
 			goto bad;
@@ -116,6 +130,17 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 		if (word_number(v, vlen, &num) < 0 || num > 1)
 			goto bad;
 		cfg->exit = (int)num;
+	} else if (word_is(w, klen, "entry")) {
+		if (word_is(v, vlen, "64"))
+			cfg->linux_entry = STAGE_LINUX_64;
+		else if (word_is(v, vlen, "32"))
+			cfg->linux_entry = STAGE_LINUX_32;
+		else
+			goto bad;
+	} else if (word_is(w, klen, "test")) {
+		if (!word_is(v, vlen, "no-park"))
+			goto bad;
+		cfg->test_flags |= BATON_TEST_NO_PARK;
 	} else {
 		die(EXIT_CMDLINE, "cmdline: unknown key '%.*s'", (int)klen, w);
 	}
@@ -142,6 +167,9 @@ void cmdline_parse(const char *s, struct config *cfg)
 	cfg->fault = FAULT_NONE;
 	cfg->exit = 1;
 	cfg->via_slot = 0;
+	cfg->linux_entry = STAGE_LINUX_64;
+	cfg->test_flags = 0;
+	cfg->aps = APS_NONE;
 	cfg->payload_cmdline = "";
 	for (;;) {
 		while (*s == ' ')

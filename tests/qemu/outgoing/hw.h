@@ -33,6 +33,13 @@
 #define GDT_CODE64		0x00AF9A000000FFFF	/* P, DPL 0, code, L = 1 */
 #define GDT_DATA		0x00CF92000000FFFF	/* P, DPL 0, data, writable, 4 GiB */
 
+/* aps=hostile (ap.c, ap.asm): the APs' trampoline page and their own GDT */
+#define AP_TRAMPOLINE		0x8000		/* below 1 MiB: SIPI vector = page number */
+#define AP_PATTERN		0xdeadbeef	/* written as AP_PATTERN ^ APIC ID */
+#define AP_SEL_CODE32		0x08
+#define AP_SEL_DATA		0x10
+#define GDT_CODE32		0x00CF9A000000FFFF	/* P, DPL 0, code, D = 1, 4 GiB */
+
 /* 16550 UART on COM1: line settings (registers in arch/x86/hw.h) */
 #define UART_LCR_8N1		0x03
 #define UART_LCR_DLAB		0x80

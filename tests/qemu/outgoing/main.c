@@ -25,8 +25,11 @@ static const char *mbi_string(uint32_t pa)
 	return pa ? (const char *)(uintptr_t)pa : "";
 }
 
-/* Module 0 is the loader blob, module 1 the payload image. */
-static void modules_get(const struct mb_info *mbi, struct module mod[2])
+/* Module 0 is the loader blob, module 1 the payload image, module 2 (if any)
+ * the payload's initrd. */
+#define MODULES_MAX	3
+
+static void modules_get(const struct mb_info *mbi, struct module mod[MODULES_MAX])
 {
 	const struct mb_module *m = (const void *)(uintptr_t)mbi->mods_addr;
 	uint32_t n = mbi->flags & MB_INFO_MODS ? mbi->mods_count : 0;
@@ -37,7 +40,11 @@ static void modules_get(const struct mb_info *mbi, struct module mod[2])
 	if (n < 2)
 		die(EXIT_SETUP, "modules: %u given, need 2 (-initrd \"loader.bin,payload\")",
 		    n);
-	for (int i = 0; i < 2; i++)
+	if (n > MODULES_MAX)
+		die(EXIT_SETUP, "modules: %u given, at most %u (loader, payload, initrd)", n,
+		    MODULES_MAX);
+	memset(mod, 0, MODULES_MAX * sizeof(*mod));
+	for (uint32_t i = 0; i < n; i++)
 		mod[i] = (struct module){ (const void *)(uintptr_t)m[i].mod_start,
 					  m[i].mod_end - m[i].mod_start };
 }
@@ -62,19 +69,23 @@ static void reserve_boot_memory(const struct mb_info *mbi)
 	}
 }
 
-/* The payload's segments, for the strategies; NULL if fmt_load() refuses it
- * (the stage then refuses it too, and says why). */
-static const struct fmt_image *payload_probe(const struct module *p)
+static const char *const kind_names[] = {
+	[FMT_KIND_ELF32] = "ELF32", [FMT_KIND_ELF64] = "ELF64", [FMT_KIND_BZIMAGE] = "bzImage",
+};
+
+/* Where the stage will put the payload, for the strategies; NULL if the stage
+ * refuses it (it is staged anyway: the stage must then refuse it, and say why). */
+static const struct fmt_image *payload_probe(const struct stage_request *rq)
 {
-	int err = fmt_load(p->data, p->len, &payload);
+	char msg[200];
+	int err = stage_image_layout(rq, &payload, msg, sizeof(msg));
 
 	if (err) {
-		say("payload: %s (staging anyway: the stage must refuse it)",
-		    fmt_strerror(err));
+		say("payload: %s (staging anyway: the stage must refuse it)", msg);
 		return 0;
 	}
-	say("payload: ELF%s entry 0x%lx, %u segments, span 0x%lx-0x%lx",
-	    payload.kind == FMT_KIND_ELF32 ? "32" : "64", payload.entry, payload.nseg,
+	say("payload: %s entry 0x%lx, %u segments, span 0x%lx-0x%lx",
+	    kind_names[payload.kind], payload.entry, payload.nseg,
 	    payload.low, strategy_span_hi(&payload));
 	for (uint32_t i = 0; i < payload.nseg; i++)
 		say("payload: segment 0x%lx filesz 0x%lx memsz 0x%lx", payload.seg[i].paddr,
@@ -102,18 +113,27 @@ static void env_tmp_free(void *ctx, void *p, uint64_t bytes)
 	scratch_free(p, bytes);
 }
 
-static void stage_payload(const struct config *cfg, struct strategy *s,
-			  const struct module mod[2], struct stage_result *res)
+static void request_init(const struct config *cfg, const struct module mod[MODULES_MAX],
+			 struct stage_request *rq)
 {
-	struct stage_request rq = {
+	*rq = (struct stage_request){
 		.image = mod[1].data, .image_len = mod[1].len,
 		.cmdline = cfg->payload_cmdline,
+		.initrd = mod[2].data, .initrd_len = mod[2].len,
+		.linux_entry = cfg->linux_entry,
 		.mem = memmap.r, .mem_count = memmap.n,
 		.blob = mod[0].data, .blob_len = mod[0].len,
 		.console = { .port = COM1_PORT, .kind = BATON_CON_UART_IO, .baud = 0 },
 		.tsc_khz = tsc_calibrate_khz(),
 		.exit_port = cfg->exit ? DEBUG_EXIT_PORT : 0,
+		.test_flags = cfg->test_flags,
 	};
+}
+
+static void stage_payload(struct stage_request *rqp, struct strategy *s,
+			  struct stage_result *res)
+{
+	struct stage_request rq = *rqp;
 	struct stage_env env = {
 		.ctx = s, .alloc = strategy_alloc, .map = env_map,
 		.tmp_alloc = env_tmp_alloc, .tmp_free = env_tmp_free,
@@ -134,10 +154,11 @@ static void print_summary(const struct config *cfg, const struct stage_result *r
 {
 	say("staged strategy=%s seed=%lu pages=%lu copy_runs=%lu zero_runs=%lu "
 	    "pieces=%lu ordered=%lu longest=%lu cycles=%lu copies=%lu in_place=%lu "
-	    "loader=0x%lx handoff=0x%lx", strategy_names[cfg->strategy], cfg->seed,
+	    "loader=0x%lx handoff=0x%lx convention=%u entry=0x%lx bootinfo=0x%lx initrd=0x%lx",
+	    strategy_names[cfg->strategy], cfg->seed,
 	    r->image_pages, r->copy_runs, r->zero_runs, r->plan.pieces, r->plan.ordered,
 	    r->plan.longest, r->plan.cycles, r->plan.copies, r->plan.in_place,
-	    r->loader_base, r->handoff);
+	    r->loader_base, r->handoff, r->convention, r->image_entry, r->bootinfo, r->initrd);
 }
 
 NORETURN void kmain(uint64_t mbi_pa, uint64_t magic);
@@ -146,7 +167,8 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 {
 	const struct mb_info *mbi = (const void *)(uintptr_t)mbi_pa;
 	struct config cfg;
-	struct module mod[2];
+	struct module mod[MODULES_MAX];
+	struct stage_request rq;
 	struct stage_result res;
 
 	con_init();
@@ -166,9 +188,19 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	memmap_print(&memmap);
 	if (cfg.fault == FAULT_TRAP)
 		fault_inject(FAULT_TRAP, 0, &memmap);
-	const struct fmt_image *img = payload_probe(&mod[1]);
-	uint64_t span_lo = img ? img->low >> PAGE_SHIFT : 0;
-	uint64_t span_hi = img ? strategy_span_hi(img) >> PAGE_SHIFT : 0;
+	request_init(&cfg, mod, &rq);
+	const struct fmt_image *img = payload_probe(&rq);
+	/* The bitmap and scratch keep out of the payload's span; a bzImage's span is
+	 * nearly all RAM (initrd at the top), so there only out of the segment with
+	 * the most file bytes (the initrd), whose pages the strategies need free. */
+	const struct fmt_segment *big = img && img->kind == FMT_KIND_BZIMAGE ? &img->seg[0] : 0;
+
+	for (uint32_t i = 0; big && i < img->nseg; i++)
+		if (img->seg[i].filesz > big->filesz)
+			big = &img->seg[i];
+	uint64_t span_lo = big ? big->paddr >> PAGE_SHIFT : img ? img->low >> PAGE_SHIFT : 0;
+	uint64_t span_hi = big ? align_up(big->paddr + big->memsz, PAGE_SIZE) >> PAGE_SHIFT :
+			   img ? strategy_span_hi(img) >> PAGE_SHIFT : 0;
 
 	reserve_boot_memory(mbi);					/* 3 */
 	pages_init(&memmap, span_lo, span_hi);
@@ -178,9 +210,10 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 		     scratch < SCRATCH_MIN ? SCRATCH_MIN : scratch, span_lo, span_hi);
 	struct strategy *s = strategy_init(&cfg, img);			/* 4 */
 
-	stage_payload(&cfg, s, mod, &res);				/* 5 */
+	stage_payload(&rq, s, &res);					/* 5 */
 	print_summary(&cfg, &res);					/* 6 */
 	fault_inject(cfg.fault, &res, &memmap);				/* 7 */
+	ap_start_hostile(&cfg, mbi, img, &res);
 	say("jumping to loader at 0x%lx handoff 0x%lx%s", res.entry, res.handoff,
 	    cfg.via_slot ? " (RDI = 0: in the blob header's slot)" : "");
 	outgoing_jump(res.entry, cfg.via_slot ? 0 : res.handoff);	/* 8 */

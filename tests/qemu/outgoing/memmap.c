@@ -2,8 +2,10 @@
 /*
  * The multiboot memory map as the handoff wants it: sorted, disjoint, 4 KiB
  * aligned struct baton_mem_range. Usable RAM shrinks to whole pages, anything
- * else grows to whole pages, [0, 1 MiB) is reserved, and where two entries
- * overlap the reserved one wins.
+ * else grows to whole pages, and where two entries overlap the reserved one
+ * wins. Low memory stays as the firmware reported it: Linux needs its usable
+ * part for the real-mode trampoline that starts its APs. (The page allocator
+ * never hands out [0, 1 MiB), and nothing baton places goes there.)
  */
 #include "outgoing.h"
 
@@ -21,7 +23,6 @@ static uint64_t raw_read(const struct mb_info *mbi)
 {
 	uint64_t n = 0, off = 0;
 
-	raw[n++] = (struct raw_range){ 0, 0x100000, BATON_MEM_RESERVED };
 	while (off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length) {
 		const struct mb_mmap_entry *e =
 			(const void *)(uintptr_t)(mbi->mmap_addr + off);

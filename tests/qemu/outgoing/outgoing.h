@@ -45,16 +45,21 @@ enum fault_kind {
 	FAULT_NONE, FAULT_MAGIC, FAULT_VERSION, FAULT_CRC, FAULT_OVERLAP,
 	FAULT_OUTSIDE, FAULT_CORRUPT, FAULT_TRAP, FAULT_COUNT
 };
+enum aps_kind { APS_NONE, APS_HOSTILE, APS_COUNT };
 struct config {
 	enum strategy_kind strategy;
 	uint64_t seed;
 	enum fault_kind fault;
 	int exit;			/* 1: the loader exits QEMU on panic */
 	int via_slot;			/* 1: RDI = 0, the loader reads the blob header's slot */
+	uint32_t linux_entry;		/* bzImage payload: STAGE_LINUX_64 or STAGE_LINUX_32 */
+	uint32_t test_flags;		/* BATON_TEST_* for the handoff */
+	enum aps_kind aps;		/* hostile: the APs write the payload's pages (ap.c) */
 	const char *payload_cmdline;	/* everything after " -- " */
 };
 extern const char *const strategy_names[STRAT_COUNT];
 extern const char *const fault_names[FAULT_COUNT];
+extern const char *const aps_names[APS_COUNT];
 void cmdline_parse(const char *s, struct config *cfg);	/* dies with EXIT_CMDLINE */
 
 /* memmap.c: the multiboot map as sorted, disjoint, 4 KiB aligned baton ranges */
@@ -74,6 +79,7 @@ uint64_t pages_top(void);			/* pfn limit of the bitmap */
 uint64_t pages_free_count(void);
 int pages_is_free(uint64_t pfn);
 void pages_take(uint64_t pfn, uint64_t n);
+int pages_is_reserved(uint64_t lo, uint64_t hi);	/* bytes: given to pages_reserve()? */
 /* First free run of n pages in [lo, hi), searching up from `from` and wrapping
  * once, skipping runs that touch [avoid_lo, avoid_hi) (pfns). PFN_NONE if none. */
 uint64_t pages_find(uint64_t n, uint64_t lo, uint64_t hi, uint64_t from,
@@ -97,6 +103,12 @@ uint64_t strategy_span_hi(const struct fmt_image *img);	/* span end, bytes */
 /* fault.c */
 void fault_inject(enum fault_kind f, const struct stage_result *res,
 		  const struct memmap *m);
+
+/* ap.c: aps=hostile. The range the APs write: the payload's image pages, bytes. */
+void ap_target(const struct fmt_image *img, uint64_t *lo, uint64_t *hi);
+/* With aps=hostile, start every AP writing ap_target(); dies if one does not come up. */
+void ap_start_hostile(const struct config *cfg, const struct mb_info *mbi,
+		      const struct fmt_image *img, const struct stage_result *res);
 
 /* tsc.c */
 uint32_t tsc_calibrate_khz(void);

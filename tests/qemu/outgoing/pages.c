@@ -36,6 +36,17 @@ static int overlaps(uint64_t lo, uint64_t hi, uint64_t alo, uint64_t ahi)
 	return lo < ahi && alo < hi;
 }
 
+/* 1 if bytes [lo, hi) touch a page given to pages_reserve(). */
+int pages_is_reserved(uint64_t lo, uint64_t hi)
+{
+	uint64_t plo = lo >> PAGE_SHIFT, phi = align_up(hi, PAGE_SIZE) >> PAGE_SHIFT;
+
+	for (unsigned b = 0; b < nbusy; b++)
+		if (overlaps(plo, phi, busy[b].lo, busy[b].hi))
+			return 1;
+	return 0;
+}
+
 /* Before the bitmap exists: the highest n usable pages clear of every reserved
  * range and of [alo, ahi), below 4 GiB if possible. */
 static uint64_t pages_place_early(const struct memmap *m, uint64_t n,

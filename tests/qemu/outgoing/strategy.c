@@ -24,6 +24,7 @@ struct strategy {
 	uint64_t rev_lo, rev_next;	/* reverse: the area, handed out downwards */
 	uint64_t pool_lo, pool_hi;	/* scattered, high: room kept for the regions */
 	uint64_t sources, fallbacks;
+	int bzimage;			/* the span has gaps that are no destination */
 };
 
 static struct strategy strat;
@@ -84,12 +85,27 @@ static void reverse_init(struct strategy *s, const struct fmt_image *img)
 	    p << PAGE_SHIFT);
 }
 
-/* Span page classes for worst_build(): copy, zero (bss, holes) or unusable. */
+/*
+ * Span page classes for worst_build(): copy, zero (bss, holes) or unusable. An
+ * ELF's holes are zero-filled by the stage; a bzImage's gaps between its boot
+ * area, kernel and initrd are not destinations at all.
+ */
 static void worst_classify(const struct strategy *s, const struct fmt_image *img,
 			   uint8_t *cls, uint64_t n)
 {
-	memset(cls, WORST_ZERO, s->img_hi - s->lo);
-	memset(cls + (s->img_hi - s->lo), WORST_SKIP, n - (s->img_hi - s->lo));
+	if (img->kind == FMT_KIND_BZIMAGE) {
+		memset(cls, WORST_SKIP, n);
+		for (uint32_t i = 0; i < img->nseg; i++) {
+			uint64_t a = img->seg[i].paddr >> PAGE_SHIFT;
+			uint64_t b = align_up(img->seg[i].paddr + img->seg[i].memsz,
+					      PAGE_SIZE) >> PAGE_SHIFT;
+
+			memset(cls + (a - s->lo), WORST_ZERO, b - a);
+		}
+	} else {
+		memset(cls, WORST_ZERO, s->img_hi - s->lo);
+		memset(cls + (s->img_hi - s->lo), WORST_SKIP, n - (s->img_hi - s->lo));
+	}
 	for (uint32_t i = 0; i < img->nseg; i++) {
 		const struct fmt_segment *g = &img->seg[i];
 		uint64_t a = g->paddr >> PAGE_SHIFT;
@@ -152,6 +168,32 @@ static void pool_init(struct strategy *s, uint64_t lo)
 	    p << PAGE_SHIFT, (p + n) << PAGE_SHIFT);
 }
 
+/*
+ * aps=hostile: the APs write every page of ap_target() until the loader stops
+ * them, so no source, loader region or handoff may be there. Strategies that
+ * put them there by design are refused; for the others the range is taken
+ * now, before any of their choices.
+ */
+static void hostile_init(const struct strategy *s, const struct fmt_image *img)
+{
+	uint64_t lo, hi, n = 0;
+
+	if (s->kind == STRAT_INPLACE || s->kind == STRAT_WORST ||
+	    s->kind == STRAT_LOADER_IN_DST)
+		die(EXIT_SETUP, "aps: strategy=%s puts %s on the payload's pages, which "
+		    "the hostile APs write (use scattered, reverse or high)",
+		    strategy_names[s->kind],
+		    s->kind == STRAT_LOADER_IN_DST ? "the loader" : "sources");
+	ap_target(img, &lo, &hi);
+	for (uint64_t p = lo >> PAGE_SHIFT; p < hi >> PAGE_SHIFT; p++)
+		if (pages_is_free(p)) {
+			pages_take(p, 1);
+			n++;
+		}
+	say("aps: 0x%lx-0x%lx kept free of sources, loader and handoff (%lu pages)",
+	    lo, hi, n);
+}
+
 struct strategy *strategy_init(const struct config *cfg, const struct fmt_image *img)
 {
 	struct strategy *s = &strat;
@@ -159,12 +201,15 @@ struct strategy *strategy_init(const struct config *cfg, const struct fmt_image 
 	s->kind = cfg->strategy;
 	s->rng = rng_seed(cfg->seed);
 	if (img) {
+		s->bzimage = img->kind == FMT_KIND_BZIMAGE;
 		s->lo = img->low >> PAGE_SHIFT;
 		s->img_hi = align_up(img->high, PAGE_SIZE) >> PAGE_SHIFT;
 		s->hi = strategy_span_hi(img) >> PAGE_SHIFT;
 	}
 	if (s->kind == STRAT_HIGH && pages_top() <= PFN_4G)
 		die(EXIT_SETUP, "strategy high: no RAM above 4 GiB (run QEMU with -m 6G)");
+	if (img && cfg->aps == APS_HOSTILE)
+		hostile_init(s, img);
 	if (s->kind == STRAT_SCATTERED || s->kind == STRAT_HIGH)
 		pool_init(s, s->kind == STRAT_HIGH ? PFN_4G : LOW_PAGES);
 	if (img && s->kind == STRAT_REVERSE)
@@ -211,6 +256,9 @@ static uint64_t source_pick(struct strategy *s, uint64_t d)
 		break;
 	}
 	s->fallbacks++;
+	/* A bzImage's span is nearly all RAM: any free page will do. */
+	if (s->bzimage)
+		return take_random(s, 1, LOW_PAGES, top, 0, 0);
 	return take_random(s, 1, LOW_PAGES, top, s->lo, s->hi);
 }
 
@@ -235,7 +283,8 @@ static uint64_t region_pick(struct strategy *s, uint64_t n)
 		pages_take(p, n);
 		return p;
 	default:
-		return take_first(n, LOW_PAGES, top, s->lo, s->hi);
+		return s->bzimage ? take_first(n, LOW_PAGES, top, 0, 0) :
+		       take_first(n, LOW_PAGES, top, s->lo, s->hi);
 	}
 }
 

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux x86 boot protocol (Documentation/arch/x86/boot.rst), 2.10 or later:
+ * check a bzImage's setup header, choose where its pieces go in usable RAM and
+ * build the boot area the kernel reads at entry. See fmt/bzimage.h.
+ *
+ * The image is untrusted and may be unaligned: every field is read with
+ * memcpy, little endian, and no offset is used before it is known to lie
+ * inside the buffer. Placement works on page-aligned [base, end) spans; a span
+ * is free when usable ranges cover it (touching ones count as one block) and
+ * no other range, and nothing placed before it, meets it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmt/bzimage.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "fmt/bzimage.c reads little-endian boot protocol fields natively"
+#endif
+
+#define BZ_PAGE			0x1000ULL
+#define BZ_1M			0x100000ULL	/* nothing is placed below */
+#define BZ_4G			0x100000000ULL
+#define BZ_SECTOR		512
+#define BZ_SETUP_SECTS_DEFAULT	4		/* setup_sects 0 means 4 */
+#define BZ_HEADER_END_210	0x264		/* a 2.10 header ends after init_size */
+#define BZ_HEADER_END_MAX	0x290		/* boot_params.hdr ends here: edd_mbr_sig_buffer follows */
+#define BZ_ENTRY64_OFFSET	0x200		/* 64-bit entry: load address + 0x200 */
+#define BZ_LOADER_UNDEFINED	0xff		/* type_of_loader: no registered ID */
+#define BZ_NODE_HDR		16		/* setup_data: u64 next, u32 type, u32 len */
+#define BZ_E820_ENTRY		20		/* u64 addr, u64 size, u32 type, packed */
+
+/* ---- little helpers ------------------------------------------------------ */
+
+static uint16_t bz_get16(const uint8_t *p, uint64_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+static uint32_t bz_get32(const uint8_t *p, uint64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+static uint64_t bz_get64(const uint8_t *p, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+static void bz_put32(uint8_t *p, uint64_t off, uint32_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+}
+
+static void bz_put64(uint8_t *p, uint64_t off, uint64_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+}
+
+/* x rounded up to a multiple of align (a power of two); 0 when that wraps. */
+static int bz_align_up(uint64_t x, uint64_t align, uint64_t *out)
+{
+	if (__builtin_add_overflow(x, align - 1, out))
+		return 0;
+	*out &= ~(align - 1);
+	return 1;
+}
+
+/* Page rounding of sizes already known to be far below 2^64. */
+static uint64_t bz_page_up(uint64_t x)
+{
+	return (x + BZ_PAGE - 1) & ~(BZ_PAGE - 1);
+}
+
+static uint64_t bz_kib(uint64_t bytes)
+{
+	return bytes / 1024 + (bytes % 1024 != 0);
+}
+
+__attribute__((format(printf, 4, 5)))
+static int bz_fail(char *msg, size_t msglen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && msglen) {
+		va_start(ap, fmt);
+		vsnprintf(msg, msglen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static void bz_msg_clear(char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+}
+
+/* ---- parse ---------------------------------------------------------------- */
+
+int fmt_bzimage_probe(const void *buf, uint64_t len)
+{
+	const uint8_t *p = buf;
+
+	return len >= BZ_HEADER_MAGIC + 4 && p[BZ_BOOT_FLAG] == 0x55 &&
+	       p[BZ_BOOT_FLAG + 1] == 0xaa && memcmp(p + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+}
+
+/*
+ * Signature, setup_sects and version: after this the first kernel_off bytes
+ * (at least 0x400) are known to be inside the buffer, so every setup header
+ * field can be read.
+ */
+static int bz_parse_frame(const uint8_t *p, uint64_t len, struct fmt_bzimage *bz,
+			  char *msg, size_t msglen)
+{
+	unsigned sects;
+
+	if (len < BZ_HEADER_MAGIC + 4)
+		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+			       "bzImage: image of %lu bytes ends before the \"HdrS\" signature at 0x202-0x205",
+			       (unsigned long)len);
+	if (!fmt_bzimage_probe(p, len))
+		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+			       "bzImage: boot_flag 0x%04x and header 0x%08x are not 0xaa55 and \"HdrS\"",
+			       (unsigned)bz_get16(p, BZ_BOOT_FLAG),
+			       (unsigned)bz_get32(p, BZ_HEADER_MAGIC));
+	sects = p[BZ_SETUP_SECTS] ? p[BZ_SETUP_SECTS] : BZ_SETUP_SECTS_DEFAULT;
+	bz->kernel_off = (uint64_t)(sects + 1) * BZ_SECTOR;
+	if (bz->kernel_off >= len)
+		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+			       "bzImage: setup_sects %u puts the kernel at 0x%lx, at or past the end of the 0x%lx-byte image",
+			       (unsigned)p[BZ_SETUP_SECTS], (unsigned long)bz->kernel_off,
+			       (unsigned long)len);
+	bz->kernel_len = len - bz->kernel_off;
+	bz->version = bz_get16(p, BZ_VERSION);
+	if (bz->version < FMT_BZ_MIN_VERSION)
+		return bz_fail(msg, msglen, FMT_E_BZ_VERSION,
+			       "bzImage: boot protocol %u.%02u is too old (baton needs %u.%02u or later)",
+			       (unsigned)(bz->version >> 8), (unsigned)(bz->version & 0xff),
+			       FMT_BZ_MIN_VERSION >> 8, FMT_BZ_MIN_VERSION & 0xff);
+	/* At most 0x202 + 255 = 0x301 < 0x400 <= kernel_off < len: inside the image. */
+	bz->header_end = BZ_HEADER_MAGIC + p[BZ_JUMP + 1];
+	if (bz->header_end < BZ_HEADER_END_210 || bz->header_end > BZ_HEADER_END_MAX)
+		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+			       "bzImage: setup header end 0x%x (0x202 + byte 0x%02x at 0x201) is outside 0x%x-0x%x",
+			       (unsigned)bz->header_end, (unsigned)p[BZ_JUMP + 1],
+			       BZ_HEADER_END_210, BZ_HEADER_END_MAX);
+	return 0;
+}
+
+/* The fields placement needs, then the flags and alignment they must have. */
+static int bz_parse_fields(const uint8_t *p, struct fmt_bzimage *bz, char *msg, size_t msglen)
+{
+	uint32_t a;
+
+	bz->loadflags = p[BZ_LOADFLAGS];
+	bz->relocatable = p[BZ_RELOCATABLE];
+	bz->min_alignment = p[BZ_MIN_ALIGNMENT];
+	bz->xloadflags = bz->version >= FMT_BZ_MIN_VERSION64 ? bz_get16(p, BZ_XLOADFLAGS) : 0;
+	bz->kernel_alignment = a = bz_get32(p, BZ_KERNEL_ALIGNMENT);
+	bz->init_size = bz_get32(p, BZ_INIT_SIZE);
+	bz->cmdline_size = bz_get32(p, BZ_CMDLINE_SIZE);
+	bz->initrd_addr_max = bz_get32(p, BZ_INITRD_ADDR_MAX);
+	bz->pref_address = bz_get64(p, BZ_PREF_ADDRESS);
+	if (!(bz->loadflags & BZ_LOADED_HIGH))
+		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+			       "bzImage: loadflags 0x%02x lacks LOADED_HIGH: a zImage, loaded at 0x10000, is not supported",
+			       (unsigned)bz->loadflags);
+	if (bz->relocatable && (a < BZ_PAGE || (a & (a - 1))))
+		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+			       "bzImage: kernel_alignment 0x%x is not a power of two of at least 4 KiB",
+			       (unsigned)a);
+	return 0;
+}
+
+/* syssize against the file, init_size against syssize's bytes. */
+static int bz_parse_sizes(const uint8_t *p, struct fmt_bzimage *bz, char *msg, size_t msglen)
+{
+	uint32_t syssize = bz_get32(p, BZ_SYSSIZE);
+	uint64_t sys_bytes = (uint64_t)syssize * 16;
+
+	if (sys_bytes > bz->kernel_len)
+		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+			       "bzImage: syssize 0x%x (0x%lx bytes) is longer than the 0x%lx bytes after the setup sectors: truncated",
+			       (unsigned)syssize, (unsigned long)sys_bytes,
+			       (unsigned long)bz->kernel_len);
+	if (bz->init_size < bz->kernel_len)
+		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+			       "bzImage: init_size 0x%x is smaller than the 0x%lx-byte protected-mode kernel",
+			       (unsigned)bz->init_size, (unsigned long)bz->kernel_len);
+	return 0;
+}
+
+int fmt_bzimage_parse(const void *buf, uint64_t len, struct fmt_bzimage *bz,
+		      char *msg, size_t msglen)
+{
+	const uint8_t *p = buf;
+	int err;
+
+	memset(bz, 0, sizeof(*bz));
+	bz_msg_clear(msg, msglen);
+	err = bz_parse_frame(p, len, bz, msg, msglen);
+	if (!err)
+		err = bz_parse_fields(p, bz, msg, msglen);
+	if (!err)
+		err = bz_parse_sizes(p, bz, msg, msglen);
+	if (err)
+		memset(bz, 0, sizeof(*bz));
+	return err;
+}
+
+/* ---- where things fit ----------------------------------------------------- */
+
+struct bz_span {
+	uint64_t base, end;	/* [base, end) */
+};
+
+/* The memory map and what has been placed in it so far. */
+struct bz_mem {
+	const struct baton_mem_range *m;
+	uint64_t n;
+	struct bz_span taken[2];	/* kernel, then boot area */
+	int ntaken;
+};
+
+static uint64_t bz_range_end(const struct baton_mem_range *r)
+{
+	uint64_t end;
+
+	return __builtin_add_overflow(r->base, r->size, &end) ? UINT64_MAX : end;
+}
+
+/* [base, end) covered by usable ranges: each hop moves to a range's end. */
+static int bz_is_usable(const struct bz_mem *mm, uint64_t base, uint64_t end)
+{
+	for (uint64_t at = base; at < end;) {
+		uint64_t next = at;
+
+		for (uint64_t i = 0; i < mm->n; i++)
+			if (mm->m[i].type == BATON_MEM_USABLE && mm->m[i].base <= at &&
+			    bz_range_end(&mm->m[i]) > next)
+				next = bz_range_end(&mm->m[i]);
+		if (next == at)
+			return 0;
+		at = next;
+	}
+	return 1;
+}
+
+/* [base, base + size): above 1 MiB, usable RAM, meeting nothing else. */
+static int bz_is_free(const struct bz_mem *mm, uint64_t base, uint64_t size)
+{
+	uint64_t end;
+
+	if (base < BZ_1M || !size || __builtin_add_overflow(base, size, &end))
+		return 0;
+	for (uint64_t i = 0; i < mm->n; i++)
+		if (mm->m[i].type != BATON_MEM_USABLE && mm->m[i].base < end &&
+		    bz_range_end(&mm->m[i]) > base)
+			return 0;
+	for (int t = 0; t < mm->ntaken; t++)
+		if (mm->taken[t].base < end && mm->taken[t].end > base)
+			return 0;
+	return bz_is_usable(mm, base, end);
+}
+
+/* [base, base + size) free and ending at or below limit (exclusive end). */
+static int bz_fits(const struct bz_mem *mm, uint64_t base, uint64_t size, uint64_t limit)
+{
+	uint64_t end;
+
+	return !__builtin_add_overflow(base, size, &end) && end <= limit &&
+	       bz_is_free(mm, base, size);
+}
+
+struct bz_fit {
+	uint64_t size, align, limit;	/* limit: lowest fit's end bound / highest fit's last byte */
+	uint64_t best;
+	int found;
+};
+
+/* Lowest fit, candidate: the first aligned base at or above `from`. */
+static void bz_try_low(const struct bz_mem *mm, struct bz_fit *f, uint64_t from)
+{
+	uint64_t base;
+
+	if (!bz_align_up(from < BZ_1M ? BZ_1M : from, f->align, &base))
+		return;
+	if ((!f->found || base < f->best) && bz_fits(mm, base, f->size, f->limit)) {
+		f->best = base;
+		f->found = 1;
+	}
+}
+
+/* Highest fit, candidate: the last aligned base whose last byte is <= `last`. */
+static void bz_try_high(const struct bz_mem *mm, struct bz_fit *f, uint64_t last)
+{
+	uint64_t base;
+
+	if (last > f->limit)
+		last = f->limit;
+	if (last < f->size - 1)
+		return;
+	base = (last - (f->size - 1)) & ~(f->align - 1);
+	if ((!f->found || base > f->best) && bz_is_free(mm, base, f->size)) {
+		f->best = base;
+		f->found = 1;
+	}
+}
+
+/*
+ * The lowest fit starts, aligned up, at 1 MiB or where something ends or RAM
+ * begins; the highest fit ends, aligned down, at the limit or where something
+ * begins or RAM ends. Trying every such edge finds either without a scan.
+ */
+static int bz_fit_low(const struct bz_mem *mm, uint64_t size, uint64_t align, uint64_t limit,
+		      uint64_t *out)
+{
+	struct bz_fit f = { size, align, limit, 0, 0 };
+
+	bz_try_low(mm, &f, BZ_1M);
+	for (uint64_t i = 0; i < mm->n; i++) {
+		bz_try_low(mm, &f, mm->m[i].base);
+		bz_try_low(mm, &f, bz_range_end(&mm->m[i]));
+	}
+	for (int t = 0; t < mm->ntaken; t++)
+		bz_try_low(mm, &f, mm->taken[t].end);
+	*out = f.best;
+	return f.found;
+}
+
+static int bz_fit_high(const struct bz_mem *mm, uint64_t size, uint64_t last, uint64_t *out)
+{
+	struct bz_fit f = { size, BZ_PAGE, last, 0, 0 };
+
+	bz_try_high(mm, &f, last);
+	for (uint64_t i = 0; i < mm->n; i++) {
+		if (mm->m[i].base)
+			bz_try_high(mm, &f, mm->m[i].base - 1);
+		bz_try_high(mm, &f, bz_range_end(&mm->m[i]) - 1);
+	}
+	for (int t = 0; t < mm->ntaken; t++)
+		bz_try_high(mm, &f, mm->taken[t].base - 1);
+	*out = f.best;
+	return f.found;
+}
+
+static void bz_take(struct bz_mem *mm, uint64_t base, uint64_t size)
+{
+	mm->taken[mm->ntaken].base = base;
+	mm->taken[mm->ntaken].end = base + size;
+	mm->ntaken++;
+}
+
+/* ---- the boot area's shape ------------------------------------------------ */
+
+/* Offsets inside the boot area; a node offset of 0 means no such node. */
+struct bz_boot_shape {
+	uint64_t e820_off, e820_len;	/* SETUP_E820_EXT node, payload bytes */
+	uint64_t dtb_off;		/* SETUP_DTB node */
+	uint64_t size;			/* page multiple */
+};
+
+/* Zero page, command line + NUL page rounded, setup_data nodes 8-byte aligned. */
+static void bz_boot_shape(const struct fmt_bz_request *rq, struct bz_boot_shape *bs)
+{
+	uint64_t at = BZ_PAGE + bz_page_up(rq->cmdline_len + 1);
+
+	memset(bs, 0, sizeof(*bs));
+	if (rq->mem_count > BP_E820_MAX) {
+		bs->e820_off = at;
+		bs->e820_len = (rq->mem_count - BP_E820_MAX) * BZ_E820_ENTRY;
+		at = (at + BZ_NODE_HDR + bs->e820_len + 7) & ~7ULL;
+	}
+	if (rq->dtb_len) {
+		bs->dtb_off = at;
+		at = (at + BZ_NODE_HDR + rq->dtb_len + 7) & ~7ULL;
+	}
+	bs->size = bz_page_up(at);
+}
+
+/* ---- place ---------------------------------------------------------------- */
+
+/* The entry convention the image offers, and a command line it can take. */
+static int bz_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
+			    char *msg, size_t msglen)
+{
+	if (rq->entry != FMT_BZ_ENTRY64 && rq->entry != FMT_BZ_ENTRY32)
+		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+			       "bzImage: entry convention %d is neither 64-bit (%d) nor 32-bit (%d)",
+			       rq->entry, FMT_BZ_ENTRY64, FMT_BZ_ENTRY32);
+	if (rq->entry == FMT_BZ_ENTRY64 && bz->version < FMT_BZ_MIN_VERSION64)
+		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+			       "bzImage: boot protocol %u.%02u has no 64-bit entry (xloadflags needs 2.12 or later)",
+			       (unsigned)(bz->version >> 8), (unsigned)(bz->version & 0xff));
+	if (rq->entry == FMT_BZ_ENTRY64 && !(bz->xloadflags & BZ_XLF_KERNEL_64))
+		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+			       "bzImage: xloadflags 0x%04x lacks XLF_KERNEL_64: no 64-bit entry",
+			       (unsigned)bz->xloadflags);
+	if (rq->cmdline_len > bz->cmdline_size)
+		return bz_fail(msg, msglen, FMT_E_BZ_CMDLINE,
+			       "bzImage: command line of %lu bytes is longer than cmdline_size %u",
+			       (unsigned long)rq->cmdline_len, (unsigned)bz->cmdline_size);
+	/* Bounds that keep the boot area's arithmetic far from wrapping. */
+	if (rq->mem_count > UINT32_MAX / BZ_E820_ENTRY || rq->dtb_len > UINT32_MAX)
+		return bz_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
+			       "bzImage: %lu memory ranges and a %lu-byte DTB cannot fit a boot area below 4 GiB",
+			       (unsigned long)rq->mem_count, (unsigned long)rq->dtb_len);
+	return 0;
+}
+
+/* pref_address when it is aligned and free, else (relocatable) the lowest fit. */
+static int bz_place_kernel(const struct fmt_bzimage *bz, const struct bz_mem *mm,
+			   uint64_t limit, struct fmt_bz_layout *lay, char *msg, size_t msglen)
+{
+	uint64_t pref = bz->pref_address, size = lay->kernel_size;
+
+	if (!bz->relocatable) {
+		if (pref % BZ_PAGE == 0 && bz_fits(mm, pref, size, limit)) {
+			lay->kernel = pref;
+			return 0;
+		}
+		return bz_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
+			       "bzImage: kernel is not relocatable and its pref_address 0x%lx-0x%lx is not free usable RAM",
+			       (unsigned long)pref, (unsigned long)(pref + size - 1));
+	}
+	if (pref % bz->kernel_alignment == 0 && bz_fits(mm, pref, size, limit)) {
+		lay->kernel = pref;
+		return 0;
+	}
+	if (bz_fit_low(mm, size, bz->kernel_alignment, limit, &lay->kernel))
+		return 0;
+	return bz_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
+		       "bzImage: init_size 0x%x fits nowhere in usable RAM at kernel_alignment 0x%x%s",
+		       (unsigned)bz->init_size, (unsigned)bz->kernel_alignment,
+		       limit == BZ_4G ? " below 4 GiB" : "");
+}
+
+/* Highest fit under initrd_addr_max, or under the top of RAM above 4 GiB. */
+static int bz_place_initrd(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
+			   const struct bz_mem *mm, int above_4g, struct fmt_bz_layout *lay,
+			   char *msg, size_t msglen)
+{
+	uint64_t last = above_4g ? UINT64_MAX : bz->initrd_addr_max;
+
+	if (last > BZ_4G - 1 && !above_4g)
+		last = BZ_4G - 1;
+	if (rq->initrd_len <= UINT64_MAX - BZ_PAGE) {
+		lay->initrd_size = bz_page_up(rq->initrd_len);
+		if (bz_fit_high(mm, lay->initrd_size, last, &lay->initrd))
+			return 0;
+	}
+	if (above_4g)
+		return bz_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
+			       "bzImage: initrd of %lu KiB fits nowhere below the top of RAM",
+			       (unsigned long)bz_kib(rq->initrd_len));
+	return bz_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
+		       "bzImage: initrd of %lu KiB fits nowhere below initrd_addr_max 0x%x",
+		       (unsigned long)bz_kib(rq->initrd_len), (unsigned)bz->initrd_addr_max);
+}
+
+/* The lowest fit below 4 GiB: the zero page and cmd_line_ptr need 32 bits. */
+static int bz_place_boot(const struct fmt_bz_request *rq, const struct bz_mem *mm,
+			 struct fmt_bz_layout *lay, char *msg, size_t msglen)
+{
+	struct bz_boot_shape bs;
+
+	bz_boot_shape(rq, &bs);
+	lay->boot_size = bs.size;
+	if (!bz_fit_low(mm, bs.size, BZ_PAGE, BZ_4G, &lay->boot))
+		return bz_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
+			       "bzImage: boot area of %lu KiB (zero page, command line, setup_data) fits nowhere in usable RAM between 1 MiB and 4 GiB",
+			       (unsigned long)(bs.size / 1024));
+	lay->cmdline = lay->boot + BZ_PAGE;
+	lay->setup_data = bs.e820_off ? lay->boot + bs.e820_off :
+			  bs.dtb_off ? lay->boot + bs.dtb_off : 0;
+	return 0;
+}
+
+/* Kernel, then boot area, then initrd: each kept clear of those before it. */
+int fmt_bzimage_place(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
+		      struct fmt_bz_layout *lay, char *msg, size_t msglen)
+{
+	struct bz_mem mm = { rq->mem, rq->mem_count, { { 0, 0 }, { 0, 0 } }, 0 };
+	int above_4g, err;
+
+	memset(lay, 0, sizeof(*lay));
+	bz_msg_clear(msg, msglen);
+	err = bz_check_request(bz, rq, msg, msglen);
+	if (err)
+		return err;
+	above_4g = rq->entry == FMT_BZ_ENTRY64 && (bz->xloadflags & BZ_XLF_CAN_BE_LOADED_ABOVE_4G);
+
+	lay->kernel_size = bz_page_up(bz->init_size > bz->kernel_len ? bz->init_size : bz->kernel_len);
+	err = bz_place_kernel(bz, &mm, above_4g ? UINT64_MAX : BZ_4G, lay, msg, msglen);
+	if (!err) {
+		bz_take(&mm, lay->kernel, lay->kernel_size);
+		lay->entry = lay->kernel + (rq->entry == FMT_BZ_ENTRY64 ? BZ_ENTRY64_OFFSET : 0);
+		err = bz_place_boot(rq, &mm, lay, msg, msglen);
+	}
+	if (!err && rq->initrd_len) {
+		bz_take(&mm, lay->boot, lay->boot_size);
+		err = bz_place_initrd(bz, rq, &mm, above_4g, lay, msg, msglen);
+	}
+	if (err)
+		memset(lay, 0, sizeof(*lay));
+	return err;
+}
+
+/* ---- the boot area -------------------------------------------------------- */
+
+static void bz_put_e820(uint8_t *p, const struct baton_mem_range *r)
+{
+	uint32_t type = r->type == BATON_MEM_USABLE ? BZ_E820_RAM : BZ_E820_RESERVED;
+
+	bz_put64(p, 0, r->base);
+	bz_put64(p, 8, r->size);
+	bz_put32(p, 16, type);
+}
+
+/* A setup_data node at off: linked from the u64 at *link, which moves to its next. */
+static void bz_put_node(uint8_t *area, uint64_t area_phys, uint64_t *link, uint64_t off,
+			uint32_t type, uint64_t len)
+{
+	bz_put64(area, *link, area_phys + off);
+	bz_put64(area, off, 0);
+	bz_put32(area, off + 8, type);
+	bz_put32(area, off + 12, (uint32_t)len);
+	*link = off;
+}
+
+/* Setup header fields a loader must write (boot.rst, "Details of header fields"). */
+static void bz_fill_header(uint8_t *zp, const struct fmt_bz_request *rq,
+			   const struct fmt_bz_layout *lay)
+{
+	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
+	zp[BZ_LOADFLAGS] &= (uint8_t)~BZ_CAN_USE_HEAP;
+	bz_put32(zp, BZ_CODE32_START, (uint32_t)lay->kernel);
+	bz_put32(zp, BZ_CMD_LINE_PTR, (uint32_t)lay->cmdline);
+	bz_put32(zp, BP_EXT_CMD_LINE_PTR, (uint32_t)(lay->cmdline >> 32));
+	bz_put32(zp, BZ_RAMDISK_IMAGE, (uint32_t)lay->initrd);
+	bz_put32(zp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(lay->initrd >> 32));
+	bz_put32(zp, BZ_RAMDISK_SIZE, (uint32_t)rq->initrd_len);
+	bz_put32(zp, BP_EXT_RAMDISK_SIZE, (uint32_t)(rq->initrd_len >> 32));
+	bz_put64(zp, BZ_SETUP_DATA, 0);
+}
+
+void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
+			   const struct fmt_bz_request *rq, const struct fmt_bz_layout *lay,
+			   const char *cmdline, const void *dtb, void *out)
+{
+	uint8_t *zp = out;
+	uint64_t n = rq->mem_count, nzp = n < BP_E820_MAX ? n : BP_E820_MAX;
+	uint64_t link = BZ_SETUP_DATA;
+	struct bz_boot_shape bs;
+
+	bz_boot_shape(rq, &bs);
+	memset(zp, 0, lay->boot_size);
+	memcpy(zp + BZ_SETUP_SECTS, (const uint8_t *)image + BZ_SETUP_SECTS,
+	       bz->header_end - BZ_SETUP_SECTS);
+	bz_fill_header(zp, rq, lay);
+
+	zp[BP_E820_ENTRIES] = (uint8_t)nzp;
+	for (uint64_t i = 0; i < nzp; i++)
+		bz_put_e820(zp + BP_E820_TABLE + i * BZ_E820_ENTRY, &rq->mem[i]);
+	if (bs.e820_off) {
+		bz_put_node(zp, lay->boot, &link, bs.e820_off, BZ_SETUP_E820_EXT, bs.e820_len);
+		for (uint64_t i = nzp; i < n; i++)
+			bz_put_e820(zp + bs.e820_off + BZ_NODE_HDR + (i - nzp) * BZ_E820_ENTRY,
+				    &rq->mem[i]);
+	}
+	if (bs.dtb_off) {
+		bz_put_node(zp, lay->boot, &link, bs.dtb_off, BZ_SETUP_DTB, rq->dtb_len);
+		memcpy(zp + bs.dtb_off + BZ_NODE_HDR, dtb, rq->dtb_len);
+	}
+	if (rq->cmdline_len)
+		memcpy(zp + BZ_PAGE, cmdline, rq->cmdline_len);
+	zp[BZ_PAGE + rq->cmdline_len] = '\0';
+}

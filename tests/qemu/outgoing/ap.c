@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aps=hostile: just before the jump, start every application processor and let
+ * it scribble on the pages the payload will own, as an outgoing kernel that
+ * leaves its CPUs running would. The loader must stop them (INIT) before it
+ * places the payload; if it does not, its verify step finds their writes.
+ *
+ * 1. ap_target(): the range they write is the payload's image, page aligned.
+ *    strategy.c took it before staging, so no source, loader region or handoff
+ *    is there; target_check() proves that again from the sealed handoff.
+ * 2. fw_cfg_cpus(): the number of CPUs, from QEMU's fw_cfg.
+ * 3. trampoline_install(): ap.asm's template on page AP_TRAMPOLINE, which must
+ *    be usable RAM in the boot loader's map and hold none of its data.
+ * 4. INIT, 10 ms, SIPI, 200 us, SIPI to "all excluding self" through the xAPIC
+ *    (SDM Vol. 3A 8.4.4.1), then up to 1 s for every AP to count itself in.
+ */
+#include <string.h>
+#include "cpu.h"
+#include "outgoing.h"
+
+#define INIT_SETTLE_US	10000		/* after INIT (SDM Vol. 3A 8.4.4.1) */
+#define SIPI_SETTLE_US	200		/* after each start-up IPI */
+#define ICR_WAIT_US	100000		/* delivery status must clear by then */
+#define ALIVE_WAIT_US	1000000		/* every AP must count itself in by then */
+
+/* ap.asm: the template and the variables in it, found at the same offsets in the copy. */
+extern const char ap_trampoline[], ap_trampoline_end[];
+extern const char ap_alive[], ap_lo[], ap_hi[];
+
+/* APIC_BASE_ADDR keeps bits 12..31: every base it yields is in our identity map. */
+_Static_assert((uint64_t)APIC_BASE_ADDR + PAGE_SIZE <= (uint64_t)IDMAP_GIB << 30,
+	       "the identity map covers the xAPIC page");
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+void ap_target(const struct fmt_image *img, uint64_t *lo, uint64_t *hi)
+{
+	*lo = align_down(img->low, PAGE_SIZE);
+	*hi = align_up(img->high, PAGE_SIZE);
+}
+
+static void target_avoid(uint64_t lo, uint64_t hi, const char *what, uint64_t a,
+			 uint64_t b)
+{
+	if (a < hi && lo < b)
+		die(EXIT_SETUP, "aps: target 0x%lx-0x%lx overlaps the %s at 0x%lx-0x%lx",
+		    lo, hi, what, a, b);
+}
+
+/* Nothing the loader reads before it verifies lies in [lo, hi), nor do we. */
+static void target_check(const struct stage_result *res, uint64_t lo, uint64_t hi)
+{
+	const struct baton_handoff *h = (const void *)(uintptr_t)res->handoff;
+	const struct baton_copy_run *run =
+		(const void *)((const uint8_t *)h + h->copy_off);
+
+	if (hi > 1ULL << 32)
+		die(EXIT_SETUP, "aps: target 0x%lx-0x%lx ends above 4 GiB: the APs write "
+		    "with paging off", lo, hi);
+	target_avoid(lo, hi, "outgoing kernel", (uintptr_t)__kernel_start,
+		     (uintptr_t)__bss_end);
+	target_avoid(lo, hi, "trampoline page", AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE);
+	target_avoid(lo, hi, "loader region", res->loader_base,
+		     res->loader_base + res->loader_size);
+	target_avoid(lo, hi, "handoff", res->handoff, res->handoff + h->total_size);
+	for (uint64_t i = 0; i < h->copy_count; i++)
+		target_avoid(lo, hi, "source of a copy run", run[i].src,
+			     run[i].src + (run[i].pages << PAGE_SHIFT));
+}
+
+static uint32_t fw_cfg_read(uint16_t key, unsigned bytes)
+{
+	uint32_t v = 0;
+
+	outw(FW_CFG_PORT_SEL, key);
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint32_t)inb(FW_CFG_PORT_DATA) << (8 * i);
+	return v;
+}
+
+static uint32_t fw_cfg_cpus(void)
+{
+	uint32_t sig = fw_cfg_read(FW_CFG_SIGNATURE, 4), n;
+
+	if (sig != FW_CFG_QEMU)
+		die(EXIT_SETUP, "aps: no QEMU fw_cfg at port 0x%x (signature 0x%08x): "
+		    "cannot count the CPUs", FW_CFG_PORT_SEL, sig);
+	n = fw_cfg_read(FW_CFG_NB_CPUS, 2);
+	if (!n)
+		die(EXIT_SETUP, "aps: fw_cfg says 0 CPUs");
+	return n;
+}
+
+/* 1 if the boot loader's map says [lo, hi) is usable RAM and nothing else. */
+static int mb_map_usable(const struct mb_info *mbi, uint64_t lo, uint64_t hi)
+{
+	uint64_t off = 0;
+	int usable = 0;
+
+	while (off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length) {
+		const struct mb_mmap_entry *e =
+			(const void *)(uintptr_t)(mbi->mmap_addr + off);
+
+		off += e->size + 4;
+		if (!(e->base < hi && lo < e->base + e->len))
+			continue;
+		if (e->type != MB_MMAP_AVAILABLE)
+			return 0;
+		if (e->base <= lo && hi <= e->base + e->len)
+			usable = 1;
+	}
+	return usable;
+}
+
+static uint32_t *trampoline_var(const char *sym)
+{
+	return (uint32_t *)(uintptr_t)(AP_TRAMPOLINE + (uint64_t)(sym - ap_trampoline));
+}
+
+/* ap.asm's template on its page, told the range; returns its alive counter. */
+static volatile uint32_t *trampoline_install(const struct mb_info *mbi, uint64_t lo,
+					     uint64_t hi)
+{
+	if (!(mbi->flags & MB_INFO_MMAP) ||
+	    !mb_map_usable(mbi, AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE))
+		die(EXIT_SETUP, "aps: trampoline page 0x%x is not usable RAM in the boot "
+		    "loader's map", AP_TRAMPOLINE);
+	if (pages_is_reserved(AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE))
+		die(EXIT_SETUP, "aps: trampoline page 0x%x holds the boot loader's data "
+		    "(multiboot info, map, command line or modules)", AP_TRAMPOLINE);
+	memcpy((void *)(uintptr_t)AP_TRAMPOLINE, ap_trampoline,
+	       (size_t)(ap_trampoline_end - ap_trampoline));
+	*trampoline_var(ap_lo) = (uint32_t)lo;
+	*trampoline_var(ap_hi) = (uint32_t)hi;
+	*trampoline_var(ap_alive) = 0;
+	return trampoline_var(ap_alive);
+}
+
+/* This CPU's xAPIC registers, through our identity map. */
+static volatile uint32_t *xapic_get(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_EN) || (base & APIC_BASE_EXTD) || !(base & APIC_BASE_BSP) ||
+	    base >> 32)
+		die(EXIT_SETUP, "aps: IA32_APIC_BASE 0x%lx: need an enabled xAPIC below "
+		    "4 GiB, not x2APIC, on the BSP", base);
+	return (volatile uint32_t *)(uintptr_t)(base & APIC_BASE_ADDR);
+}
+
+static void tsc_wait_us(uint32_t khz, uint64_t us)
+{
+	uint64_t end = rdtsc() + us * khz / 1000;
+
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+/* One IPI: ICR high (destination, unused with a shorthand), then ICR low sends. */
+static void xapic_send(volatile uint32_t *apic, uint32_t khz, uint32_t icr_lo)
+{
+	uint64_t end;
+
+	apic[APIC_ICR_HI / 4] = 0;
+	apic[APIC_ICR_LO / 4] = icr_lo;
+	end = rdtsc() + (uint64_t)ICR_WAIT_US * khz / 1000;
+	while (apic[APIC_ICR_LO / 4] & ICR_BUSY)
+		if (rdtsc() > end)
+			die(EXIT_SETUP, "aps: xAPIC ICR 0x%08x still pending after %u ms",
+			    icr_lo, ICR_WAIT_US / 1000);
+}
+
+void ap_start_hostile(const struct config *cfg, const struct mb_info *mbi,
+		      const struct fmt_image *img, const struct stage_result *res)
+{
+	uint32_t all_but_self = ICR_ASSERT | ICR_ALL_BUT_SELF;
+	uint64_t lo, hi, end;
+
+	if (cfg->aps != APS_HOSTILE)
+		return;
+	if (!img)
+		die(EXIT_SETUP, "aps: no payload layout to write to");
+	ap_target(img, &lo, &hi);
+	target_check(res, lo, hi);					/* 1 */
+	uint32_t cpus = fw_cfg_cpus(), aps = cpus - 1;			/* 2 */
+	volatile uint32_t *apic = xapic_get();
+	uint32_t khz = tsc_calibrate_khz();
+
+	if (!khz)
+		die(EXIT_SETUP, "aps: TSC calibration failed: no timing for INIT-SIPI-SIPI");
+	volatile uint32_t *alive = trampoline_install(mbi, lo, hi);	/* 3 */
+
+	__asm__ volatile("" : : : "memory");	/* the copy is in memory before the IPIs */
+	if (aps) {							/* 4 */
+		xapic_send(apic, khz, ICR_INIT | all_but_self);
+		tsc_wait_us(khz, INIT_SETTLE_US);
+		for (int i = 0; i < 2; i++) {
+			xapic_send(apic, khz, ICR_STARTUP | all_but_self |
+				   (AP_TRAMPOLINE >> PAGE_SHIFT));
+			tsc_wait_us(khz, SIPI_SETTLE_US);
+		}
+	}
+	end = rdtsc() + (uint64_t)ALIVE_WAIT_US * khz / 1000;
+	while (*alive < aps && rdtsc() < end)
+		__asm__ volatile("pause");
+	/* "N of M": N APs counted in, M CPUs in all (this one is the M-th). */
+	if (*alive != aps)
+		die(EXIT_SETUP, "aps: %u of %u started within %u ms, want %u (every CPU "
+		    "but this one; INIT-SIPI-SIPI, trampoline 0x%x)", *alive, cpus,
+		    ALIVE_WAIT_US / 1000, aps, AP_TRAMPOLINE);
+	say("aps: %u of %u started, writing to 0x%lx-0x%lx", *alive, cpus, lo, hi);
+}
