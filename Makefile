@@ -41,7 +41,7 @@ help:
 	@echo "make            build everything (installs what is missing first)"
 	@echo "make demo       boot Debian's kernel through baton (worst-case layout, 4 CPUs) in QEMU"
 	@echo "make check      host tests, then every QEMU case"
-	@echo "make bench      planner and copy-engine figures"
+	@echo "make bench      planner and copy-engine figures, jump-to-Linux time in QEMU"
 	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
 	@echo "make clean      remove build/"
@@ -68,8 +68,9 @@ qemu-gdb: deps
 	@$(PYTHON) tests/qemu/run.py --gdb $(or $(CASE),worst-1)
 
 bench: deps
-	@$(MAKE) -s --no-print-directory $(BENCHES)
+	@$(MAKE) -s --no-print-directory $(BENCHES) $(ALL)
 	@for b in $(BENCHES); do $$b || exit 1; done
+	@$(PYTHON) tests/bench/linux_boot.py
 
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/*.bin $(B)/*.elf
