@@ -98,6 +98,10 @@ CASES = [
          expect=[r"launch: ELF32 entry 0x3000000, edi 0x[0-9a-f]+, paging off through the trampoline"]),
     case("elf32-worst", "worst", seed=2, payload="probe32.elf",
          summary={"cycles": "[1-9][0-9]*"}),
+    # The loader (and its GDT) above 4 GiB: the trampoline must bring its own.
+    case("elf32-high", "high", seed=4, mem="6G", payload="probe32.elf",
+         expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}",
+                 r"paging off through the trampoline at 0x[0-9a-f]{1,8}$"]),
     # Hostile APs: the outgoing kernel leaves three CPUs writing into the probe's
     # pages. Parked by the loader's INIT the probe passes; a test loader told not
     # to park (test=no-park) must fail the same case, or parking proves nothing.
@@ -117,6 +121,11 @@ CASES = [
                summary={"cycles": "[1-9][0-9]*"}),
     linux_case("linux64-initrd-high", "high", 64, smp=2, mem="6G", seed=9,
                summary={"initrd": "0x1[0-9a-f]{8}"}),
+    # 32-bit entry on a 6 GiB machine: loader and sources above 4 GiB, but the
+    # kernel, zero page and initrd must stay below.
+    linux_case("linux32-high", "high", 32, smp=2, mem="6G", seed=10,
+               expect=[r"baton: loader at 0x1[0-9a-f]{8}"],
+               summary={"initrd": "0x[0-9a-f]{1,8}"}),
 ]
 
 
