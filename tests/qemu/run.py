@@ -56,9 +56,9 @@ def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
 
 
 def linux_case(name, strategy, entry, smp, mem="512M", seed=1, expect=(), summary=None,
-               exit=EXIT_LINUX):
+               exit=EXIT_LINUX, aps="none"):
     return case(name, strategy, seed=seed, mem=mem, payload="vmlinuz", smp=smp, entry=entry,
-                expect=expect, summary=summary, exit=exit)
+                expect=expect, summary=summary, exit=exit, aps=aps)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -112,6 +112,14 @@ CASES = [
          test="no-park", exit=(EXIT_PANIC, EXIT_PROBE_FAIL),
          expect=[r"^outgoing: aps: 3 of 4 started", r"park: APs NOT parked: test switch",
                  r"^(PANIC verify: .* hash 0x[0-9a-f]{16}, expected|PROBE FAIL )"]),
+    # Hostile APs with Linux: they scribble on the initrd's pages until parked; Linux
+    # then starts all of them again from wait-for-SIPI (cpus=4/4).
+    linux_case("linux64-aps-parked", "scattered", 64, smp=4, seed=12, aps="hostile",
+               expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs"]),
+    case("linux64-aps-unparked", "scattered", seed=12, smp=4, aps="hostile", payload="vmlinuz",
+         blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
+         expect=[r"park: APs NOT parked: test switch",
+                 r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
     # Debian's own kernel with our initramfs, through both entries of the boot protocol.
     linux_case("linux64", "scattered", 64, smp=1),
     linux_case("linux64-worst-smp4", "worst", 64, smp=4,

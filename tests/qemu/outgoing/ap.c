@@ -5,7 +5,8 @@
  * leaves its CPUs running would. The loader must stop them (INIT) before it
  * places the payload; if it does not, its verify step finds their writes.
  *
- * 1. ap_target(): the range they write is the payload's image, page aligned.
+ * 1. ap_target(): the range they write is the payload's image, page aligned (a
+ *    bzImage: its initrd, strategy.c:strategy_bulk()).
  *    strategy.c took it before staging, so no source, loader region or handoff
  *    is there; target_check() proves that again from the sealed handoff.
  * 2. fw_cfg_cpus(): the number of CPUs, from QEMU's fw_cfg.
@@ -46,8 +47,10 @@ static inline void outw(uint16_t port, uint16_t v)
 
 void ap_target(const struct fmt_image *img, uint64_t *lo, uint64_t *hi)
 {
-	*lo = align_down(img->low, PAGE_SIZE);
-	*hi = align_up(img->high, PAGE_SIZE);
+	const struct fmt_segment *big = strategy_bulk(img);
+
+	*lo = align_down(big ? big->paddr : img->low, PAGE_SIZE);
+	*hi = align_up(big ? big->paddr + big->memsz : img->high, PAGE_SIZE);
 }
 
 static void target_avoid(uint64_t lo, uint64_t hi, const char *what, uint64_t a,

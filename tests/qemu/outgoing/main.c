@@ -190,14 +190,8 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 		fault_inject(FAULT_TRAP, 0, &memmap);
 	request_init(&cfg, mod, &rq);
 	const struct fmt_image *img = payload_probe(&rq);
-	/* The bitmap and scratch keep out of the payload's span; a bzImage's span is
-	 * nearly all RAM (initrd at the top), so there only out of the segment with
-	 * the most file bytes (the initrd), whose pages the strategies need free. */
-	const struct fmt_segment *big = img && img->kind == FMT_KIND_BZIMAGE ? &img->seg[0] : 0;
-
-	for (uint32_t i = 0; big && i < img->nseg; i++)
-		if (img->seg[i].filesz > big->filesz)
-			big = &img->seg[i];
+	/* The bitmap and scratch keep out of the payload's span (a bzImage: its bulk). */
+	const struct fmt_segment *big = strategy_bulk(img);
 	uint64_t span_lo = big ? big->paddr >> PAGE_SHIFT : img ? img->low >> PAGE_SHIFT : 0;
 	uint64_t span_hi = big ? align_up(big->paddr + big->memsz, PAGE_SIZE) >> PAGE_SHIFT :
 			   img ? strategy_span_hi(img) >> PAGE_SHIFT : 0;

@@ -99,6 +99,7 @@ int strategy_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
 		   uint64_t *pa);
 void strategy_report(const struct strategy *s);
 uint64_t strategy_span_hi(const struct fmt_image *img);	/* span end, bytes */
+const struct fmt_segment *strategy_bulk(const struct fmt_image *img);
 
 /* fault.c */
 void fault_inject(enum fault_kind f, const struct stage_result *res,

@@ -29,6 +29,24 @@ struct strategy {
 
 static struct strategy strat;
 
+/*
+ * A bzImage's span is nearly all RAM (boot area at 1 MiB, initrd at the top):
+ * what must stay free of the outgoing kernel's own bookkeeping, and what the
+ * hostile APs write, is its segment with the most file bytes, the initrd (or the
+ * kernel without one). NULL for an ELF: there the whole span counts.
+ */
+const struct fmt_segment *strategy_bulk(const struct fmt_image *img)
+{
+	const struct fmt_segment *big = NULL;
+
+	if (!img || img->kind != FMT_KIND_BZIMAGE)
+		return NULL;
+	for (uint32_t i = 0; i < img->nseg; i++)
+		if (!big || img->seg[i].filesz > big->filesz)
+			big = &img->seg[i];
+	return big;
+}
+
 uint64_t strategy_span_hi(const struct fmt_image *img)
 {
 	return align_up(img->high, PAGE_SIZE) + (FDT_SLACK_PAGES << PAGE_SHIFT);
