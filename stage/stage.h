@@ -89,8 +89,9 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
  * Where stage_build() will put the image, without building anything: the same
  * decision, for outgoing sides that must know the destinations first (to keep
  * their own allocations out of the way). ELF: its segments. bzImage: three
- * segments (boot area, kernel with its whole init_size, initrd). On error msg
- * holds the same line stage_build() would give.
+ * segments (boot area, kernel with its whole init_size, initrd). For a bad image
+ * msg holds the same line stage_build() would give; the blob, the memory map's
+ * shape and the command line's length are checked by stage_build() only.
  */
 int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
 		       char *msg, unsigned long msglen);

@@ -12,6 +12,10 @@
  *     refused before the allocator is called.
  *  3. check_header() / check_runs() on forged handoffs: each CHECK_E_* with its line.
  *  4. check_find_spot() against a brute-force search over a page bitmap.
+ *  5. Linux bzImages (a synthetic 2.15 one, and the host's /boot/vmlinuz-* when
+ *     there is one) with an initrd, 64- and 32-bit entry, end to end as in 1: the
+ *     kernel and its zero-filled init_size, the initrd, the zero page byte for
+ *     byte; the Linux rejections; stage_image_layout() against what is placed.
  *
  * Expected values come from the image description and the memory map built here,
  * never from the code under test.
@@ -22,6 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <elf.h>
+#include <glob.h>
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +177,7 @@ struct fx {
 	char cmdline[128];
 	struct stage_request rq;
 	struct stage_result res;
+	uint8_t *bz, *initrd;		/* Linux tests: the bzImage and initrd staged */
 };
 
 static void blob_make(uint8_t *b, uint64_t seed)
@@ -199,12 +205,13 @@ static void arena_paint(struct hostenv *e)
 	memset(hostenv_ptr(e, 60 * MIB, MIB), NEVER_FILL, MIB);
 }
 
-static struct fx *fx_new(enum hostenv_strategy s, uint64_t seed, uint64_t base)
+static struct fx *fx_new_sized(uint64_t arena, enum hostenv_strategy s, uint64_t seed,
+				 uint64_t base)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	hostenv_init(&f->e, ARENA, s, seed);
+	hostenv_init(&f->e, arena, s, seed);
 	arena_paint(&f->e);
 	img_build(&f->im, base, seed, 0);
 	blob_make(f->blob, seed);
@@ -226,11 +233,18 @@ static struct fx *fx_new(enum hostenv_strategy s, uint64_t seed, uint64_t base)
 	return f;
 }
 
+static struct fx *fx_new(enum hostenv_strategy s, uint64_t seed, uint64_t base)
+{
+	return fx_new_sized(ARENA, s, seed, base);
+}
+
 static void fx_free(struct fx *f)
 {
 	if (!f)
 		return;
 	img_free(&f->im);
+	free(f->bz);
+	free(f->initrd);
 	hostenv_fini(&f->e);
 	free(f);
 }
@@ -501,8 +515,11 @@ static void verify_bootinfo(const struct fx *f, const struct loader_sim *ls,
 	assert_int_equal(s, MIB);
 }
 
-/* After the loader: destinations, boot info, hashes, loader blob, untouched memory. */
-static void verify_world(struct fx *f, const struct loader_sim *ls)
+/*
+ * After the loader, what every image shares: each run's hash, the handoff's
+ * request fields, the loader blob, and nothing else in the arena changed.
+ */
+static void verify_machine(struct fx *f, const struct loader_sim *ls)
 {
 	const struct hostenv *e = &f->e;
 	const struct baton_handoff *h = ls->h;
@@ -510,10 +527,6 @@ static void verify_world(struct fx *f, const struct loader_sim *ls)
 	const struct baton_zero_run *zr = handoff_zero(h);
 	const struct baton_blob_header *bh;
 	uint8_t *touched;
-
-	/* every destination byte as the ELF says: file bytes, zeros for bss and holes */
-	assert_bytes(e, f->im.lo, f->im.want, f->im.hi - f->im.lo, "image");
-	verify_bootinfo(f, ls, f->rq.cmdline ? f->rq.cmdline : "");
 
 	/* each run's hash is XXH64 of its destination, as the loader's verify step does */
 	for (uint64_t i = 0; i < h->copy_count; i++)
@@ -526,8 +539,6 @@ static void verify_world(struct fx *f, const struct loader_sim *ls)
 	}
 
 	/* the handoff says what the request asked for */
-	assert_int_equal(h->entry.convention, BATON_ENTRY_ELF64);
-	assert_int_equal(h->entry.addr, f->im.entry);
 	assert_int_equal(h->console.port, CON_PORT);
 	assert_int_equal(h->console.kind, BATON_CON_UART_IO);
 	assert_int_equal(h->tsc_khz, TSC_KHZ);
@@ -550,8 +561,11 @@ static void verify_world(struct fx *f, const struct loader_sim *ls)
 			    BLOB_LEN - sizeof(*bh));
 
 	/* nothing else changed: reserved, never-touch, and pages nobody owned */
-	assert_filled(e, 40 * MIB, MIB, RESV_FILL, "reserved range");
-	assert_filled(e, 60 * MIB, MIB, NEVER_FILL, "never-touch range");
+	for (uint64_t i = 0; i < e->nmem; i++)
+		if (e->mem[i].type != BATON_MEM_USABLE && hostenv_contains(e, e->mem[i].base, e->mem[i].size))
+			assert_filled(e, e->mem[i].base, e->mem[i].size,
+				      e->mem[i].type == BATON_MEM_NEVER_TOUCH ? NEVER_FILL : RESV_FILL,
+				      "reserved or never-touch range");
 	touched = calloc(1, e->npages);
 	assert_non_null(touched);
 	for (uint64_t p = 0; p < e->npages; p++)
@@ -563,6 +577,19 @@ static void verify_world(struct fx *f, const struct loader_sim *ls)
 		if (!touched[p])
 			assert_filled(e, e->base + p * PAGE, PAGE, ARENA_FILL, "unowned page");
 	free(touched);
+}
+
+/* After the loader, an ELF world: every destination byte, the boot info, the entry. */
+static void verify_world(struct fx *f, const struct loader_sim *ls)
+{
+	/* every destination byte as the ELF says: file bytes, zeros for bss and holes */
+	assert_bytes(&f->e, f->im.lo, f->im.want, f->im.hi - f->im.lo, "image");
+	verify_bootinfo(f, ls, f->rq.cmdline ? f->rq.cmdline : "");
+	assert_int_equal(ls->h->entry.convention, BATON_ENTRY_ELF64);
+	assert_int_equal(ls->h->entry.addr, f->im.entry);
+	assert_int_equal(f->res.convention, BATON_ENTRY_ELF64);
+	assert_int_equal(f->res.image_entry, f->im.entry);
+	verify_machine(f, ls);
 }
 
 /* ---- 1. end to end, per strategy ---- */
@@ -1536,6 +1563,471 @@ static void test_find_spot_unaligned_avoid(void **state)
 		REGRESSION("loader/check.c check_find_spot: spot 0x%llx is not 4 KiB aligned", ULL(spot));
 }
 
+/* ---- 5. Linux bzImages ---- */
+
+/*
+ * A synthetic bzImage: boot protocol 2.15, relocatable, 64-bit entry, loadable
+ * above 4 GiB; random setup bytes around the header fields written here (offsets
+ * from boot.rst), a small random kernel, an init_size much larger than it. Placed
+ * on the default map: the kernel at pref_address (16 MiB), the boot area right
+ * after its init_size, the initrd at the top of RAM.
+ */
+#define BZ_KOFF		(5 * 512)		/* setup_sects 4 */
+#define BZ_KLEN		(5 * PAGE + 0x123)	/* protected-mode kernel bytes */
+#define BZ_INIT		(3 * MIB)		/* init_size */
+#define BZ_PREF		(16 * MIB)		/* pref_address */
+#define BZ_CMDLINE_MAX	0x7ff			/* cmdline_size */
+#define RD_LEN		(7 * PAGE + 0x456)	/* initrd bytes */
+#define GIB		(1ull << 30)
+
+static void put_le(uint8_t *p, uint64_t off, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, uint64_t off, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[off + i];
+	return v;
+}
+
+static uint8_t *random_bytes(uint64_t len, uint64_t seed)
+{
+	uint8_t *p = malloc(len);
+
+	assert_non_null(p);
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(rnd(&seed) >> 56);
+	return p;
+}
+
+/* f stages the bzImage `bz` (taken over). */
+static void fx_set_linux(struct fx *f, uint8_t *bz, uint64_t len)
+{
+	free(f->bz);
+	f->bz = bz;
+	f->rq.image = bz;
+	f->rq.image_len = len;
+}
+
+/* ... with an initrd of `len` random bytes. */
+static void fx_set_initrd(struct fx *f, uint64_t len, uint64_t seed)
+{
+	free(f->initrd);
+	f->initrd = random_bytes(len, seed ^ 0x1d);
+	f->rq.initrd = f->initrd;
+	f->rq.initrd_len = len;
+}
+
+static struct fx *lx_new(enum hostenv_strategy s, uint64_t seed)
+{
+	struct fx *f = fx_new(s, seed, 24 * MIB);
+	uint8_t *p = random_bytes(BZ_KOFF + BZ_KLEN, seed ^ 0xb2);
+
+	put_le(p, 0x1f1, 4, 1);			/* setup_sects */
+	put_le(p, 0x1f4, BZ_KLEN / 16, 4);	/* syssize */
+	put_le(p, 0x1fe, 0xaa55, 2);		/* boot_flag */
+	put_le(p, 0x200, 0xeb, 1);		/* jump: header ends at 0x202 + 0x6a */
+	put_le(p, 0x201, 0x6a, 1);
+	memcpy(p + 0x202, "HdrS", 4);
+	put_le(p, 0x206, 0x20f, 2);		/* version 2.15 */
+	put_le(p, 0x210, 0, 1);			/* type_of_loader */
+	put_le(p, 0x211, 0x81, 1);		/* loadflags: LOADED_HIGH | CAN_USE_HEAP */
+	put_le(p, 0x214, 0x100000, 4);		/* code32_start */
+	put_le(p, 0x218, 0, 8);			/* ramdisk_image, ramdisk_size */
+	put_le(p, 0x228, 0, 4);			/* cmd_line_ptr */
+	put_le(p, 0x22c, 0x7fffffff, 4);	/* initrd_addr_max */
+	put_le(p, 0x230, 2 * MIB, 4);		/* kernel_alignment */
+	put_le(p, 0x234, 1, 1);			/* relocatable_kernel */
+	put_le(p, 0x235, 21, 1);		/* min_alignment */
+	put_le(p, 0x236, 0x3, 2);		/* xloadflags: KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+	put_le(p, 0x238, BZ_CMDLINE_MAX, 4);	/* cmdline_size */
+	put_le(p, 0x250, 0, 8);			/* setup_data */
+	put_le(p, 0x258, BZ_PREF, 8);		/* pref_address */
+	put_le(p, 0x260, BZ_INIT, 4);		/* init_size */
+	fx_set_linux(f, p, BZ_KOFF + BZ_KLEN);
+	fx_set_initrd(f, RD_LEN, seed);
+	return f;
+}
+
+/* Where the pieces must go, worked out here from the map. */
+struct lx_want {
+	uint32_t conv;			/* BATON_ENTRY_LINUX64 or LINUX32 */
+	uint64_t kernel, boot, initrd;
+};
+
+static uint64_t lx_kernel_off(const struct fx *f)
+{
+	return (f->bz[0x1f1] + 1) * 512ull;
+}
+
+static uint64_t lx_kernel_size(const struct fx *f)	/* init_size, page rounded */
+{
+	return pg_up(get_le(f->bz, 0x260, 4));
+}
+
+static const char *lx_cmdline(const struct fx *f)
+{
+	return f->rq.cmdline ? f->rq.cmdline : "";
+}
+
+static uint64_t lx_boot_size(const struct fx *f)	/* zero page, command line */
+{
+	return PAGE + pg_up(strlen(lx_cmdline(f)) + 1);
+}
+
+static uint64_t lx_initrd_len(const struct fx *f)
+{
+	return f->rq.initrd ? f->rq.initrd_len : 0;
+}
+
+/* The default map: kernel at 16 MiB, boot area after its init_size, initrd at 80 MiB. */
+static struct lx_want lx_want_default(const struct fx *f, uint32_t conv)
+{
+	return (struct lx_want){ conv, BZ_PREF, BZ_PREF + lx_kernel_size(f),
+				 16 * MIB + ARENA - pg_up(lx_initrd_len(f)) };
+}
+
+/*
+ * The boot area as boot.rst has a loader leave it: the image's setup header, the
+ * fields a loader writes, the e820 table = the memory map, then the command line.
+ */
+static uint8_t *lx_boot_want(const struct fx *f, const struct lx_want *w)
+{
+	const char *cmd = lx_cmdline(f);
+	uint64_t hdr_end = 0x202 + f->bz[0x201], rd = lx_initrd_len(f) ? w->initrd : 0;
+	uint8_t *zp = calloc(1, lx_boot_size(f));
+
+	assert_non_null(zp);
+	memcpy(zp + 0x1f1, f->bz + 0x1f1, hdr_end - 0x1f1);
+	zp[0x210] = 0xff;				/* type_of_loader: undefined */
+	zp[0x211] &= ~0x80;				/* loadflags: no CAN_USE_HEAP */
+	put_le(zp, 0x214, w->kernel, 4);		/* code32_start */
+	put_le(zp, 0x218, rd, 4);			/* ramdisk_image */
+	put_le(zp, 0x0c0, rd >> 32, 4);			/* ext_ramdisk_image */
+	put_le(zp, 0x21c, lx_initrd_len(f), 4);		/* ramdisk_size */
+	put_le(zp, 0x0c4, lx_initrd_len(f) >> 32, 4);	/* ext_ramdisk_size */
+	put_le(zp, 0x228, w->boot + PAGE, 4);		/* cmd_line_ptr */
+	put_le(zp, 0x0c8, (w->boot + PAGE) >> 32, 4);	/* ext_cmd_line_ptr */
+	put_le(zp, 0x1e8, f->rq.mem_count, 1);		/* e820_entries */
+	for (uint64_t i = 0; i < f->rq.mem_count; i++) {
+		const struct baton_mem_range *m = &f->rq.mem[i];
+
+		put_le(zp, 0x2d0 + 20 * i, m->base, 8);
+		put_le(zp, 0x2d0 + 20 * i + 8, m->size, 8);
+		put_le(zp, 0x2d0 + 20 * i + 16, m->type == BATON_MEM_USABLE ? 1 : 2, 4);
+	}
+	memcpy(zp + PAGE, cmd, strlen(cmd));
+	return zp;
+}
+
+/* After the loader, a Linux world: handoff, kernel, initrd, zero page, the rest. */
+static void verify_linux(struct fx *f, const struct loader_sim *ls, const struct lx_want *w)
+{
+	const struct hostenv *e = &f->e;
+	const struct baton_handoff *h = ls->h;
+	const char *cmd = lx_cmdline(f);
+	uint64_t koff = lx_kernel_off(f), klen = f->rq.image_len - koff, ksize = lx_kernel_size(f);
+	uint64_t rd_len = lx_initrd_len(f), bsize = lx_boot_size(f);
+	uint64_t entry = w->kernel + (w->conv == BATON_ENTRY_LINUX64 ? 0x200 : 0);
+	const uint8_t *zp = hostenv_ptr(e, w->boot, PAGE);
+	uint64_t cmd_pa = get_le(zp, 0x228, 4) | get_le(zp, 0x0c8, 4) << 32;
+	uint8_t *want;
+
+	/* the entry: convention, address, RSI = the zero page; no baton timing slots */
+	assert_int_equal(f->res.convention, w->conv);
+	assert_int_equal(h->entry.convention, w->conv);
+	assert_int_equal(f->res.image_entry, entry);
+	assert_int_equal(h->entry.addr, entry);
+	assert_int_equal(h->entry.args[0], 0);
+	assert_int_equal(h->entry.args[1], w->boot);
+	assert_int_equal(f->res.bootinfo, w->boot);
+	assert_int_equal(f->res.initrd, rd_len ? w->initrd : 0);
+	assert_int_equal(h->timings_addr, 0);
+	assert_int_equal(h->timings_count, 0);
+	/* destinations: boot area, whole init_size, initrd; sources: pages with bytes */
+	assert_int_equal(f->res.image_pages, (bsize + ksize + pg_up(rd_len)) / PAGE);
+	assert_int_equal(f->e.calls_by[STAGE_FOR_SOURCE], (bsize + pg_up(klen) + pg_up(rd_len)) / PAGE);
+
+	/* the kernel's bytes at the load address, then zeros to the end of init_size */
+	assert_bytes(e, w->kernel, f->bz + koff, klen, "kernel");
+	assert_filled(e, w->kernel + klen, ksize - klen, 0, "kernel init_size");
+	/* the initrd, zeros to its page end */
+	if (rd_len) {
+		assert_bytes(e, w->initrd, f->initrd, rd_len, "initrd");
+		assert_filled(e, w->initrd + rd_len, pg_up(rd_len) - rd_len, 0, "initrd tail");
+	}
+	/* the zero page's pointers, followed */
+	assert_int_equal(cmd_pa, w->boot + PAGE);
+	assert_string_equal(hostenv_ptr(e, cmd_pa, strlen(cmd) + 1), cmd);
+	assert_int_equal(get_le(zp, 0x218, 4) | get_le(zp, 0x0c0, 4) << 32, f->res.initrd);
+	assert_int_equal(get_le(zp, 0x21c, 4) | get_le(zp, 0x0c4, 4) << 32, rd_len);
+	assert_int_equal(get_le(zp, 0x214, 4), w->kernel);	/* code32_start */
+	assert_int_equal(zp[0x1e8], e->nmem);			/* e820_entries */
+	/* and every byte of the boot area */
+	want = lx_boot_want(f, w);
+	assert_bytes(e, w->boot, want, bsize, "boot area");
+	free(want);
+	verify_machine(f, ls);
+}
+
+/* Stage f, run the loader over it, check the world against w. */
+static void lx_run(struct fx *f, const struct lx_want *w)
+{
+	struct loader_sim ls;
+
+	fx_stage_ok(f);
+	loader_run(&f->e, &f->res, &ls);
+	if (f->e.strategy == HOSTENV_WORST)
+		assert_true(f->res.plan.cycles > 0);
+	if (f->e.strategy == HOSTENV_LOADER_IN_DST)
+		assert_true(ls.moved);
+	verify_linux(f, &ls, w);
+	free(ls.dst_page);
+}
+
+/*
+ * 64-bit entry, per strategy; worst and loader-in-dst aim at the kernel's
+ * init_size: sources on its (mostly zero-filled) pages, or the loader there.
+ */
+static void test_linux64_e2e(void **state)
+{
+	(void)state;
+	for (int s = 0; s < HOSTENV_STRATEGIES; s++) {
+		struct fx *f = lx_new(s, 40 + s);
+		struct lx_want w = lx_want_default(f, BATON_ENTRY_LINUX64);
+
+		hostenv_set_dsts(&f->e, w.kernel, w.kernel + BZ_INIT);
+		lx_run(f, &w);
+		fx_free(f);
+	}
+}
+
+/* No initrd, no command line: two segments, an empty string at cmd_line_ptr. */
+static void test_linux64_e2e_bare(void **state)
+{
+	struct fx *f = lx_new(HOSTENV_SCATTERED, 47);
+	struct lx_want w;
+
+	(void)state;
+	f->rq.initrd = NULL;
+	f->rq.cmdline = NULL;
+	w = lx_want_default(f, BATON_ENTRY_LINUX64);
+	lx_run(f, &w);
+	fx_free(f);
+}
+
+/*
+ * 32-bit entry on a machine with 1 GiB of RAM above 4 GiB (outside the arena:
+ * nothing may land there). The 64-bit entry would put the initrd at its top.
+ */
+static void test_linux32_e2e(void **state)
+{
+	struct fx *f = lx_new(HOSTENV_SCATTERED, 48);
+	struct fmt_image img;
+	struct lx_want w;
+	char msg[200];
+
+	(void)state;
+	f->e.mem[f->e.nmem++] = (struct baton_mem_range){ .base = 4 * GIB, .size = GIB,
+							  .type = BATON_MEM_USABLE };
+	f->rq.mem_count = f->e.nmem;
+	assert_int_equal(stage_image_layout(&f->rq, &img, msg, sizeof(msg)), 0);
+	assert_int_equal(img.seg[2].paddr, 5 * GIB - pg_up(RD_LEN));
+
+	f->rq.linux_entry = STAGE_LINUX_32;
+	w = lx_want_default(f, BATON_ENTRY_LINUX32);
+	lx_run(f, &w);
+	assert_true(f->res.image_entry < 4 * GIB && f->res.bootinfo < 4 * GIB);
+	assert_true(f->res.initrd + RD_LEN <= 4 * GIB);
+	fx_free(f);
+}
+
+static uint8_t *read_whole(const char *path, uint64_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *p;
+	long n;
+
+	if (!fp)
+		return NULL;
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n > 0);
+	rewind(fp);
+	p = malloc((size_t)n);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (uint64_t)n;
+	return p;
+}
+
+/*
+ * The host's own kernel (Debian's), when there is one: on one flat 128 MiB range
+ * its whole init_size fits at pref_address; worst-case sources inside it.
+ */
+static void test_linux_real_kernel(void **state)
+{
+	uint8_t *p = NULL;
+	uint64_t len = 0, pref, top = 16 * MIB + 128 * MIB;
+	struct lx_want w;
+	struct fx *f;
+	glob_t g;
+
+	(void)state;
+	if (glob("/boot/vmlinuz-*", 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc && !p; i++)
+			if ((p = read_whole(g.gl_pathv[i], &len)))
+				print_message("%s\n", g.gl_pathv[i]);
+		globfree(&g);
+	}
+	if (!p)
+		skip();
+	f = fx_new_sized(128 * MIB, HOSTENV_WORST, 49, 24 * MIB);
+	/* one usable range: the arena, unpainted */
+	memset(f->e.arena, ARENA_FILL, f->e.size);
+	memset(f->e.state, HOSTENV_FREE, f->e.npages);
+	f->e.nmem = 1;
+	f->e.mem[0] = (struct baton_mem_range){ .base = 16 * MIB, .size = 128 * MIB,
+						.type = BATON_MEM_USABLE };
+	f->rq.mem_count = 1;
+	fx_set_linux(f, p, len);
+	fx_set_initrd(f, 300 * 1024 + 17, 49);
+	f->rq.cmdline = "console=ttyS0,115200 root=/dev/vda ro quiet";
+
+	pref = get_le(p, 0x258, 8);
+	w = (struct lx_want){ BATON_ENTRY_LINUX64, pref, 0, top - pg_up(f->rq.initrd_len) };
+	w.boot = pref >= 16 * MIB + lx_boot_size(f) ? 16 * MIB : pref + lx_kernel_size(f);
+	hostenv_set_dsts(&f->e, pref, pref + lx_kernel_size(f));
+	lx_run(f, &w);
+	if (pref == 16 * MIB)
+		assert_int_equal(f->res.image_entry, 0x1000200);
+	fx_free(f);
+}
+
+/* A refusal from stage_build(), nothing allocated, and the same line from the layout. */
+static void expect_reject_linux(struct fx *f, int rc_want, const char *msg)
+{
+	struct fmt_image img;
+	char lmsg[sizeof(f->res.msg)];
+
+	expect_reject(f, rc_want, msg, 1);
+	assert_int_equal(stage_image_layout(&f->rq, &img, lmsg, sizeof(lmsg)), rc_want);
+	assert_string_equal(lmsg, msg);
+}
+
+static void test_linux_reject(void **state)
+{
+	static const uint8_t extra[64];
+	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 1, 24 * MIB);
+	char *cmd = malloc(BZ_CMDLINE_MAX + 2);
+	struct fmt_image img;
+	char msg[200];
+
+	(void)state;
+	/* an initrd or DTB with an ELF */
+	f->rq.initrd = extra;
+	f->rq.initrd_len = sizeof(extra);
+	expect_reject_linux(f, STAGE_E_INITRD,
+			    "image: an initrd or DTB was given, but only a Linux bzImage takes one");
+	f->rq.initrd = NULL;
+	f->rq.dtb = extra;
+	f->rq.dtb_len = sizeof(extra);
+	expect_reject_linux(f, STAGE_E_INITRD,
+			    "image: an initrd or DTB was given, but only a Linux bzImage takes one");
+	fx_free(f);
+
+	f = lx_new(HOSTENV_CONTIGUOUS, 2);
+	/* boot protocol 2.08 */
+	put_le(f->bz, 0x206, 0x208, 2);
+	expect_reject_linux(f, FMT_E_BZ_VERSION,
+			    "image: bzImage: boot protocol 2.08 is too old (baton needs 2.10 or later)");
+	put_le(f->bz, 0x206, 0x20f, 2);
+	/* a command line one byte longer than cmdline_size; cmdline_size itself fits */
+	memset(cmd, 'c', BZ_CMDLINE_MAX + 1);
+	cmd[BZ_CMDLINE_MAX + 1] = 0;
+	f->rq.cmdline = cmd;
+	expect_reject_linux(f, FMT_E_BZ_CMDLINE,
+			    "image: bzImage: command line of 2048 bytes is longer than cmdline_size 2047");
+	cmd[BZ_CMDLINE_MAX] = 0;
+	assert_int_equal(stage_image_layout(&f->rq, &img, msg, sizeof(msg)), 0);
+	f->rq.cmdline = f->cmdline;
+	/* an initrd larger than any usable range (24 MiB at most) */
+	fx_set_initrd(f, 25 * MIB, 2);
+	expect_reject_linux(f, FMT_E_BZ_INITRD_PLACE,
+			    "image: bzImage: initrd of 25600 KiB fits nowhere below the top of RAM");
+	/* 32-bit entry: below initrd_addr_max (24 MiB), where kernel and boot area are */
+	fx_set_initrd(f, 8 * MIB, 2);
+	put_le(f->bz, 0x22c, 24 * MIB - 1, 4);
+	f->rq.linux_entry = STAGE_LINUX_32;
+	expect_reject_linux(f, FMT_E_BZ_INITRD_PLACE,
+			    "image: bzImage: initrd of 8192 KiB fits nowhere below initrd_addr_max 0x17fffff");
+	free(cmd);
+	fx_free(f);
+}
+
+/* stage_image_layout() gives the three segments stage_build() then places. */
+static void test_linux_layout(void **state)
+{
+	struct fx *f = lx_new(HOSTENV_REVERSE, 50);
+	struct lx_want w = lx_want_default(f, BATON_ENTRY_LINUX64);
+	uint64_t bsize = lx_boot_size(f);
+	const struct fmt_segment want[3] = {	/* by address, as every fmt_image */
+		{ .paddr = w.kernel, .filesz = BZ_KLEN, .memsz = BZ_INIT, .source = FMT_SRC_IMAGE,
+		  .offset = BZ_KOFF },
+		{ .paddr = w.boot, .filesz = bsize, .memsz = bsize, .source = FMT_SRC_BOOT },
+		{ .paddr = w.initrd, .filesz = RD_LEN, .memsz = pg_up(RD_LEN),
+		  .source = FMT_SRC_INITRD },
+	};
+	const struct baton_handoff *h;
+	struct fmt_image img;
+	uint8_t *page;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(stage_image_layout(&f->rq, &img, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	assert_int_equal(img.kind, FMT_KIND_BZIMAGE);
+	assert_int_equal(img.entry, w.kernel + 0x200);
+	assert_int_equal(img.nseg, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(img.seg[i].paddr, want[i].paddr);
+		assert_int_equal(img.seg[i].filesz, want[i].filesz);
+		assert_int_equal(img.seg[i].memsz, want[i].memsz);
+		assert_int_equal(img.seg[i].source, want[i].source);
+		assert_int_equal(img.seg[i].offset, want[i].offset);
+	}
+
+	/* the handoff's destinations: exactly those segments' pages, each once */
+	fx_stage_ok(f);
+	h = hostenv_ptr(&f->e, f->res.handoff, sizeof(*h));
+	page = calloc(1, f->e.npages);
+	assert_non_null(page);
+	for (uint64_t i = 0; i < h->copy_count; i++)
+		for (uint64_t k = 0; k < handoff_copy(h)[i].pages; k++)
+			page[(handoff_copy(h)[i].dst - f->e.base) / PAGE + k]++;
+	for (uint64_t i = 0; i < h->zero_count; i++)
+		for (uint64_t k = 0; k < handoff_zero(h)[i].pages; k++)
+			page[(handoff_zero(h)[i].dst - f->e.base) / PAGE + k]++;
+	for (int i = 0; i < 3; i++)
+		for (uint64_t a = want[i].paddr; a < want[i].paddr + want[i].memsz; a += PAGE)
+			page[(a - f->e.base) / PAGE] += 10;
+	for (uint64_t p = 0; p < f->e.npages; p++)
+		if (page[p] != 0 && page[p] != 11)
+			fail_msg("page 0x%llx: %d destinations, %s a segment", ULL(f->e.base + p * PAGE),
+				 page[p] % 10, page[p] >= 10 ? "in" : "not in");
+	free(page);
+	assert_int_equal(f->res.bootinfo, img.seg[1].paddr);
+	assert_int_equal(f->res.image_entry, img.entry);
+	assert_int_equal(f->res.initrd, img.seg[2].paddr);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1569,6 +2061,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_work_small, cfx_setup, cfx_teardown),
 		cmocka_unit_test(test_find_spot),
 		cmocka_unit_test(test_find_spot_unaligned_avoid),
+		cmocka_unit_test(test_linux64_e2e),
+		cmocka_unit_test(test_linux64_e2e_bare),
+		cmocka_unit_test(test_linux32_e2e),
+		cmocka_unit_test(test_linux_real_kernel),
+		cmocka_unit_test(test_linux_reject),
+		cmocka_unit_test(test_linux_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
