@@ -11,6 +11,7 @@
 #include <baton/handoff.h>
 #include "loader/layout.h"
 #include "arch/x86/hw.h"
+#include "arch/x86/io.h"
 
 /* Steps, in order: their TSC stamps go to the log and to the boot info, in the
  * order of BATON_TIMING_NAMES (include/baton/handoff.h). */
@@ -70,26 +71,6 @@ void launch_reserve(struct check *c);
 __attribute__((noreturn)) void launch(void);
 
 /* arch/x86 */
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 void arch_jump(uint64_t addr, uint64_t arg) __attribute__((noreturn));
 

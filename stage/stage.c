@@ -211,26 +211,40 @@ static int stage_check_range(struct stage *s, const char *what, uint64_t base, u
  * destinations, and fmt/bzimage already placed them in usable RAM. Checked
  * again here all the same, with the stage's messages.
  */
-static int stage_check_linux_dsts(struct stage *s)
+static int stage_too_big(struct stage *s, uint64_t need)
+{
+	return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
+			  (unsigned long)(need >> 10), (unsigned long)(s->usable_bytes >> 10));
+}
+
+/* Every segment's pages inside usable RAM and off forbidden ranges; *pages
+ * counts them (segments never share a page but an ELF's may: an upper bound). */
+static int stage_check_segments(struct stage *s, uint64_t *pages)
 {
 	const struct fmt_image *img = s->img;
 
-	s->fdt_dst = UINT64_MAX;	/* no baton boot info: the zero page is it */
-	s->end = s->high;
-	s->dst_pages = 0;
+	*pages = 0;
 	for (uint32_t i = 0; i < img->nseg; i++) {
 		const struct fmt_segment *g = &img->seg[i];
 		int err = stage_check_range(s, "segment", pg_down(g->paddr),
 					    pg_up(g->paddr + g->memsz));
 		if (err)
 			return err;
-		s->dst_pages += (pg_up(g->paddr + g->memsz) - pg_down(g->paddr)) / PAGE;
+		*pages += (pg_up(g->paddr + g->memsz) - pg_down(g->paddr)) / PAGE;
 	}
-	if (s->dst_pages * PAGE > s->usable_bytes)
-		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
-				  (unsigned long)(s->dst_pages * PAGE >> 10),
-				  (unsigned long)(s->usable_bytes >> 10));
 	return 0;
+}
+
+static int stage_check_linux_dsts(struct stage *s)
+{
+	int err;
+
+	s->fdt_dst = UINT64_MAX;	/* no baton boot info: the zero page is it */
+	s->end = s->high;
+	err = stage_check_segments(s, &s->dst_pages);
+	if (!err && s->dst_pages * PAGE > s->usable_bytes)
+		err = stage_too_big(s, s->dst_pages * PAGE);
+	return err;
 }
 
 /*
@@ -240,7 +254,8 @@ static int stage_check_linux_dsts(struct stage *s)
 static int stage_check_dsts(struct stage *s)
 {
 	const struct fmt_image *img = s->img;
-	uint64_t need;
+	uint64_t need, seg_pages;
+	int err;
 
 	s->low = pg_down(img->low);
 	s->high = pg_up(img->high);
@@ -252,17 +267,9 @@ static int stage_check_dsts(struct stage *s)
 	need = s->end - s->low;
 	s->dst_pages = need / PAGE;
 	if (s->end < s->low || need > s->usable_bytes)
-		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
-				  (unsigned long)(need >> 10),
-				  (unsigned long)(s->usable_bytes >> 10));
-	for (uint32_t i = 0; i < img->nseg; i++) {
-		const struct fmt_segment *g = &img->seg[i];
-		int err = stage_check_range(s, "segment", pg_down(g->paddr),
-					    pg_up(g->paddr + g->memsz));
-		if (err)
-			return err;
-	}
-	return stage_check_range(s, "image with boot info", s->low, s->end);
+		return stage_too_big(s, need);
+	err = stage_check_segments(s, &seg_pages);
+	return err ? err : stage_check_range(s, "image with boot info", s->low, s->end);
 }
 
 int stage_build(const struct stage_request *rq, const struct stage_env *env,

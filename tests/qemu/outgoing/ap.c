@@ -32,19 +32,6 @@ extern const char ap_alive[], ap_lo[], ap_hi[];
 _Static_assert((uint64_t)APIC_BASE_ADDR + PAGE_SIZE <= (uint64_t)IDMAP_GIB << 30,
 	       "the identity map covers the xAPIC page");
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 void ap_target(const struct fmt_image *img, uint64_t *lo, uint64_t *hi)
 {
 	const struct fmt_segment *big = strategy_bulk(img);

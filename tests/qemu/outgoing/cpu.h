@@ -1,31 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* One-instruction helpers: port I/O, MSRs, control registers, descriptor tables. */
+/* One-instruction helpers: descriptor tables, halt (port I/O and MSRs: arch/x86/io.h). */
 #ifndef OUTGOING_CPU_H
 #define OUTGOING_CPU_H
 
 #include <stdint.h>
 #include "arch/x86/cpu.h"	/* struct desc_ptr */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
+#include "arch/x86/io.h"	/* port I/O, TSC, MSRs */
 
 static inline void load_idt(const struct desc_ptr *p)
 {

@@ -12,6 +12,7 @@
 #include <libfdt.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
 #include "probe.h"
 #include "prng.h"
 
@@ -33,30 +34,7 @@ extern char __data_b_start[], __data_b_end[];
 extern char __hole_start[], __hole_end[];
 extern char __bss_check_start[], __bss_check_end[];
 
-/* ---- port I/O, serial, exit --------------------------------------------- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* ---- serial, exit (port I/O: arch/x86/io.h) ------------------------------ */
 
 static void serial_init(void)
 {

@@ -12,6 +12,7 @@
  */
 #include <stdint.h>
 #include "arch/x86/hw.h"
+#include "arch/x86/io.h"
 #include "baton/handoff.h"
 #include "prng.h"
 
@@ -34,19 +35,6 @@ extern char __image_end[];
 void probe32_main(const struct state *s);
 
 static int failures;
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static void putc_(char c)
 {
