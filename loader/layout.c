@@ -57,7 +57,7 @@ int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy
 
 	l->map_top = top;
 	l->pt_off = 0;
-	l->pt_bytes = (1 + pdpts + pds) * PAGE;
+	l->pt_bytes = (1 + pdpts + pds + 1) * PAGE;	/* + a PML5 for 5-level callers */
 	l->scratch_off = l->pt_off + l->pt_bytes;
 	l->mem_off = l->scratch_off + PAGE;
 	check = check_work_size(ncopy, nzero, nmem);

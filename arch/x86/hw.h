@@ -22,7 +22,9 @@
 #define CR4_PGE		(1 << 7)	/* global pages */
 #define CR4_OSFXSR	(1 << 9)	/* OS supports FXSAVE/FXRSTOR: enables SSE */
 #define CR4_OSXMMEXCPT	(1 << 10)	/* OS handles #XM */
-#define CR4_LA57	(1 << 12)	/* 5-level paging */
+#define CR4_LA57	(1 << 12)	/* 5-level paging: changes only with paging off */
+#define CR4_PCIDE	(1 << 17)	/* PCIDs: clearing CR0.PG with it set faults */
+#define CPUID7_ECX_LA57	(1 << 16)	/* CPUID.(EAX=7,ECX=0):ECX: 5-level paging */
 
 /* MSRs (SDM Vol. 4) */
 #define MSR_EFER	0xc0000080	/* extended feature enables */

@@ -46,7 +46,7 @@ arch_launch64:
 ;        address (below 4 GiB, identity-mapped, so it survives paging off);
 ;        tramp32_regs in the page filled in (struct launch32, loader/launch.c).
 ;   Out: at regs.eip: protected mode, CR0.PG = 0, EFER.LME = 0, CR4.PAE = 0,
-;        CR3 = 0; CS = 0x10 flat 32-bit code, DS = ES = SS = FS = GS = 0x18 flat
+;        CR4.LA57 = 0, CR3 = 0; CS = 0x10 flat 32-bit code, DS = ES = SS = FS = GS = 0x18 flat
 ;        data, from the page's own GDT; IDT limit 0; EFLAGS = 0x2; every GPR from
 ;        regs (ESP = regs.esp after the jump).
 global tramp32_start, tramp32_regs, tramp32_end
@@ -77,8 +77,8 @@ t_compat:
 	rdmsr
 	btr	eax, 8				; EFER.LME off
 	wrmsr
-	mov	eax, cr4
-	and	eax, ~(CR4_PAE | CR4_PGE)
+	mov	eax, cr4			; with paging off even LA57 may change
+	and	eax, ~(CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE)
 	mov	cr4, eax
 	xor	eax, eax
 	mov	cr3, eax

@@ -45,20 +45,20 @@ STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", 
 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
-         entry=64, aps="none", blob="loader.bin", test=None):
+         entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64"):
     """One QEMU run. payload "vmlinuz" is Debian's kernel, with our initramfs."""
     linux = payload == "vmlinuz"
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
                 payload=payload, smp=smp, entry=entry, aps=aps, blob=blob, test=test,
-                linux=linux)
+                linux=linux, cpu=cpu)
 
 
 def linux_case(name, strategy, entry, smp, mem="512M", seed=1, expect=(), summary=None,
-               exit=EXIT_LINUX, aps="none"):
+               exit=EXIT_LINUX, aps="none", cpu="qemu64"):
     return case(name, strategy, seed=seed, mem=mem, payload="vmlinuz", smp=smp, entry=entry,
-                expect=expect, summary=summary, exit=exit, aps=aps)
+                expect=expect, summary=summary, exit=exit, aps=aps, cpu=cpu)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -103,6 +103,13 @@ CASES = [
     case("elf32-high", "high", seed=4, mem="6G", payload="probe32.elf",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}",
                  r"paging off through the trampoline at 0x[0-9a-f]{1,8}$"]),
+    # 5-level paging: with LA57 on the CPU the outgoing kernel runs 5-level, as Linux
+    # does, and jumps with CR4.LA57 set, which long mode cannot clear: the loader's
+    # own map must be 5-level too, and the 32-bit trampoline must drop it.
+    case("la57", "worst", seed=3, cpu="qemu64,+la57",
+         expect=[r"^outgoing: kernel .* 5-level paging", r"^probe: paging: 5-level"]),
+    case("elf32-la57", "scattered", seed=3, cpu="qemu64,+la57", payload="probe32.elf",
+         expect=[r"^outgoing: kernel .* 5-level paging"]),
     # Hostile APs: the outgoing kernel leaves three CPUs writing into the probe's
     # pages. Parked by the loader's INIT the probe passes; a test loader told not
     # to park (test=no-park) must fail the same case, or parking proves nothing.
@@ -120,6 +127,8 @@ CASES = [
          blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
          expect=[r"park: APs NOT parked: test switch",
                  r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
+    linux_case("linux64-la57", "scattered", 64, smp=2, seed=13, cpu="qemu64,+la57",
+               expect=[r"^outgoing: kernel .* 5-level paging"]),
     # Debian's own kernel with our initramfs, through both entries of the boot protocol.
     linux_case("linux64", "scattered", 64, smp=1),
     linux_case("linux64-worst-smp4", "worst", 64, smp=4,
@@ -167,7 +176,7 @@ def qemu_command(c, log):
     else:
         modules.append(os.path.join(BUILD, c["payload"]))
     return [
-        "qemu-system-x86_64", "-accel", "tcg", "-m", c["mem"], "-smp", str(c["smp"]),
+        "qemu-system-x86_64", "-accel", "tcg", "-cpu", c["cpu"], "-m", c["mem"], "-smp", str(c["smp"]),
         "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
         "-serial", "file:" + log,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",

@@ -87,9 +87,29 @@ _start:
 	mov	eax, cr4
 	or	eax, CR4_PAE
 	mov	cr4, eax
-	; CR3 = the PML4 (below 4 GiB, as a 32-bit CR3 load requires).
+	; 5-level paging when the CPU has it (CPUID.7.0:ECX.LA57), as Linux does:
+	; the loader must then cope with a kernel that jumps with CR4.LA57 set.
+	; PML5[0] -> the PML4, so the map is the same. CPUID clobbers EBX only.
+	mov	ebp, pml4			; ebp = the root for CR3
+	xor	eax, eax
+	cpuid
+	cmp	eax, 7
+	jb	.Lroot
+	mov	eax, 7
+	xor	ecx, ecx
+	cpuid
+	test	ecx, CPUID7_ECX_LA57
+	jz	.Lroot
 	mov	eax, pml4
-	mov	cr3, eax
+	or	eax, PTE_P | PTE_W
+	mov	[pml5], eax
+	mov	eax, cr4
+	or	eax, CR4_LA57
+	mov	cr4, eax
+	mov	ebp, pml5
+.Lroot:
+	; CR3 = the root (below 4 GiB, as a 32-bit CR3 load requires).
+	mov	cr3, ebp
 	; EFER.LME = 1: long mode becomes active when paging is turned on.
 	mov	ecx, MSR_EFER
 	rdmsr
@@ -188,6 +208,8 @@ fs_block:					; IA32_FS_BASE points here
 ; ---------------------------------------------------------------------------
 	section	.bss
 	alignb	4096
+pml5:
+	resb	4096
 pml4:
 	resb	4096
 pdpt:

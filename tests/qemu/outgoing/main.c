@@ -172,8 +172,11 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	struct stage_result res;
 
 	con_init();
-	say("kernel 0x%lx-0x%lx", (uint64_t)(uintptr_t)__kernel_start,
-	    (uint64_t)(uintptr_t)__bss_end);
+	uint64_t cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	say("kernel 0x%lx-0x%lx, %d-level paging", (uint64_t)(uintptr_t)__kernel_start,
+	    (uint64_t)(uintptr_t)__bss_end, cr4 & CR4_LA57 ? 5 : 4);
 	if (magic != MB_BOOT_MAGIC)
 		die(EXIT_SETUP, "not started by a Multiboot v1 loader (eax 0x%lx)", magic);
 	const char *cmd = mbi->flags & MB_INFO_CMDLINE ? mbi_string(mbi->cmdline) : "";

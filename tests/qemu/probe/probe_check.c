@@ -38,11 +38,6 @@ int probe_check_cpu(const struct probe_entry_state *s)
 		probe_fail("cr4", "cr4=%#" PRIx64 ": PAE must be set", s->cr4);
 		bad++;
 	}
-	if (s->cr4 & CR4_LA57) {
-		probe_fail("cr4", "cr4=%#" PRIx64 ": LA57 set, 4-level paging expected",
-			   s->cr4);
-		bad++;
-	}
 	if (s->cs != PROBE_CS || s->ds != PROBE_DS || s->es != PROBE_DS ||
 	    s->ss != PROBE_DS || s->fs != 0 || s->gs != 0) {
 		probe_fail("segments",

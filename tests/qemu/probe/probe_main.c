@@ -36,6 +36,20 @@ extern char __bss_check_start[], __bss_check_end[];
 
 /* ---- serial, exit (port I/O: arch/x86/io.h) ------------------------------ */
 
+/* The PML4 the walks start at: CR3's, or PML5 entry 0's with 5-level paging. */
+static uint64_t page_root(const struct probe_entry_state *s)
+{
+	uint64_t e;
+
+	if (!(s->cr4 & CR4_LA57))
+		return s->cr3;
+	e = *(volatile uint64_t *)(uintptr_t)(s->cr3 & PTE_ADDR_MASK);
+	probe_info("paging: 5-level (CR4.LA57), PML5[0] = %#" PRIx64, e);
+	if (!(e & PTE_P) || (e & PTE_PS))
+		probe_fail("map", "PML5[0] %#" PRIx64 " is not a present PML4 pointer", e);
+	return e & PTE_ADDR_MASK;
+}
+
 static void serial_init(void)
 {
 	outb(COM1 + UART_IER, 0x00);	/* no interrupts */
@@ -281,7 +295,7 @@ void probe_main(struct probe_entry_state *s)
 	struct probe_range image = { ADDR(__image_start), SPAN(__image_start, __image_end) };
 	struct probe_range low4g = { 0, 1ULL << 32 };
 	const void *fdt = (const void *)(uintptr_t)s->rdi;
-	uint64_t data_bytes, hole_bytes, bss_bytes;
+	uint64_t data_bytes, hole_bytes, bss_bytes, root;
 	long bootargs_len = -1, e820_len;
 	int ne = 0, nmem = 0, ntimings = 0, fdt_ok = 0, i;
 
@@ -323,9 +337,12 @@ void probe_main(struct probe_entry_state *s)
 	bss_bytes = SPAN(__bss_check_start, __bss_check_end);
 	probe_check_zero("bss", __bss_check_start, bss_bytes);
 
-	/* Page tables for [0, 4 GiB) before anything dereferences loader pointers. */
+	/* Page tables for [0, 4 GiB) before anything dereferences loader pointers.
+	 * The depth is the caller's (docs/entry.md): with CR4.LA57 the walk starts at
+	 * PML5 entry 0, which must cover all of [0, 256 TiB). */
 	phase = "map [0, 4 GiB)";
-	probe_check_map(s->cr3, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
+	root = page_root(s);
+	probe_check_map(root, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
 			&low4g, 1, image);
 
 	phase = "fw_cfg";
@@ -350,7 +367,7 @@ void probe_main(struct probe_entry_state *s)
 	phase = "fdt";
 	if (s->rdi) {
 		/* Walk to the header before touching it: a report beats a #PF. */
-		if (!probe_mapped(s->cr3, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
+		if (!probe_mapped(root, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
 				  s->rdi, 0x28)) {
 			probe_fail("fdt", "rdi=%#" PRIx64 ": FDT header not mapped", s->rdi);
 			s->rdi = 0;
@@ -358,7 +375,7 @@ void probe_main(struct probe_entry_state *s)
 	}
 	if (s->rdi) {
 		uint32_t size = fdt_magic(fdt) == FDT_MAGIC ? fdt_totalsize(fdt) : 0;
-		if (size && !probe_mapped(s->cr3, s->efer, cpu_has_1g_pages(), read_phys64,
+		if (size && !probe_mapped(root, s->efer, cpu_has_1g_pages(), read_phys64,
 					  NULL, s->rdi, size)) {
 			probe_fail("fdt", "FDT %#" PRIx64 "+%#x not all mapped", s->rdi, size);
 			s->rdi = 0;
@@ -381,7 +398,7 @@ void probe_main(struct probe_entry_state *s)
 		   mem[i].base + mem[i].size);
 
 	phase = "map /memory";
-	probe_check_map(s->cr3, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
+	probe_check_map(root, s->efer, cpu_has_1g_pages(), read_phys64, NULL,
 			mem, nmem, image);
 
 	phase = "timings";
