@@ -53,6 +53,28 @@ static void launch_store_timings(void)
 		slot[i] = __builtin_bswap64(L.tsc[i]);
 }
 
+/*
+ * The page's IDT: every exception vector an interrupt gate to tramp32_fault, so a
+ * fault in the trampoline, or in the image before it loads its own IDT, prints a
+ * PANIC line instead of triple-faulting.
+ */
+static void launch32_idt(uint8_t *page)
+{
+	uint32_t *idt = (uint32_t *)(page + TRAMP32_IDT_OFF);
+	uint32_t handler = (uint32_t)(L.tramp + (uint64_t)(tramp32_fault - tramp32_start));
+	uint16_t limit = TRAMP32_VECTORS * 8 - 1;
+	uint32_t base = (uint32_t)L.tramp + TRAMP32_IDT_OFF;
+	uint8_t *idtr = page + (tramp32_idtr - tramp32_start);
+
+	_Static_assert(TRAMP32_IDT_OFF + TRAMP32_VECTORS * 8 <= PAGE - 16, "IDT below the stack");
+	for (int v = 0; v < TRAMP32_VECTORS; v++) {
+		idt[2 * v] = (uint32_t)BATON_BOOT_CS << 16 | (handler & 0xffff);
+		idt[2 * v + 1] = (handler & 0xffff0000u) | 0x8e00;	/* present, DPL 0, 32-bit interrupt gate */
+	}
+	memcpy(idtr, &limit, 2);
+	memcpy(idtr + 2, &base, 4);
+}
+
 __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 {
 	uint8_t *page = (uint8_t *)L.tramp;
@@ -67,8 +89,11 @@ __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 		r.edx = (uint32_t)h->entry.args[2];
 		r.ecx = (uint32_t)h->entry.args[3];
 	}
+	r.con_port = h->console.kind == BATON_CON_UART_IO ? h->console.port : 0;
+	r.exit_port = h->exit_port;
 	memcpy(page, tramp32_start, (size_t)(tramp32_end - tramp32_start));
 	memcpy(page + (tramp32_regs - tramp32_start), &r, sizeof(r));
+	launch32_idt(page);
 	memset(page + PAGE - 16, 0, 16);			/* [ESP] = 0: a fake return address */
 	arch_jump(L.tramp, L.tramp);
 }

@@ -7,9 +7,13 @@
  * touches no memory until the next kernel starts it with INIT-SIPI-SIPI, the way
  * it starts APs at boot (SDM Vol. 3A 8.4.4, 10.6.1).
  *
- * One INIT goes to "all excluding self", through whichever interface the local
- * APIC is in: MMIO for xAPIC, the ICR MSR for x2APIC. The loader then waits
- * 10 ms, the settle time the SDM's MP initialisation uses after INIT.
+ * INIT goes to "all excluding self", through whichever interface the local
+ * APIC is in: MMIO for xAPIC, the ICR MSR for x2APIC, and the loader waits
+ * 10 ms, the settle time the SDM's MP initialisation uses after INIT. It does
+ * that twice: a start-up IPI the outgoing side sent while the AP was already
+ * running (INIT-SIPI-SIPI sends two) can stay latched in an emulated APIC (QEMU
+ * TCG) and restart the AP as soon as the first INIT puts it in wait-for-SIPI;
+ * the second INIT stops it again, with no SIPI left to restart it.
  *
  * Only the BSP sends it: INIT makes a BSP restart at the reset vector, so a
  * loader running on an AP (a crash kexec from another CPU) leaves them running
@@ -18,6 +22,8 @@
 #include "loader/loader.h"
 
 #define PARK_SETTLE_US	10000
+#define PARK_ROUNDS	2
+_Static_assert(PARK_ROUNDS == 2, "the park step's log line says twice");
 #define ICR_SPINS	100000
 
 static void delay_us(uint64_t us)
@@ -71,19 +77,21 @@ void smp_park(void)
 		step_log(STEP_PARK, "running on an AP, not the BSP: APs NOT parked (INIT would restart the BSP into firmware)");
 		return;
 	}
-	if (base & APIC_BASE_EXTD) {
-		wrmsr(MSR_X2APIC_ICR, init);	/* x2APIC: no delivery status to wait on */
-		how = "x2APIC";
-	} else {
-		volatile uint32_t *apic = (volatile uint32_t *)(base & APIC_BASE_ADDR);
+	for (int round = 0; round < PARK_ROUNDS; round++) {
+		if (base & APIC_BASE_EXTD) {
+			wrmsr(MSR_X2APIC_ICR, init);	/* x2APIC: no delivery status */
+			how = "x2APIC";
+		} else {
+			volatile uint32_t *apic = (volatile uint32_t *)(base & APIC_BASE_ADDR);
 
-		if (xapic_send(apic, init))
-			panic("park", "xAPIC at 0x%lx: INIT still pending after %d polls",
-			      (unsigned long)(base & APIC_BASE_ADDR), ICR_SPINS);
-		how = "xAPIC";
+			if (xapic_send(apic, init))
+				panic("park", "xAPIC at 0x%lx: INIT still pending after %d polls",
+				      (unsigned long)(base & APIC_BASE_ADDR), ICR_SPINS);
+			how = "xAPIC";
+		}
+		delay_us(PARK_SETTLE_US);
 	}
-	delay_us(PARK_SETTLE_US);
 	L.parked = 1;
-	step_log(STEP_PARK, "INIT sent to all other CPUs through the %s, %u ms settled: APs wait for SIPI",
+	step_log(STEP_PARK, "INIT sent to all other CPUs through the %s, twice, %u ms apart: APs wait for SIPI",
 		 how, PARK_SETTLE_US / 1000);
 }

@@ -42,5 +42,9 @@ void asm_offsets(void)
 	OFFSET(R_EBP, launch32, ebp);
 	OFFSET(R_ESP, launch32, esp);
 	OFFSET(R_EIP, launch32, eip);
+	OFFSET(R_CON_PORT, launch32, con_port);
+	OFFSET(R_EXIT_PORT, launch32, exit_port);
+	DEFINE(BATON_EXIT_PANIC, BATON_EXIT_PANIC);
+	DEFINE(TRAMP32_IDT_OFF, TRAMP32_IDT_OFF);
 	DEFINE(LAUNCH32_SIZE, sizeof(struct launch32));
 }

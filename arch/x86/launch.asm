@@ -47,9 +47,10 @@ arch_launch64:
 ;        tramp32_regs in the page filled in (struct launch32, loader/launch.c).
 ;   Out: at regs.eip: protected mode, CR0.PG = 0, EFER.LME = 0, CR4.PAE = 0,
 ;        CR4.LA57 = 0, CR3 = 0; CS = 0x10 flat 32-bit code, DS = ES = SS = FS = GS = 0x18 flat
-;        data, from the page's own GDT; IDT limit 0; EFLAGS = 0x2; every GPR from
+;        data, from the page's own GDT; the page's IDT (every exception vector on
+;        tramp32_fault, built by loader/launch.c); EFLAGS = 0x2; every GPR from
 ;        regs (ESP = regs.esp after the jump).
-global tramp32_start, tramp32_regs, tramp32_end
+global tramp32_start, tramp32_regs, tramp32_idtr, tramp32_fault, tramp32_end
 
 section .rodata.tramp32 progbits alloc noexec nowrite align=16
 tramp32_start:
@@ -82,7 +83,7 @@ t_compat:
 	mov	cr4, eax
 	xor	eax, eax
 	mov	cr3, eax
-	lidt	[ebx + (t_idtr - tramp32_start)]
+	lidt	[ebx + (tramp32_idtr - tramp32_start)]
 	mov	esp, [ebx + (tramp32_regs - tramp32_start) + R_ESP]
 	push	dword [ebx + (tramp32_regs - tramp32_start) + R_EIP]
 	push	dword 2				; EFLAGS: IF = 0, DF = 0
@@ -96,6 +97,86 @@ t_compat:
 	mov	ebx, [eax + R_EBX]
 	mov	eax, [eax + R_EAX]
 	ret					; to regs.eip
+
+; tramp32_fault: every exception vector until the image loads its own IDT, in the
+; trampoline or the image's first 32-bit instructions: one PANIC line on the
+; console with the top of the stack (error code if any, EIP, CS, EFLAGS), then
+; the exit port (tests) or a halt. Never a triple fault as the diagnostic.
+tramp32_fault:
+	cld
+	mov	eax, BATON_BOOT_DS		; flat data, whatever the image loaded
+	mov	ds, eax
+	mov	es, eax
+	call	.here				; ebx = the page, whatever the image did
+.here:
+	pop	ebx
+	sub	ebx, .here - tramp32_start
+	movzx	edx, word [ebx + (tramp32_regs - tramp32_start) + R_CON_PORT]
+	lea	esi, [ebx + (t_msg - tramp32_start)]
+	call	t_puts
+	xor	esi, esi			; esi = which dword of the frame
+.word:
+	mov	al, ' '
+	call	t_putc
+	mov	eax, [esp + esi * 4]
+	mov	ecx, 8
+.nibble:
+	rol	eax, 4
+	push	eax
+	and	eax, 0xf
+	mov	al, [ebx + (t_hex - tramp32_start) + eax]
+	call	t_putc
+	pop	eax
+	loop	.nibble
+	inc	esi
+	cmp	esi, 4
+	jb	.word
+	mov	al, 13
+	call	t_putc
+	mov	al, 10
+	call	t_putc
+	movzx	edx, word [ebx + (tramp32_regs - tramp32_start) + R_EXIT_PORT]
+	test	edx, edx
+	jz	.halt
+	mov	al, BATON_EXIT_PANIC
+	out	dx, al
+.halt:
+	cli
+	hlt
+	jmp	.halt
+
+; t_puts: the NUL-terminated string at ESI to the UART at DX (0: nowhere).
+t_puts:
+	lodsb
+	test	al, al
+	jz	.done
+	call	t_putc
+	jmp	t_puts
+.done:
+	ret
+
+; t_putc: AL to the UART at DX, after a bounded wait for room. Keeps all but EFLAGS.
+t_putc:
+	test	edx, edx
+	jz	.none
+	push	ecx
+	push	eax
+	add	edx, UART_LSR
+	mov	ecx, 100000
+.wait:
+	in	al, dx
+	test	al, UART_LSR_THRE
+	loopz	.wait
+	sub	edx, UART_LSR
+	pop	eax
+	out	dx, al
+	pop	ecx
+.none:
+	ret
+
+t_msg:	db	"PANIC entry32: CPU exception before the image loaded its own IDT; stack [esp..esp+12]:", 0
+t_hex:	db	"0123456789abcdef"
+
 align 8
 t_gdt:
 	dq	0, 0
@@ -104,10 +185,12 @@ t_gdt:
 t_gdtr:
 	dw	t_gdtr - t_gdt - 1
 	dq	0				; base, set above
-t_idtr:
-	dw	0				; limit 0: no IDT until the image loads one
+tramp32_idtr:
+	dw	0				; limit and base: loader/launch.c
 	dd	0
 align 4
 tramp32_regs:
 	times LAUNCH32_SIZE db 0			; struct launch32 (arch/x86/launch.h)
 tramp32_end:
+	; The build fails if the code would reach the IDT loader/launch.c puts at 0x800.
+	times -((tramp32_end - tramp32_start) > TRAMP32_IDT_OFF) db 0

@@ -5,14 +5,21 @@
 
 #include <stdint.h>
 
-/* Every register a 32-bit image starts with (paging off, loader/launch.c). */
+/* Every register a 32-bit image starts with (paging off, loader/launch.c), and
+ * where the trampoline's exception handler reports. */
 struct launch32 {
 	uint32_t eax, ebx, ecx, edx, esi, edi, ebp, esp, eip;
+	uint16_t con_port, exit_port;	/* UART for the PANIC line; isa-debug-exit or 0 */
 };
 
 /* The 32-bit trampoline: [tramp32_start, tramp32_end) is copied to a free page
- * below 4 GiB; tramp32_regs, at the same offset in the copy, takes a launch32. */
-extern const char tramp32_start[], tramp32_regs[], tramp32_end[];
+ * below 4 GiB; at the same offsets in the copy tramp32_regs takes a launch32 and
+ * tramp32_idtr the IDT pointer; tramp32_fault is every vector's handler. */
+extern const char tramp32_start[], tramp32_regs[], tramp32_idtr[], tramp32_fault[],
+	tramp32_end[];
+
+#define TRAMP32_IDT_OFF	0x800	/* the IDT's place in the trampoline page */
+#define TRAMP32_VECTORS	32	/* the exception vectors */
 
 void arch_launch64(uint64_t entry, const uint64_t *args, uint64_t stack_top)
 	__attribute__((noreturn));

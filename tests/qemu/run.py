@@ -99,6 +99,12 @@ CASES = [
          expect=[r"launch: ELF32 entry 0x3000000, edi 0x[0-9a-f]+, paging off through the trampoline"]),
     case("elf32-worst", "worst", seed=2, payload="probe32.elf",
          summary={"cycles": "[1-9][0-9]*"}),
+    # An exception in 32-bit code before the image has an IDT: the trampoline
+    # page's IDT turns what would be a triple fault into one PANIC line.
+    case("elf32-fault", "scattered", seed=6, payload="probe32.elf", fault="entry-ud2",
+         exit=EXIT_PANIC,
+         expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "
+                 r"stack \[esp..esp\+12\]: 03000002 00000010 00000002 [0-9a-f]{8}$"]),
     # The loader (and its GDT) above 4 GiB: the trampoline must bring its own.
     case("elf32-high", "high", seed=4, mem="6G", payload="probe32.elf",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}",
@@ -114,7 +120,7 @@ CASES = [
     # pages. Parked by the loader's INIT the probe passes; a test loader told not
     # to park (test=no-park) must fail the same case, or parking proves nothing.
     case("aps-parked", "scattered", seed=8, smp=4, aps="hostile",
-         expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs"]),
+         expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs through the xAPIC, twice"]),
     case("aps-unparked", "scattered", seed=8, smp=4, aps="hostile", blob="loader-test.bin",
          test="no-park", exit=(EXIT_PANIC, EXIT_PROBE_FAIL),
          expect=[r"^outgoing: aps: 3 of 4 started", r"park: APs NOT parked: test switch",
@@ -122,7 +128,7 @@ CASES = [
     # Hostile APs with Linux: they scribble on the initrd's pages until parked; Linux
     # then starts all of them again from wait-for-SIPI (cpus=4/4).
     linux_case("linux64-aps-parked", "scattered", 64, smp=4, seed=12, aps="hostile",
-               expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs"]),
+               expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs through the xAPIC, twice"]),
     case("linux64-aps-unparked", "scattered", seed=12, smp=4, aps="hostile", payload="vmlinuz",
          blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
          expect=[r"park: APs NOT parked: test switch",
@@ -425,8 +431,16 @@ def main():
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
 
+    # Hostile-AP cases run alone, after the rest: under TCG an AP takes INIT only
+    # when its host thread runs, and with other QEMUs competing for the cores
+    # that can be later than any settle time real hardware needs (docs/testing.md).
+    shared = [c for c in chosen if c["aps"] != "hostile"]
+    alone = [c for c in chosen if c["aps"] == "hostile"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda c: run_case(c, args.timeout), chosen))
+        done = dict(zip((c["name"] for c in shared),
+                        pool.map(lambda c: run_case(c, args.timeout), shared)))
+    done.update((c["name"], run_case(c, args.timeout)) for c in alone)
+    results = [done[c["name"]] for c in chosen]
 
     print("%-16s %-6s %7s  %-12s %s" % ("case", "result", "seconds", "loader at", "detail"))
     for r in results:

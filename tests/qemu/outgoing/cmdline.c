@@ -36,6 +36,7 @@ const char *const fault_names[FAULT_COUNT] = {
 	[FAULT_OUTSIDE] = "outside",
 	[FAULT_CORRUPT] = "corrupt",
 	[FAULT_TRAP] = "trap",
+	[FAULT_ENTRY_UD2] = "entry-ud2",
 };
 
 const char *const aps_names[APS_COUNT] = {

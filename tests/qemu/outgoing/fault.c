@@ -61,6 +61,10 @@ void fault_inject(enum fault_kind f, const struct stage_result *res,
 		run[0].dst = outside_addr(m);
 		stage_seal(h);
 		break;
+	case FAULT_ENTRY_UD2:		/* probe32's _start + 2 is a ud2 (probe32/entry.asm) */
+		h->entry.addr += 2;
+		stage_seal(h);
+		break;
 	case FAULT_CORRUPT:		/* the source, not the handoff: the hash must tell */
 		run = copy_runs(h, 1, "corrupt");
 		*(volatile uint8_t *)(uintptr_t)(run[0].src + 0x10) ^= 0xff;

@@ -11,6 +11,9 @@ global _start, probe32_state
 
 section .text.entry progbits alloc exec nowrite align=16
 _start:
+	jmp	short .start
+	ud2					; _start + 2: the outgoing kernel's fault=entry-ud2
+.start:						; enters here, to prove the trampoline's IDT
 	mov	[probe32_state + 0x00], eax
 	mov	[probe32_state + 0x04], ebx
 	mov	[probe32_state + 0x08], ecx
