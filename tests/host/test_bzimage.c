@@ -14,13 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt/bzimage.h"
 #include "fmt/fmt.h"
+#include "tests/host/hostfile.h"
 
 #define KiB		0x400ULL
 #define MiB		0x100000ULL
@@ -322,26 +322,6 @@ static void check_e820(const uint8_t *e, const struct baton_mem_range *r)
 	assert_int_equal(get(e, 16, 4), r->type == USABLE ? 1 : 2);
 }
 
-static void *read_whole(const char *path, uint64_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	p = malloc((size_t)n);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (uint64_t)n;
-	return p;
-}
-
 /* ---- parse ---------------------------------------------------------------- */
 
 static void test_probe(void **state)
@@ -410,22 +390,6 @@ static void test_parse_xloadflags_before_212(void **state)
 	assert_int_equal(bz.header_end, 0x264);
 }
 
-/* The first readable /boot/vmlinuz-*, or NULL. */
-static uint8_t *read_host_kernel(char *path, size_t pathlen, uint64_t *len)
-{
-	uint8_t *p = NULL;
-	glob_t g;
-
-	if (glob("/boot/vmlinuz-*", 0, NULL, &g) != 0)
-		return NULL;
-	for (size_t i = 0; i < g.gl_pathc && !p; i++) {
-		p = read_whole(g.gl_pathv[i], len);
-		snprintf(path, pathlen, "%s", g.gl_pathv[i]);
-	}
-	globfree(&g);
-	return p;
-}
-
 /* The host's own kernel, when there is one (Debian's 6.1 checked field by field). */
 static void test_parse_real_kernel(void **state)
 {
@@ -436,7 +400,7 @@ static void test_parse_real_kernel(void **state)
 	const char *cmdline = "console=ttyS0 root=/dev/vda ro";
 	char path[256];
 	uint64_t len = 0;
-	uint8_t *p = read_host_kernel(path, sizeof(path), &len), *zp;
+	uint8_t *p = host_read_kernel(path, sizeof(path), &len), *zp;
 
 	(void)state;
 	if (!p)

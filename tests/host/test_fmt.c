@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fmt/fmt.h"
+#include "tests/host/hostfile.h"
 
 #define PT_LOAD		1
 #define PT_GNU_STACK	0x6474e551
@@ -237,26 +238,6 @@ static void check_invariants(const struct fmt_image *img, uint64_t len)
 			 img->seg[img->nseg - 1].memsz);
 }
 
-static void *read_file(const char *path, uint64_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	p = malloc((size_t)n);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (uint64_t)n;
-	return p;
-}
-
 /* ---- valid images --------------------------------------------------------- */
 
 static void check_reference(const struct fmt_image *img, uint32_t kind)
@@ -432,7 +413,7 @@ static void check_real(const char *path, uint32_t kind, uint64_t table_end_of_hd
 {
 	struct fmt_image full, img;
 	uint64_t len, need;
-	uint8_t *p = read_file(path, &len);
+	uint8_t *p = host_read_file(path, &len);
 	int bss = 0;
 
 	if (!p)
@@ -463,7 +444,7 @@ static void check_real(const char *path, uint32_t kind, uint64_t table_end_of_hd
 static uint64_t phtab_end(const char *path, int bits)
 {
 	uint64_t len, phoff, end;
-	uint8_t *p = read_file(path, &len);
+	uint8_t *p = host_read_file(path, &len);
 	uint16_t phnum;
 
 	if (!p)
@@ -500,7 +481,7 @@ static void test_real_pie_refused(void **state)
 {
 	struct fmt_image img;
 	uint64_t len;
-	uint8_t *p = read_file("/bin/true", &len);
+	uint8_t *p = host_read_file("/bin/true", &len);
 
 	(void)state;
 	if (!p)

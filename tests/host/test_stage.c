@@ -26,7 +26,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <elf.h>
-#include <glob.h>
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "stage/stage.h"
 #include "stage/stage_int.h"
 #include "tests/host/hostenv.h"
+#include "tests/host/hostfile.h"
 
 #define PAGE		BATON_PAGE_SIZE
 #define MIB		(1ull << 20)
@@ -1847,47 +1847,23 @@ static void test_linux32_e2e(void **state)
 	fx_free(f);
 }
 
-static uint8_t *read_whole(const char *path, uint64_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!fp)
-		return NULL;
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n > 0);
-	rewind(fp);
-	p = malloc((size_t)n);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (uint64_t)n;
-	return p;
-}
-
 /*
  * The host's own kernel (Debian's), when there is one: on one flat 128 MiB range
  * its whole init_size fits at pref_address; worst-case sources inside it.
  */
 static void test_linux_real_kernel(void **state)
 {
-	uint8_t *p = NULL;
+	uint8_t *p;
 	uint64_t len = 0, pref, top = 16 * MIB + 128 * MIB;
 	struct lx_want w;
 	struct fx *f;
-	glob_t g;
+	char path[256];
 
 	(void)state;
-	if (glob("/boot/vmlinuz-*", 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc && !p; i++)
-			if ((p = read_whole(g.gl_pathv[i], &len)))
-				print_message("%s\n", g.gl_pathv[i]);
-		globfree(&g);
-	}
+	p = host_read_kernel(path, sizeof(path), &len);
 	if (!p)
 		skip();
+	print_message("%s\n", path);
 	f = fx_new_sized(128 * MIB, HOSTENV_WORST, 49, 24 * MIB);
 	/* one usable range: the arena, unpainted */
 	memset(f->e.arena, ARENA_FILL, f->e.size);

@@ -16,6 +16,7 @@ exit code and the serial log show exactly the designed outcome.
 """
 import argparse
 import concurrent.futures
+import functools
 import os
 import re
 import subprocess
@@ -157,8 +158,9 @@ CASES = [
 ]
 
 
+@functools.lru_cache(maxsize=None)
 def vmlinuz():
-    """Debian's installed kernel (mk/vmlinuz.sh finds it)."""
+    """Debian's installed kernel (mk/vmlinuz.sh finds it, once per run)."""
     out = subprocess.run(["sh", os.path.join(ROOT, "mk", "vmlinuz.sh")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if out.returncode:

@@ -3,8 +3,8 @@
 # a heap block of exactly its length, plus the host's own /boot/vmlinuz-* when
 # there is one (the test skips that case cleanly when there is none).
 
-BZ_TEST_SRCS := tests/host/test_bzimage.c fmt/bzimage.c fmt/fmt.c fmt/elf.c
-BZ_TEST_DEPS := $(BZ_TEST_SRCS) fmt/bzimage.h fmt/fmt.h fmt/elf_impl.h \
+BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c
+BZ_TEST_DEPS := $(BZ_TEST_SRCS) tests/host/hostfile.h fmt/bzimage.h fmt/fmt.h fmt/elf_impl.h \
 	include/baton/handoff.h tests/host/bzimage/build.mk
 BZ_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
