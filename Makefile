@@ -32,7 +32,7 @@ HOST_TESTS :=
 BENCHES    :=
 ALL        :=
 
-.PHONY: all help deps check demo bench clean qemu-gdb build-all
+.PHONY: all help deps check demo bench clean qemu-gdb build-all fuzz coverage
 all: deps build-all
 
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
@@ -40,8 +40,10 @@ include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 help:
 	@echo "make            build everything (installs what is missing first)"
 	@echo "make demo       boot Debian's kernel through baton (worst-case layout, 4 CPUs) in QEMU"
-	@echo "make check      host tests, then every QEMU case"
+	@echo "make check      host tests (sanitized), each fuzzer briefly, then every QEMU case"
+	@echo "make fuzz       each fuzzer for FUZZ_SECONDS (default 60), corpus kept in build/fuzz"
 	@echo "make bench      planner and copy-engine figures, jump-to-Linux time in QEMU"
+	@echo "make coverage   line coverage of fmt/, stage/ and the loader core under the host tests"
 	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
 	@echo "make clean      remove build/"
@@ -57,7 +59,7 @@ build-all: $(ALL) $(HOST_TESTS)
 
 check: deps
 	@$(MAKE) -s --no-print-directory build-all
-	@sh mk/check.sh $(PYTHON) $(HOST_TESTS)
+	@FUZZERS="$(FUZZERS)" FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) sh mk/check.sh $(PYTHON) $(HOST_TESTS)
 
 demo: deps
 	@$(MAKE) -s --no-print-directory $(ALL)
@@ -73,4 +75,4 @@ bench: deps
 	@$(PYTHON) tests/bench/linux_boot.py
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/*.bin $(B)/*.elf
+	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/*.bin $(B)/*.elf

@@ -2,8 +2,9 @@
 # build/loader.bin (flat) and build/loader.elf (symbols), with listings.
 #
 # build/loader-test.bin is the same loader with BATON_TEST_BUILD defined in the
-# files listed in LOADER_TEST_C: only it honours the handoff's test_flags
-# (BATON_TEST_*), so a production blob can never be told to skip a safety step.
+# files listed in LOADER_TEST_C, plus LOADER_TEST_ONLY: only it honours the
+# handoff's test_flags (BATON_TEST_*), so a production blob can never be told to
+# skip a safety step or to fault.
 
 LOADER_C    := loader/main.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
@@ -13,9 +14,10 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/obj/fs/%.o) $(LOADER_ASM:%.asm=$(B)/obj/fs/%.
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 LOADER_TARGET_KIB := 16
 
-LOADER_TEST_C    := loader/smp.c
+LOADER_TEST_C    := loader/smp.c loader/main.c
+LOADER_TEST_ONLY := loader/test.c
 LOADER_TEST_OBJS := $(filter-out $(LOADER_TEST_C:%.c=$(B)/obj/fs/%.o),$(LOADER_OBJS)) \
-		    $(LOADER_TEST_C:%.c=$(B)/obj/fs-test/%.o)
+		    $(LOADER_TEST_C:%.c=$(B)/obj/fs-test/%.o) $(LOADER_TEST_ONLY:%.c=$(B)/obj/fs-test/%.o)
 
 ALL += $(B)/loader.bin $(B)/loader-test.bin
 
@@ -50,7 +52,7 @@ $(B)/loader.elf: $(LOADER_OBJS) linker/loader.ld $(NEWLIB)/lib/libc.a
 	sh mk/no-sse.sh $@
 
 $(B)/loader-test.elf: $(LOADER_TEST_OBJS) linker/loader.ld $(NEWLIB)/lib/libc.a
-	ld $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS) $(LOADER_LIBS)
+	ld --defsym=BLOB_TEST_BUILD=1 $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS) $(LOADER_LIBS)
 	sh mk/no-sse.sh $@
 
 $(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf

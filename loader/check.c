@@ -183,15 +183,17 @@ static int check_dst(struct check *c, const char *kind, uint64_t i, uint64_t dst
 		return fail(c, CHECK_E_RUN, "%s run %lu dst 0x%lx pages %lu is unaligned, empty or wraps",
 			    kind, (unsigned long)i, (unsigned long)dst,
 			    (unsigned long)pages);
-	if (!inside_usable(c, dst, end))
-		return fail(c, CHECK_E_OUTSIDE, "%s run %lu dst 0x%lx-0x%lx is outside usable RAM",
-			    kind, (unsigned long)i, (unsigned long)dst,
-			    (unsigned long)end);
+	/* Forbidden first: in a disjoint map a never-touch range is outside usable
+	 * RAM too, and naming it says more. */
 	if (hits_forbidden(c, dst, end, &fb, &fe))
 		return fail(c, CHECK_E_FORBIDDEN, "%s run %lu dst 0x%lx-0x%lx covers reserved or never-touch range 0x%lx-0x%lx",
 			    kind, (unsigned long)i, (unsigned long)dst,
 			    (unsigned long)end, (unsigned long)fb,
 			    (unsigned long)fe);
+	if (!inside_usable(c, dst, end))
+		return fail(c, CHECK_E_OUTSIDE, "%s run %lu dst 0x%lx-0x%lx is outside usable RAM",
+			    kind, (unsigned long)i, (unsigned long)dst,
+			    (unsigned long)end);
 	c->pages += pages;
 	return 0;
 }
@@ -318,7 +320,8 @@ static int check_entry(struct check *c)
 		return fail(c, CHECK_E_ENTRY, "32-bit entry 0x%lx or argument 0x%lx/0x%lx lies above 4 GiB",
 			    (unsigned long)h->entry.addr, (unsigned long)h->entry.args[0],
 			    (unsigned long)h->entry.args[1]);
-	if (h->timings_addr && !placed_by_copy(c, h->timings_addr, 8ull * h->timings_count))
+	if (h->timings_addr && h->timings_count &&
+	    !placed_by_copy(c, h->timings_addr, 8ull * h->timings_count))
 		return fail(c, CHECK_E_ENTRY, "timing slots 0x%lx x%u are not inside a copied destination",
 			    (unsigned long)h->timings_addr, (unsigned)h->timings_count);
 	if (h->hash_alg != BATON_HASH_XXH64)

@@ -61,7 +61,9 @@ int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy
 	l->scratch_off = l->pt_off + l->pt_bytes;
 	l->mem_off = l->scratch_off + PAGE;
 	check = check_work_size(ncopy, nzero, nmem);
-	plan = plan_work_size(ncopy, pieces);
+	plan = plan_work_size(ncopy, pieces);	/* SIZE_MAX past the planner's limits */
+	if (plan > (1ull << 52) || check > (1ull << 52))
+		return -1;
 	l->mem_bytes = round_up(check > plan ? check : plan, PAGE);
 	l->size = l->mem_off + l->mem_bytes;
 	return 0;

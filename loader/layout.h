@@ -25,8 +25,9 @@ struct work_layout {
 
 /*
  * mem, nmem: the memory map (the identity map covers its RAM and the first 4 GiB);
- * ncopy, nzero: run counts; pieces: what plan_count() said. Returns 0, or -1 on
- * overflow.
+ * ncopy, nzero: run counts; pieces: what plan_count() said. Returns 0, or -1 when
+ * no machine could hold the work area (more pieces than the planner handles,
+ * sizes past 2^52): never a size that wrapped.
  */
 int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy,
 		uint64_t nzero, uint64_t pieces, struct work_layout *l);

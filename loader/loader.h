@@ -61,6 +61,14 @@ void paging_build_and_load(uint8_t *tables, uint64_t map_top);
 /* smp.c */
 void smp_park(void);
 
+/* test.c, in the test build only (loader-test.bin): the handoff's test_flags
+ * switches that are not a step's own. A production loader has none. */
+#ifdef BATON_TEST_BUILD
+void test_fault_point(void);
+#else
+static inline void test_fault_point(void) {}
+#endif
+
 /* place.c: copy, zero, verify */
 void place_all(void);
 void place_verify(void);

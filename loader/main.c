@@ -53,8 +53,10 @@ static void loader_layout_and_paging(void)
 	const struct baton_handoff *h = L.h;
 
 	if (work_layout(handoff_mem(h), h->mem_count, h->copy_count, h->zero_count,
-			h->plan_pieces, &L.work) ||
-	    h->work_off % PAGE || h->work_off > h->loader_size ||
+			h->plan_pieces, &L.work))
+		panic("check", "no memory holds a work area for %lu copy runs in %lu pieces",
+		      (unsigned long)h->copy_count, (unsigned long)h->plan_pieces);
+	if (h->work_off % PAGE || h->work_off > h->loader_size ||
 	    h->loader_size - h->work_off < L.work.size)
 		panic("check", "loader region 0x%lx bytes (work at +0x%lx) is too small: the work area needs 0x%lx",
 		      (unsigned long)h->loader_size, (unsigned long)h->work_off,
@@ -145,6 +147,7 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 	loader_check_runs();
 	loader_move();
 	launch_reserve(&C);
+	test_fault_point();
 	place_all();
 	if (L.h->flags & BATON_F_NO_VERIFY)
 		step_log(STEP_VERIFY, "skipped (BATON_F_NO_VERIFY)");

@@ -10,6 +10,10 @@
  * Preconditions (the loader's validator checks them first): every address 4 KiB
  * aligned, pages > 0, no address range wraps, destinations pairwise disjoint
  * (copy and zero runs together), sources pairwise disjoint.
+ * plan_execute() refuses every broken precondition with PLAN_E_INPUT, before its
+ * first write, except one: zero runs that overlap only each other are zeroed
+ * (twice), which is harmless to the plan; the validator refuses them
+ * (tests/fuzz/fuzz_plan.c found the gap; test_plan: zero runs overlapping each other).
  *
  * Guarantees:
  *  - page copies == out-of-place pages + page cycles, never more;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# make check: every host test suite, then every QEMU case; one closing line that
-# counts the tests of both ("check: N passed, N failed"). Exit status 1 on any failure.
-# Usage: mk/check.sh PYTHON HOST_TEST...
+# make check: every host test suite, each fuzzer for FUZZ_SECONDS (the names in
+# FUZZERS, each one test), then every QEMU case; one closing line that counts them
+# all ("check: N passed, N failed"). Exit status 1 on any failure.
+# Usage: [FUZZERS="elf ..." FUZZ_SECONDS=N] mk/check.sh PYTHON HOST_TEST...
 set -u
 py=$1; shift
 passed=0; failed=0; bad=""
@@ -24,6 +25,14 @@ for t in "$@"; do
 	fi
 	count "$log"
 done
+if [ -n "${FUZZERS:-}" ]; then
+	echo "== fuzzers, ${FUZZ_SECONDS:-10} s each (make fuzz: longer)"
+	sh mk/fuzz.sh "${FUZZ_SECONDS:-10}" $FUZZERS | tee build/tests/fuzz.log
+	ok=$(grep -c 'no finding$' build/tests/fuzz.log)
+	n=$(echo $FUZZERS | wc -w)
+	passed=$((passed + ok)); failed=$((failed + n - ok))
+	[ "$ok" = "$n" ] || bad="$bad fuzz"
+fi
 echo "== tests/qemu/run.py"
 "$py" tests/qemu/run.py | tee build/tests/qemu.log
 q=$(sed -n 's/^qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/tests/qemu.log)

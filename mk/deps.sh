@@ -6,7 +6,7 @@ need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 for p in gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev \
          libxxhash-dev device-tree-compiler python3 xz-utils binutils \
-         libc6-dev linux-image-amd64; do
+         libc6-dev linux-image-amd64 clang libclang-rt-14-dev; do
 	have "$p" || need="$need $p"
 done
 if [ -n "$need" ]; then

@@ -138,6 +138,7 @@ struct baton_handoff {
 
 /* struct baton_handoff.test_flags: honoured only when the loader is a test build */
 #define BATON_TEST_NO_PARK	(1u << 0)	/* leave the APs running (proves parking) */
+#define BATON_TEST_FAULT	(1u << 1)	/* take a page fault before placing (proves the dump) */
 
 /* isa-debug-exit values the loader writes to exit_port (QEMU exits with 2v+1). */
 #define BATON_EXIT_PANIC	0x20

@@ -1227,11 +1227,13 @@ static void test_check_dst_ranges(void **state)
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x100000-0x%llx is outside usable RAM",
 					      ULL(MIB + p0 * PAGE)));
-	/* across the end of usable RAM into the reserved range */
+	/* across the end of usable RAM into the reserved range: the reserved range
+	 * is named (it is checked before usable RAM) */
 	cr(x)[0].dst = 40 * MIB - PAGE;
 	stage_seal(x->h);
-	expect_checked(x, CHECK_E_OUTSIDE, WANT("copy run 0 dst 0x27ff000-0x%llx is outside usable RAM",
-					      ULL(40 * MIB - PAGE + p0 * PAGE)));
+	expect_checked(x, CHECK_E_FORBIDDEN,
+		       WANT("copy run 0 dst 0x27ff000-0x%llx covers reserved or never-touch range 0x2800000-0x2900000",
+			    ULL(40 * MIB - PAGE + p0 * PAGE)));
 	zr(x)[0].dst = 80 * MIB;
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_OUTSIDE, WANT("zero run 0 dst 0x5000000-0x%llx is outside usable RAM",
@@ -1294,6 +1296,20 @@ static void test_check_overlaps(void **state)
 			  ULL(x->h->loader_base + PAGE),
 			  ULL(x->h->loader_base + PAGE + r1.pages * PAGE), ULL(x->h->loader_base),
 			  ULL(x->h->loader_base + x->h->loader_size)));
+}
+
+/* Found by fuzz_check: zero timing slots at an address no run places were refused
+ * ("timing slots 0x... x0 are not inside a copied destination"), although the
+ * loader writes nothing there. */
+static void test_check_zero_timing_slots_refused(void **state)
+{
+	struct cfx *x = *state;
+
+	x->h->timings_addr = 0xffff0000;
+	x->h->timings_count = 0;
+	stage_seal(x->h);
+	assert_int_equal(cfx_check(x), 0);
+	cfx_reset(x);
 }
 
 /* A loader that moved: sources must avoid both where it is and where it was. */
@@ -1948,6 +1964,21 @@ static void test_linux_reject(void **state)
 }
 
 /* stage_image_layout() gives the three segments stage_build() then places. */
+/* Found by the QEMU fault matrix (fault-work-huge): a handoff asking for 2^36 plan
+ * pieces got a work area that wrapped to 0 bytes ("work area of 0 bytes is too
+ * small for N runs") instead of being refused as larger than any memory. */
+static void test_layout_huge_plan_wrapped_to_zero(void **state)
+{
+	struct baton_mem_range mem = { 0, 512 * MIB, BATON_MEM_USABLE, 0 };
+	struct work_layout wl;
+	(void)state;
+
+	assert_int_equal(work_layout(&mem, 1, 2000, 2, 1ull << 36, &wl), -1);
+	assert_int_equal(work_layout(&mem, 1, 2000, 2, 1ull << 40, &wl), -1);
+	assert_int_equal(work_layout(&mem, 1, 2000, 2, 2000, &wl), 0);
+	assert_true(wl.mem_bytes >= plan_work_size(2000, 2000) && wl.size > wl.mem_bytes);
+}
+
 static void test_linux_layout(void **state)
 {
 	struct fx *f = lx_new(HOSTENV_REVERSE, 50);
@@ -2007,6 +2038,7 @@ static void test_linux_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_huge_plan_wrapped_to_zero),
 		cmocka_unit_test(test_e2e_contiguous),
 		cmocka_unit_test(test_e2e_scattered),
 		cmocka_unit_test(test_e2e_reverse),
@@ -2034,6 +2066,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_self_moved, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_run_shape, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_entry, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_zero_timing_slots_refused, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_work_small, cfx_setup, cfx_teardown),
 		cmocka_unit_test(test_find_spot),
 		cmocka_unit_test(test_find_spot_unaligned_avoid),

@@ -19,6 +19,7 @@ import concurrent.futures
 import functools
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -46,20 +47,24 @@ STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", 
 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
-         entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64"):
-    """One QEMU run. payload "vmlinuz" is Debian's kernel, with our initramfs."""
+         entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64",
+         nevertouch=None, what=None, shows=None):
+    """One QEMU run. payload "vmlinuz" is Debian's kernel, with our initramfs; a
+    name in DERIVED is a damaged copy of a real payload. what/shows: the fault
+    matrix's columns (docs/faults.md), for the cases in FAULT_MATRIX."""
     linux = payload == "vmlinuz"
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
                 payload=payload, smp=smp, entry=entry, aps=aps, blob=blob, test=test,
-                linux=linux, cpu=cpu)
+                linux=linux, cpu=cpu, nevertouch=nevertouch, what=what, shows=shows)
 
 
 def linux_case(name, strategy, entry, smp, mem="512M", seed=1, expect=(), summary=None,
-               exit=EXIT_LINUX, aps="none", cpu="qemu64"):
+               exit=EXIT_LINUX, aps="none", cpu="qemu64", what=None, shows=None):
     return case(name, strategy, seed=seed, mem=mem, payload="vmlinuz", smp=smp, entry=entry,
-                expect=expect, summary=summary, exit=exit, aps=aps, cpu=cpu)
+                expect=expect, summary=summary, exit=exit, aps=aps, cpu=cpu, what=what,
+                shows=shows)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -77,35 +82,11 @@ CASES = [
                  r"baton: loader at 0x[0-9a-f]+, handoff at 0x[0-9a-f]+$"]),
     case("high", "high", seed=5, mem="6G",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}"]),
-    # Bad input forged by the outgoing kernel after staging: each ends in its PANIC.
-    case("fault-magic", "scattered", fault="magic", exit=EXIT_PANIC,
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic 0x[0-9a-f]+ \(want 0x314f484e4f544142\)"]),
-    case("fault-version", "scattered", fault="version", exit=EXIT_PANIC,
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: handoff version 99, this loader reads 1"]),
-    case("fault-crc", "scattered", fault="crc", exit=EXIT_PANIC,
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad CRC 0x[0-9a-f]{8} over \d+ bytes \(header says 0x[0-9a-f]{8}\)"]),
-    case("fault-overlap", "scattered", fault="overlap", exit=EXIT_PANIC,
-         expect=[r"^PANIC check: copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+ overlaps copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+"]),
-    case("fault-outside", "scattered", fault="outside", exit=EXIT_PANIC,
-         expect=[r"^PANIC check: copy run 0 dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
-    case("fault-corrupt", "scattered", fault="corrupt", exit=EXIT_PANIC,
-         expect=[r"^PANIC verify: copy run 0 dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}"]),
-    # Bad input the stage refuses before it allocates a page: one clear line, no jump.
-    case("stage-not-elf", "scattered", payload="loader.bin", exit=EXIT_STAGE,
-         expect=[r"^outgoing: stage: image: image format not recognised \(not ELF32/ELF64\)$"]),
-    case("stage-no-room", "scattered", mem="40M", exit=EXIT_STAGE,
-         expect=[r"^outgoing: stage: segment 0x[0-9a-f]+-0x[0-9a-f]+ covers reserved range 0x[0-9a-f]+-0x[0-9a-f]+$"]),
     # The ELF32 probe: protected mode, paging off, through the 32-bit trampoline.
     case("elf32", "scattered", seed=6, payload="probe32.elf",
          expect=[r"launch: ELF32 entry 0x3000000, edi 0x[0-9a-f]+, paging off through the trampoline"]),
     case("elf32-worst", "worst", seed=2, payload="probe32.elf",
          summary={"cycles": "[1-9][0-9]*"}),
-    # An exception in 32-bit code before the image has an IDT: the trampoline
-    # page's IDT turns what would be a triple fault into one PANIC line.
-    case("elf32-fault", "scattered", seed=6, payload="probe32.elf", fault="entry-ud2",
-         exit=EXIT_PANIC,
-         expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "
-                 r"stack \[esp..esp\+12\]: 03000002 00000010 00000002 [0-9a-f]{8}$"]),
     # The loader (and its GDT) above 4 GiB: the trampoline must bring its own.
     case("elf32-high", "high", seed=4, mem="6G", payload="probe32.elf",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}",
@@ -118,22 +99,14 @@ CASES = [
     case("elf32-la57", "scattered", seed=3, cpu="qemu64,+la57", payload="probe32.elf",
          expect=[r"^outgoing: kernel .* 5-level paging"]),
     # Hostile APs: the outgoing kernel leaves three CPUs writing into the probe's
-    # pages. Parked by the loader's INIT the probe passes; a test loader told not
-    # to park (test=no-park) must fail the same case, or parking proves nothing.
+    # pages. Parked by the loader's INIT the probe passes (FAULT_MATRIX: a test
+    # loader told not to park must fail the same case, or parking proves nothing).
     case("aps-parked", "scattered", seed=8, smp=4, aps="hostile",
          expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs through the xAPIC, twice"]),
-    case("aps-unparked", "scattered", seed=8, smp=4, aps="hostile", blob="loader-test.bin",
-         test="no-park", exit=(EXIT_PANIC, EXIT_PROBE_FAIL),
-         expect=[r"^outgoing: aps: 3 of 4 started", r"park: APs NOT parked: test switch",
-                 r"^(PANIC verify: .* hash 0x[0-9a-f]{16}, expected|PROBE FAIL )"]),
     # Hostile APs with Linux: they scribble on the initrd's pages until parked; Linux
     # then starts all of them again from wait-for-SIPI (cpus=4/4).
     linux_case("linux64-aps-parked", "scattered", 64, smp=4, seed=12, aps="hostile",
                expect=[r"^outgoing: aps: 3 of 4 started", r"park: INIT sent to all other CPUs through the xAPIC, twice"]),
-    case("linux64-aps-unparked", "scattered", seed=12, smp=4, aps="hostile", payload="vmlinuz",
-         blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
-         expect=[r"park: APs NOT parked: test switch",
-                 r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
     linux_case("linux64-la57", "scattered", 64, smp=2, seed=13, cpu="qemu64,+la57",
                expect=[r"^outgoing: kernel .* 5-level paging"]),
     # Debian's own kernel with our initramfs, through both entries of the boot protocol.
@@ -146,10 +119,6 @@ CASES = [
                summary={"cycles": "[1-9][0-9]*"}),
     linux_case("linux64-initrd-high", "high", 64, smp=2, mem="6G", seed=9,
                summary={"initrd": "0x1[0-9a-f]{8}"}),
-    # Refused by the stage before a page is allocated: Debian's kernel needs 64 MiB
-    # (its init_size) above 1 MiB, on a 64 MiB machine.
-    linux_case("stage-linux-no-room", "scattered", 64, smp=1, mem="64M", exit=EXIT_STAGE,
-               expect=[r"^outgoing: stage: image: bzImage: init_size 0x[0-9a-f]+ fits nowhere in usable RAM at kernel_alignment 0x200000$"]),
     # 32-bit entry on a 6 GiB machine: loader and sources above 4 GiB, but the
     # kernel, zero page and initrd must stay below.
     linux_case("linux32-high", "high", 32, smp=2, mem="6G", seed=10,
@@ -157,6 +126,224 @@ CASES = [
                summary={"initrd": "0x[0-9a-f]{1,8}"}),
 ]
 
+
+# The fault matrix: every bad input or fault, and the one outcome it is designed
+# to end in (docs/faults.md is this table; run.py --matrix prints it). "what" is
+# the input, "shows" the line the user gets; expect holds that line exactly.
+# Refused by the stage: nothing allocated, no jump (judge() checks). Caught by the
+# loader: exactly one PANIC line, the payload never runs.
+FAULT_MATRIX = [
+    # Damaged images, refused by the stage before it allocates a page.
+    case("stage-not-elf", "scattered", payload="loader.bin", exit=EXIT_STAGE,
+         what="not an image at all (the loader blob as the payload)",
+         shows="outgoing: stage: image: image format not recognised (not ELF32/ELF64)",
+         expect=[r"^outgoing: stage: image: image format not recognised \(not ELF32/ELF64\)$"]),
+    case("stage-elf-truncated", "scattered", payload="probe-truncated.elf", exit=EXIT_STAGE,
+         what="ELF cut in half: a segment's file bytes past the end",
+         shows="outgoing: stage: image: ELF: segment file bytes lie outside the image",
+         expect=[r"^outgoing: stage: image: ELF: segment file bytes lie outside the image$"]),
+    case("stage-elf-corrupt", "scattered", payload="probe-arm.elf", exit=EXIT_STAGE,
+         what="ELF header corrupted: e_machine says ARM",
+         shows="outgoing: stage: image: ELF: machine is not x86 (ELF32) / x86-64 (ELF64)",
+         expect=[r"^outgoing: stage: image: ELF: machine is not x86 \(ELF32\) / x86-64 \(ELF64\)$"]),
+    case("stage-elf-overlap", "scattered", payload="probe-overlap.elf", exit=EXIT_STAGE,
+         what="ELF whose two segments overlap in physical memory",
+         shows="outgoing: stage: image: ELF: two segments overlap in physical memory",
+         expect=[r"^outgoing: stage: image: ELF: two segments overlap in physical memory$"]),
+    case("stage-bzimage-truncated", "scattered", payload="vmlinuz-truncated", exit=EXIT_STAGE,
+         what="Debian's vmlinuz cut to 2 MiB",
+         shows="outgoing: stage: image: bzImage: syssize 0x... is longer than the 0x... bytes after the setup sectors: truncated",
+         expect=[r"^outgoing: stage: image: bzImage: syssize 0x[0-9a-f]+ \(0x[0-9a-f]+ bytes\) is longer than the 0x[0-9a-f]+ bytes after the setup sectors: truncated$"]),
+    case("stage-bzimage-corrupt", "scattered", payload="vmlinuz-2.08", exit=EXIT_STAGE,
+         what="Debian's vmlinuz with its boot protocol version set to 2.08",
+         shows="outgoing: stage: image: bzImage: boot protocol 2.08 is too old (baton needs 2.10 or later)",
+         expect=[r"^outgoing: stage: image: bzImage: boot protocol 2\.08 is too old \(baton needs 2\.10 or later\)$"]),
+    # Destinations the machine cannot take, refused by the stage.
+    case("stage-outside", "scattered", payload="probe-outside.elf", exit=EXIT_STAGE,
+         what="ELF linked at 256 GiB, on a 512 MiB machine",
+         shows="outgoing: stage: segment 0x4002000000-0x4002409000 is outside usable RAM",
+         expect=[r"^outgoing: stage: segment 0x4002000000-0x4002409000 is outside usable RAM$"]),
+    case("stage-too-big", "scattered", payload="probe-huge.elf", exit=EXIT_STAGE,
+         what="ELF whose bss is 1 GiB, on a 512 MiB machine",
+         shows="outgoing: stage: image needs ... KiB but usable RAM is ... KiB",
+         expect=[r"^outgoing: stage: image needs \d+ KiB but usable RAM is \d+ KiB$"]),
+    case("stage-no-room", "scattered", mem="40M", exit=EXIT_STAGE,
+         what="ELF over the end of RAM (40 MiB machine)",
+         shows="outgoing: stage: segment 0x...-0x... covers reserved range 0x...-0x...",
+         expect=[r"^outgoing: stage: segment 0x[0-9a-f]+-0x[0-9a-f]+ covers reserved range 0x[0-9a-f]+-0x[0-9a-f]+$"]),
+    case("stage-never-touch", "scattered", nevertouch=0x2100000, exit=EXIT_STAGE,
+         what="a never-touch range (64 KiB at 0x2100000) under the ELF's first segment",
+         shows="outgoing: stage: segment 0x2000000-0x2409000 covers never-touch range 0x2100000-0x2110000",
+         expect=[r"^outgoing: stage: segment 0x2000000-0x2409000 covers never-touch range 0x2100000-0x2110000$"]),
+    linux_case("stage-linux-no-room", "scattered", 64, smp=1, mem="64M", exit=EXIT_STAGE,
+               what="Debian's kernel on a 64 MiB machine (its init_size is 64 MiB)",
+               shows="outgoing: stage: image: bzImage: init_size 0x... fits nowhere in usable RAM at kernel_alignment 0x200000",
+               expect=[r"^outgoing: stage: image: bzImage: init_size 0x[0-9a-f]+ fits nowhere in usable RAM at kernel_alignment 0x200000$"]),
+    # A handoff damaged after staging: the loader's header check and validator.
+    case("fault-magic", "scattered", fault="magic", exit=EXIT_PANIC,
+         what="handoff magic changed",
+         shows="PANIC check: handoff at 0x...: bad magic 0x... (want 0x314f484e4f544142)",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic 0x[0-9a-f]+ \(want 0x314f484e4f544142\)"]),
+    case("fault-version", "scattered", fault="version", exit=EXIT_PANIC,
+         what="handoff version 99, CRC resealed",
+         shows="PANIC check: handoff at 0x...: handoff version 99, this loader reads 1",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: handoff version 99, this loader reads 1"]),
+    case("fault-crc", "scattered", fault="crc", exit=EXIT_PANIC,
+         what="one byte of a run's hash changed, CRC not resealed",
+         shows="PANIC check: handoff at 0x...: bad CRC 0x... over N bytes (header says 0x...)",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad CRC 0x[0-9a-f]{8} over \d+ bytes \(header says 0x[0-9a-f]{8}\)"]),
+    case("fault-overlap", "scattered", fault="overlap", exit=EXIT_PANIC,
+         what="two copy runs with the same destination",
+         shows="PANIC check: copy run N dst 0x...-0x... overlaps copy run N dst 0x...-0x...",
+         expect=[r"^PANIC check: copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+ overlaps copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+"]),
+    case("fault-outside", "scattered", fault="outside", exit=EXIT_PANIC,
+         what="a destination at 1 TiB, past all RAM",
+         shows="PANIC check: copy run 0 dst 0x10000000000-0x... is outside usable RAM",
+         expect=[r"^PANIC check: copy run 0 dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
+    case("fault-reserved", "scattered", fault="reserved", exit=EXIT_PANIC,
+         what="a destination moved onto a reserved range (firmware)",
+         shows="PANIC check: copy run 0 dst 0x...-0x... covers reserved or never-touch range 0x...-0x...",
+         expect=[r"^PANIC check: copy run 0 dst 0x([0-9a-f]+)-0x[0-9a-f]+ covers reserved or never-touch range 0x\1-0x[0-9a-f]+$"]),
+    case("fault-never-touch", "scattered", fault="nevertouch", nevertouch=0x10000000, exit=EXIT_PANIC,
+         what="a destination moved onto a never-touch range (64 KiB at 256 MiB)",
+         shows="PANIC check: copy run 0 dst 0x10000000-0x... covers reserved or never-touch range 0x10000000-0x10010000",
+         expect=[r"^outgoing: mem 0x0000000010000000-0x0000000010010000 never-touch$",
+                 r"^PANIC check: copy run 0 dst 0x10000000-0x[0-9a-f]+ covers reserved or never-touch range 0x10000000-0x10010000$"]),
+    case("fault-runs-huge", "scattered", fault="runs-huge", exit=EXIT_PANIC,
+         what="a run list of 2^40 more runs than the handoff holds",
+         shows="PANIC check: handoff at 0x...: a list lies outside the handoff's N bytes",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: a list lies outside the handoff's \d+ bytes$"]),
+    case("fault-work-huge", "scattered", fault="work-huge", exit=EXIT_PANIC,
+         what="a plan of 2^36 pieces: a work area larger than any memory",
+         shows="PANIC check: no memory holds a work area for N copy runs in 68719476736 pieces",
+         expect=[r"^PANIC check: no memory holds a work area for \d+ copy runs in 68719476736 pieces$"]),
+    # Pages changed after staging: the hashes.
+    case("fault-corrupt", "scattered", fault="corrupt", exit=EXIT_PANIC,
+         what="a source page changed after staging",
+         shows="PANIC verify: copy run 0 dst 0x... pages N: hash 0x..., expected 0x...",
+         expect=[r"^PANIC verify: copy run 0 dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}"]),
+    # Hostile CPUs: APs left writing the payload's pages. A test loader told not to
+    # park (test=no-park) must fail the case its production twin passes.
+    case("aps-unparked", "scattered", seed=8, smp=4, aps="hostile", blob="loader-test.bin",
+         test="no-park", exit=(EXIT_PANIC, EXIT_PROBE_FAIL),
+         what="3 APs writing the payload's pages, parking switched off (test loader)",
+         shows="PANIC verify: ... hash 0x..., expected 0x... (or the probe's FAIL)",
+         expect=[r"^outgoing: aps: 3 of 4 started", r"park: APs NOT parked: test switch",
+                 r"^(PANIC verify: .* hash 0x[0-9a-f]{16}, expected|PROBE FAIL )"]),
+    case("linux64-aps-unparked", "scattered", seed=12, smp=4, aps="hostile", payload="vmlinuz",
+         blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
+         what="the same with Debian's kernel: APs writing its initrd",
+         shows="PANIC verify: copy run N dst 0x... pages N: hash 0x..., expected 0x...",
+         expect=[r"park: APs NOT parked: test switch",
+                 r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
+    # Exceptions: in the loader (test switch), and in 32-bit code before an IDT.
+    case("loader-exception", "scattered", seed=2, blob="loader-test.bin", test="fault",
+         exit=EXIT_PANIC,
+         what="a page fault inside the loader (test switch BATON_TEST_FAULT)",
+         shows="PANIC cpu: exception 14 #PF page fault err=0x0 rip=0x... rsp=0x... cr2=0x100000000, then every register",
+         expect=[r"^baton: test switch BATON_TEST_FAULT: reading 0x100000000",
+                 r"^PANIC cpu: exception 14 #PF page fault err=0x0 rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ cr2=0x100000000$",
+                 r"^  rax=[0-9a-f]{16} rbx=[0-9a-f]{16} rcx=[0-9a-f]{16} rdx=[0-9a-f]{16}$",
+                 r"^  r13=[0-9a-f]{16} r14=[0-9a-f]{16} r15=[0-9a-f]{16} rflags=[0-9a-f]+ cs=10$"]),
+    case("elf32-fault", "scattered", seed=6, payload="probe32.elf", fault="entry-ud2",
+         exit=EXIT_PANIC,
+         what="a 32-bit image faulting (ud2) before it has loaded an IDT",
+         shows="PANIC entry32: CPU exception before the image loaded its own IDT; stack [esp..esp+12]: ...",
+         expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "
+                 r"stack \[esp..esp\+12\]: 03000002 00000010 00000002 [0-9a-f]{8}$"]),
+]
+CASES += FAULT_MATRIX
+
+
+def refused_by(c):
+    """Which part of baton gives the matrix case's line."""
+    shows = c["shows"]
+    for prefix, who in [("outgoing: stage:", "stage, before any page is allocated"),
+                        ("PANIC check:", "loader: header and validator, before any write"),
+                        ("PANIC verify:", "loader: hashes after placing, before the jump"),
+                        ("PANIC cpu:", "loader: exception handler (register dump)"),
+                        ("PANIC entry32:", "32-bit trampoline's IDT")]:
+        if shows.startswith(prefix):
+            return who
+    raise SystemExit("run.py: no owner for %r" % shows)
+
+
+def matrix_markdown():
+    """The table docs/faults.md carries, between its two marker lines."""
+    rows = ["| case | bad input or fault | caught by | the one line the user gets |",
+            "|---|---|---|---|"]
+    for c in FAULT_MATRIX:
+        rows.append("| `%s` | %s | %s | `%s` |" % (c["name"], c["what"], refused_by(c), c["shows"]))
+    return "\n".join(rows) + "\n"
+
+
+MATRIX_DOC = os.path.join(ROOT, "docs", "faults.md")
+MATRIX_BEGIN, MATRIX_END = "<!-- matrix: run.py --matrix -->\n", "<!-- end of matrix -->\n"
+
+
+def matrix_doc_check():
+    """docs/faults.md must list exactly this table (make check keeps the docs true)."""
+    text = open(MATRIX_DOC).read() if os.path.exists(MATRIX_DOC) else ""
+    a, b = text.find(MATRIX_BEGIN), text.find(MATRIX_END)
+    ok = a >= 0 and b > a and text[a + len(MATRIX_BEGIN):b] == matrix_markdown()
+    return ok, "matrix-doc: docs/faults.md lists the %d fault cases as run.py has them: %s" % (
+        len(FAULT_MATRIX), "pass" if ok else "FAIL (regenerate: tests/qemu/run.py --matrix)")
+
+
+# Damaged copies of real payloads (build/tests/qemu/payloads/), for the matrix.
+def elf_loads(d):
+    """Offsets of probe.elf's PT_LOAD program headers (ELF64)."""
+    phoff, = struct.unpack_from("<Q", d, 0x20)
+    size, n = struct.unpack_from("<HH", d, 0x36)
+    return [phoff + i * size for i in range(n) if struct.unpack_from("<I", d, phoff + i * size)[0] == 1]
+
+
+def elf_put(d, fmt, off, value):
+    d = bytearray(d)
+    struct.pack_into(fmt, d, off, value)
+    return bytes(d)
+
+
+def elf_overlap(d):
+    a, b = elf_loads(d)[:2]
+    return elf_put(d, "<Q", b + 24, struct.unpack_from("<Q", d, a + 24)[0] + 0x1000)
+
+
+def elf_outside(d):
+    for ph in elf_loads(d):
+        for field in (16, 24):          # p_vaddr, p_paddr
+            d = elf_put(d, "<Q", ph + field, struct.unpack_from("<Q", d, ph + field)[0] + (256 << 30))
+    return elf_put(d, "<Q", 0x18, struct.unpack_from("<Q", d, 0x18)[0] + (256 << 30))
+
+
+DERIVED = {
+    "probe-truncated.elf": ("probe.elf", lambda d: d[:len(d) // 2]),
+    "probe-arm.elf": ("probe.elf", lambda d: elf_put(d, "<H", 0x12, 40)),
+    "probe-overlap.elf": ("probe.elf", elf_overlap),
+    "probe-outside.elf": ("probe.elf", elf_outside),
+    "probe-huge.elf": ("probe.elf", lambda d: elf_put(d, "<Q", elf_loads(d)[-1] + 40, 1 << 30)),
+    "vmlinuz-truncated": ("vmlinuz", lambda d: d[:2 << 20]),
+    "vmlinuz-2.08": ("vmlinuz", lambda d: elf_put(d, "<H", 0x206, 0x0208)),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def payload_path(name):
+    """A payload file: Debian's kernel, a build product, or a damaged copy (made
+    afresh once per run, so it always matches its base and DERIVED)."""
+    if name == "vmlinuz":
+        return vmlinuz()
+    if name not in DERIVED:
+        return os.path.join(BUILD, name)
+    base, damage = DERIVED[name]
+    out = os.path.join(OUT, "payloads", name)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(payload_path(base), "rb") as f:
+        data = damage(f.read())
+    with open(out + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(out + ".tmp", out)
+    return out
 
 @functools.lru_cache(maxsize=None)
 def vmlinuz():
@@ -177,12 +364,12 @@ def qemu_command(c, log):
     append = "strategy={strategy} seed={seed} fault={fault} handoff={handoff} entry={entry} aps={aps}".format(**c)
     if c["test"]:
         append += " test=" + c["test"]
+    if c["nevertouch"]:
+        append += " nevertouch=0x%x" % c["nevertouch"]
     append += " -- " + args
-    modules = [os.path.join(BUILD, c["blob"])]
+    modules = [os.path.join(BUILD, c["blob"]), payload_path(c["payload"])]
     if c["linux"]:
-        modules += [vmlinuz(), INITRAMFS]
-    else:
-        modules.append(os.path.join(BUILD, c["payload"]))
+        modules.append(INITRAMFS)
     return [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", c["cpu"], "-m", c["mem"], "-smp", str(c["smp"]),
         "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
@@ -410,6 +597,8 @@ def main():
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--demo", action="store_true", help="run the demo case, log shown live")
     ap.add_argument("--list", action="store_true", help="print the case table and exit")
+    ap.add_argument("--matrix", action="store_true",
+                    help="print the fault matrix as docs/faults.md carries it, and exit")
     ap.add_argument("--gdb", metavar="CASE", help="start CASE frozen with a gdb stub on :1234")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
@@ -418,6 +607,9 @@ def main():
     for f in ("outgoing.bin", "loader.bin", "probe.elf"):
         if not os.path.exists(os.path.join(BUILD, f)):
             sys.exit("run.py: build/%s is missing: run make first" % f)
+    if args.matrix:
+        sys.stdout.write(matrix_markdown())
+        return 0
     if args.demo:
         return demo(args.timeout)
     if args.gdb:
@@ -452,9 +644,9 @@ def main():
     passed = sum(r["ok"] for r in results)
     failed = len(results) - passed
     if not args.cases:
-        ok, line = positions(results)
-        print(line)
-        passed, failed = passed + ok, failed + (not ok)
+        for ok, line in (positions(results), matrix_doc_check()):
+            print(line)
+            passed, failed = passed + ok, failed + (not ok)
     print("qemu: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

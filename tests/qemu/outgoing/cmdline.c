@@ -3,13 +3,16 @@
  * The kernel command line (QEMU -append):
  *
  *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot>
- *   entry=<64|32> test=no-park aps=<none|hostile> -- <payload command line>
+ *   entry=<64|32> test=<no-park|fault> aps=<none|hostile> nevertouch=<addr>
+ *   -- <payload command line>
  *
  * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1
  * handoff=rdi entry=64). handoff=slot passes RDI = 0: the loader must find the
  * handoff in its blob header's slot, as a hook that cannot set a register would
  * leave it. entry= picks a bzImage payload's entry (64-bit or 32-bit, paging
- * off). test=no-park sets BATON_TEST_NO_PARK: only a test loader honours it.
+ * off). test=no-park sets BATON_TEST_NO_PARK, test=fault BATON_TEST_FAULT: only
+ * a test loader honours them. nevertouch=<addr> marks 64 KiB there never-touch
+ * in the memory map the stage and the loader get.
  * aps=hostile (default none) starts the other CPUs writing the payload's pages
  * just before the jump (ap.c).
  * QEMU puts the kernel's file name first; a first word without '=' is skipped.
@@ -37,6 +40,10 @@ const char *const fault_names[FAULT_COUNT] = {
 	[FAULT_CORRUPT] = "corrupt",
 	[FAULT_TRAP] = "trap",
 	[FAULT_ENTRY_UD2] = "entry-ud2",
+	[FAULT_NEVER_TOUCH] = "nevertouch",
+	[FAULT_RESERVED] = "reserved",
+	[FAULT_RUNS_HUGE] = "runs-huge",
+	[FAULT_WORK_HUGE] = "work-huge",
 };
 
 const char *const aps_names[APS_COUNT] = {
@@ -139,9 +146,16 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 		else
 			goto bad;
 	} else if (word_is(w, klen, "test")) {
-		if (!word_is(v, vlen, "no-park"))
+		if (word_is(v, vlen, "no-park"))
+			cfg->test_flags |= BATON_TEST_NO_PARK;
+		else if (word_is(v, vlen, "fault"))
+			cfg->test_flags |= BATON_TEST_FAULT;
+		else
 			goto bad;
-		cfg->test_flags |= BATON_TEST_NO_PARK;
+	} else if (word_is(w, klen, "nevertouch")) {
+		if (word_number(v, vlen, &num) < 0 || !num)
+			goto bad;
+		cfg->never_touch = num;
 	} else {
 		die(EXIT_CMDLINE, "cmdline: unknown key '%.*s'", (int)klen, w);
 	}
@@ -171,6 +185,7 @@ void cmdline_parse(const char *s, struct config *cfg)
 	cfg->linux_entry = STAGE_LINUX_64;
 	cfg->test_flags = 0;
 	cfg->aps = APS_NONE;
+	cfg->never_touch = 0;
 	cfg->payload_cmdline = "";
 	for (;;) {
 		while (*s == ' ')

@@ -4,6 +4,7 @@
  * the loader must refuse (README.md, "Faults"). The handoff is reached through
  * the identity map.
  */
+#include "loader/crc32.h"
 #include "outgoing.h"
 
 #define OUTSIDE_MIN	(1ULL << 40)	/* 1 TiB */
@@ -23,6 +24,17 @@ static uint64_t outside_addr(const struct memmap *m)
 	uint64_t top = align_up(memmap_top(m), 1ULL << 30);
 
 	return top > OUTSIDE_MIN ? top : OUTSIDE_MIN;
+}
+
+/* The first range of the handoff's map of that type above 1 MiB. */
+static uint64_t map_range(const struct baton_handoff *h, uint32_t type, const char *fault)
+{
+	const struct baton_mem_range *m = (const void *)((const uint8_t *)h + h->mem_off);
+
+	for (uint64_t i = 0; i < h->mem_count; i++)
+		if (m[i].type == type && m[i].base >= 1ULL << 20)
+			return m[i].base;
+	die(EXIT_SETUP, "fault %s: the handoff's memory map has no such range", fault);
 }
 
 void fault_inject(enum fault_kind f, const struct stage_result *res,
@@ -63,6 +75,21 @@ void fault_inject(enum fault_kind f, const struct stage_result *res,
 		break;
 	case FAULT_ENTRY_UD2:		/* probe32's _start + 2 is a ud2 (probe32/entry.asm) */
 		h->entry.addr += 2;
+		stage_seal(h);
+		break;
+	case FAULT_NEVER_TOUCH:		/* run 0 onto the map's never-touch range */
+	case FAULT_RESERVED:		/* run 0 onto the first reserved range above 1 MiB */
+		run = copy_runs(h, 1, fault_names[f]);
+		run[0].dst = map_range(h, f == FAULT_NEVER_TOUCH ? BATON_MEM_NEVER_TOUCH :
+				       BATON_MEM_RESERVED, fault_names[f]);
+		stage_seal(h);
+		break;
+	case FAULT_RUNS_HUGE:		/* a run list far larger than memory: 2^40 runs */
+		h->copy_count += 1ULL << 40;
+		h->crc32 = crc32_handoff(h);	/* not stage_seal(): total_size stays */
+		break;
+	case FAULT_WORK_HUGE:		/* a plan whose work area no memory holds */
+		h->plan_pieces = 1ULL << 36;
 		stage_seal(h);
 		break;
 	case FAULT_CORRUPT:		/* the source, not the handoff: the hash must tell */

@@ -187,7 +187,7 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	    strategy_names[cfg.strategy], cfg.seed, fault_names[cfg.fault], cfg.exit,
 	    cfg.payload_cmdline);
 	modules_get(mbi, mod);
-	memmap_build(mbi, &memmap);					/* 2 */
+	memmap_build(mbi, cfg.never_touch, &memmap);			/* 2 */
 	memmap_print(&memmap);
 	if (cfg.fault == FAULT_TRAP)
 		fault_inject(FAULT_TRAP, 0, &memmap);

@@ -3,7 +3,8 @@
  * The multiboot memory map as the handoff wants it: sorted, disjoint, 4 KiB
  * aligned struct baton_mem_range. Usable RAM shrinks to whole pages, anything
  * else grows to whole pages, and where two entries overlap the reserved one
- * wins. Low memory stays as the firmware reported it: Linux needs its usable
+ * wins, then never-touch (nevertouch= on the command line: RAM that must
+ * survive, as a crash log would), then usable. Low memory stays as the firmware reported it: Linux needs its usable
  * part for the real-mode trampoline that starts its APs. (The page allocator
  * never hands out [0, 1 MiB), and nothing baton places goes there.)
  */
@@ -67,23 +68,32 @@ static uint64_t points_collect(uint64_t nraw)
 	return u;
 }
 
-/* Type of [lo, hi) between two neighbouring points: reserved wins, 0 = none. */
+static int raw_rank(uint32_t type)
+{
+	return type == BATON_MEM_RESERVED ? 3 : type == BATON_MEM_NEVER_TOUCH ? 2 : 1;
+}
+
+/* Type of [lo, hi) between two neighbouring points: the highest rank, 0 = none. */
 static uint32_t raw_type(uint64_t nraw, uint64_t lo, uint64_t hi)
 {
 	uint32_t t = 0;
 
 	for (uint64_t i = 0; i < nraw; i++)
-		if (raw[i].lo <= lo && hi <= raw[i].hi)
-			t = raw[i].type == BATON_MEM_RESERVED ? BATON_MEM_RESERVED :
-			    t ? t : BATON_MEM_USABLE;
+		if (raw[i].lo <= lo && hi <= raw[i].hi && (!t || raw_rank(raw[i].type) > raw_rank(t)))
+			t = raw[i].type;
 	return t;
 }
 
-void memmap_build(const struct mb_info *mbi, struct memmap *m)
+void memmap_build(const struct mb_info *mbi, uint64_t never_touch, struct memmap *m)
 {
 	if (!(mbi->flags & MB_INFO_MMAP))
 		die(EXIT_SETUP, "memmap: the boot loader gave no memory map");
-	uint64_t nraw = raw_read(mbi), npts = points_collect(nraw);
+	uint64_t nraw = raw_read(mbi);
+
+	if (never_touch)
+		raw[nraw++] = (struct raw_range){ align_down(never_touch, PAGE_SIZE),
+			align_down(never_touch, PAGE_SIZE) + NEVER_TOUCH_SIZE, BATON_MEM_NEVER_TOUCH };
+	uint64_t npts = points_collect(nraw);
 
 	m->n = 0;
 	for (uint64_t i = 0; i + 1 < npts; i++) {
@@ -110,7 +120,8 @@ void memmap_print(const struct memmap *m)
 		const struct baton_mem_range *r = &m->r[i];
 
 		say("mem 0x%016lx-0x%016lx %s", r->base, r->base + r->size,
-		    r->type == BATON_MEM_USABLE ? "usable" : "reserved");
+		    r->type == BATON_MEM_USABLE ? "usable" :
+		    r->type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved");
 		if (r->type == BATON_MEM_USABLE)
 			usable += r->size;
 	}

@@ -43,7 +43,8 @@ enum strategy_kind {
 };
 enum fault_kind {
 	FAULT_NONE, FAULT_MAGIC, FAULT_VERSION, FAULT_CRC, FAULT_OVERLAP,
-	FAULT_OUTSIDE, FAULT_CORRUPT, FAULT_TRAP, FAULT_ENTRY_UD2, FAULT_COUNT
+	FAULT_OUTSIDE, FAULT_CORRUPT, FAULT_TRAP, FAULT_ENTRY_UD2, FAULT_NEVER_TOUCH,
+	FAULT_RESERVED, FAULT_RUNS_HUGE, FAULT_WORK_HUGE, FAULT_COUNT
 };
 enum aps_kind { APS_NONE, APS_HOSTILE, APS_COUNT };
 struct config {
@@ -55,6 +56,7 @@ struct config {
 	uint32_t linux_entry;		/* bzImage payload: STAGE_LINUX_64 or STAGE_LINUX_32 */
 	uint32_t test_flags;		/* BATON_TEST_* for the handoff */
 	enum aps_kind aps;		/* hostile: the APs write the payload's pages (ap.c) */
+	uint64_t never_touch;		/* nevertouch=: a NEVER_TOUCH_SIZE range there, 0: none */
 	const char *payload_cmdline;	/* everything after " -- " */
 };
 extern const char *const strategy_names[STRAT_COUNT];
@@ -68,7 +70,8 @@ struct memmap {
 	struct baton_mem_range r[MEMMAP_MAX];
 	uint64_t n;
 };
-void memmap_build(const struct mb_info *mbi, struct memmap *m);
+#define NEVER_TOUCH_SIZE	(64ULL << 10)
+void memmap_build(const struct mb_info *mbi, uint64_t never_touch, struct memmap *m);
 void memmap_print(const struct memmap *m);
 uint64_t memmap_top(const struct memmap *m);	/* end of the highest range, bytes */
 

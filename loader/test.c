@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test switches of the test build (build/loader-test.bin only; loader/build.mk).
+ *
+ * BATON_TEST_FAULT: read the first byte above the loader's identity map, just
+ * before the copy step. The page fault must end in the exception handler's
+ * register dump ("PANIC cpu: exception 14 #PF page fault ... cr2=<map top>"), the
+ * one diagnostic a loader bug would leave; the QEMU case loader-exception holds
+ * it to that.
+ */
+#include "loader/loader.h"
+
+void test_fault_point(void)
+{
+	if (!(L.h->test_flags & BATON_TEST_FAULT))
+		return;
+	con_printf("baton: test switch BATON_TEST_FAULT: reading 0x%lx, above the identity map\n",
+		   (unsigned long)L.work.map_top);
+	(void)*(volatile uint8_t *)L.work.map_top;
+}

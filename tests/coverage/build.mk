@@ -1,0 +1,63 @@
+# make coverage: line coverage of fmt/, stage/ and the loader files the host tests
+# build (loader/check.c, plan.c, sort.c, layout.c, crc32.c) under test_fmt,
+# test_bzimage, test_stage and test_plan. Each is built again into $(COV) with
+# --coverage -O0 and no sanitizer, from the same sources, -D defines and libraries
+# as its rule in tests/host/*/build.mk; the .gcno/.gcda files stay next to the
+# objects in $(COV)/obj/<test>/. Then the old .gcda files go, each test runs (all
+# must pass), and mk/coverage.py reads gcc's gcov JSON and prints per file, per
+# folder and overall (also $(COV)/report.txt; uncovered lines in uncovered.txt).
+#
+# This fragment is included before tests/host/*/build.mk (the Makefile includes
+# fragments in alphabetical order), yet its prerequisite lists need their
+# variables. So the build rules are read by a sub-make that names this file again
+# after the Makefile (COV_RULES=1): by then every fragment has been read.
+
+COV_MK    := $(lastword $(MAKEFILE_LIST))
+COV       := $(B)/coverage
+COV_PROGS := test_fmt test_bzimage test_stage test_plan
+COV_BINS  := $(COV_PROGS:%=$(COV)/%)
+
+ifndef COV_RULES
+
+coverage: deps
+	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f $(COV_MK) \
+		COV_RULES=1 $(COV_BINS)
+	@find $(COV) -name '*.gcda' -delete
+	@bad=""; for t in $(COV_PROGS); do \
+		$(COV)/$$t >$(COV)/$$t.log 2>&1 & eval "pid_$$t=$$!"; \
+	done; \
+	for t in $(COV_PROGS); do \
+		if eval "wait \$$pid_$$t"; then tail -n 1 $(COV)/$$t.log | sed "s|^|$$t: |"; \
+		else cat $(COV)/$$t.log; bad="$$bad $$t"; fi; \
+	done; \
+	if [ -n "$$bad" ]; then echo "coverage: failing tests:$$bad"; exit 1; fi
+	@$(PYTHON) mk/coverage.py $(COV)
+
+else ifndef COV_DEFINED
+ifdef PLAN_TEST_SRC
+COV_DEFINED := 1
+
+COV_CFLAGS := $(filter-out -O%,$(HOST_CFLAGS)) -O0 -g --coverage
+
+# $(call cov_prog,NAME,SOURCES,EXTRA CFLAGS,LIBS,OTHER PREREQUISITES)
+define cov_prog
+$(COV)/obj/$(1)/%.o: %.c $(COV_MK)
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(COV_CFLAGS) $(3) -MMD -MP -c $$< -o $$@
+
+$(COV)/$(1): $(patsubst %.c,$(COV)/obj/$(1)/%.o,$(2)) $(5)
+	$$(HOST_CC) $$(COV_CFLAGS) -o $$@ $$(filter %.o,$$^) $(4)
+
+-include $(patsubst %.c,$(COV)/obj/$(1)/%.d,$(2))
+endef
+
+$(eval $(call cov_prog,test_fmt,$(FMT_TEST_SRCS),\
+	-DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
+	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"',\
+	-lcmocka,$(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf))
+$(eval $(call cov_prog,test_bzimage,$(BZ_TEST_SRCS),,-lcmocka))
+$(eval $(call cov_prog,test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),,-lcmocka -lfdt))
+$(eval $(call cov_prog,test_plan,$(PLAN_TEST_SRC),,-lcmocka))
+
+endif
+endif

@@ -1,0 +1,34 @@
+# libFuzzer fuzzers (tests/fuzz/README.md): clang -fsanitize=fuzzer,address,undefined
+# over the real sources. `make fuzz` runs each for FUZZ_SECONDS (default 60);
+# `make check` runs each for FUZZ_CHECK_SECONDS from the seed corpus in the repo.
+
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
+FUZZ_DIR     := $(B)/fuzz
+FUZZERS      := elf bzimage check plan
+FUZZ_BINS    := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+
+FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c
+FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c
+FUZZ_SRC_check   := loader/check.c loader/crc32.c loader/sort.c loader/layout.c loader/plan.c
+FUZZ_SRC_plan    := loader/place.c loader/check.c loader/crc32.c loader/layout.c loader/plan.c loader/sort.c \
+	tests/host/plancheck.c tests/host/sim.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/build.mk tests/fuzz/nocov.txt $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
+
+# Each fuzzer's corpus: the seeds in the repo (read only) plus what it found in
+# earlier runs here (build/fuzz/corpus/NAME, written by libFuzzer).
+build-all: $(FUZZ_BINS)
+
+fuzz: deps $(FUZZ_BINS)
+	@sh mk/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# Each fuzzer also depends on the sources it links and the headers they use.
+FUZZ_HDRS := $(wildcard include/baton/*.h fmt/*.h loader/*.h arch/x86/*.h tests/host/*.h)
+$(foreach f,$(FUZZERS),$(eval $(FUZZ_DIR)/fuzz_$(f): $(FUZZ_SRC_$(f)) $(FUZZ_HDRS)))

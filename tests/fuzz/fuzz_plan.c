@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner plus the copier, twice over:
+ *  1. loader/plan.c against the tag-per-page simulated memory, through the very
+ *     checks of the property test (tests/host/plancheck.c: no page read after it
+ *     was overwritten, each destination written once, exact statistics, work
+ *     sizes exact, planned() once before the first write, dry run == real run);
+ *  2. the loader's own placing code, loader/place.c (place_all, place_verify),
+ *     on real host memory: every page filled with its own pattern, every run
+ *     hashed as the stage would, then placed; afterwards every destination must
+ *     hold its source's old bytes, every zero run zeros, every other page must
+ *     be untouched. place_verify()'s PANIC is a finding.
+ * Layouts that break the planner's preconditions (overlapping destinations or
+ * sources) must be refused with PLAN_E_INPUT before any write.
+ *
+ * Input: flags, page count, then runs of 4 bytes (kind|length, source, destination,
+ * length). Flag bit 0 repairs: a run that overlaps an earlier one is dropped, so
+ * most inputs are valid layouts; without it they are taken as they come.
+ */
+#include <stdarg.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+#include "loader/check.h"
+#include "loader/loader.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/host/plancheck.h"
+
+#define PAGE		BATON_PAGE_SIZE
+#define NPAGES_MAX	64
+#define RUNS_MAX	64
+
+/* ------------------------------------------- what loader/place.c runs on */
+
+struct loader L;
+
+void step_log(enum step s, const char *fmt, ...)
+{
+	(void)s, (void)fmt;
+}
+
+void panic(const char *component, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "PANIC %s: ", component);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* ----------------------------------------------------------------- layouts */
+
+static int meets(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return a < b + bn && b < a + an;
+}
+
+/* Whether [dst, +pages) or [src, +pages) meets a run of l (pages in l's indices):
+ * 1, or 2 when a zero run meets only zero runs, which the planner leaves to the
+ * validator (loader/plan.h). */
+static int conflicts(const struct layout *l, int copy, uint64_t src, uint64_t dst, uint64_t pages)
+{
+	for (uint64_t i = 0; i < l->n; i++) {
+		uint64_t s = (l->runs[i].src >> 12) - l->base, d = (l->runs[i].dst >> 12) - l->base;
+
+		if (meets(dst, pages, d, l->runs[i].pages) ||
+		    (copy && meets(src, pages, s, l->runs[i].pages)))
+			return 1;
+	}
+	for (uint64_t i = 0; i < l->nz; i++)
+		if (meets(dst, pages, (l->zeros[i].dst >> 12) - l->base, l->zeros[i].pages))
+			return copy ? 1 : 2;
+	return 0;
+}
+
+/* Decodes the input: 1 if the layout meets the preconditions, 0 if it breaks one
+ * the planner must refuse, -1 if it only has zero runs overlapping each other. */
+static int decode(struct fuzz_in *in, struct layout *l)
+{
+	uint8_t flags = fuzz_u8(in);
+	int valid = 1;
+
+	memset(l, 0, offsetof(struct layout, runs));
+	l->n = l->nz = 0;
+	l->base = 0;
+	l->npages = 4 + fuzz_u8(in) % (NPAGES_MAX - 3);
+	for (int k = 0; k < RUNS_MAX && in->left; k++) {
+		uint8_t kind = fuzz_u8(in);
+		uint64_t src = fuzz_u8(in) % l->npages, dst = fuzz_u8(in) % l->npages;
+		uint64_t pages = 1 + (kind >> 1 & 7) + (kind & 0x80 ? fuzz_u8(in) % l->npages : 0);
+		int copy = !(kind & 1);
+
+		if (dst + pages > l->npages || (copy && src + pages > l->npages))
+			continue;
+		int c = conflicts(l, copy, src, dst, pages);
+
+		if (c && flags & 1)
+			continue;
+		if (c == 1)
+			valid = 0;
+		else if (c == 2 && valid)
+			valid = -1;
+		if (copy)
+			add_run(l, src, dst, pages);
+		else
+			add_zero(l, dst, pages);
+	}
+	return valid;
+}
+
+/* ---------------------------------------------------- 1. simulated memory */
+
+static void refused_untouched(const struct layout *l)
+{
+	uint64_t pieces = 0;
+	size_t size = plan_count_work_size(l->n);
+	void *w = work_prepare(size, 0);
+	struct plan_mem mem;
+	int rc = plan_count(l->runs, l->n, w, size, &pieces);
+
+	FUZZ_ASSERT(rc == 0 || rc == PLAN_E_INPUT, "plan_count: %s", plan_strerror(rc));
+	if (rc)
+		pieces = 4 * MAX_PAGES;
+	size = plan_work_size(l->n, pieces);
+	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
+	sim_plan_mem(&sim, &mem);
+	rc = plan_execute(l->runs, l->n, l->zeros, l->nz, work_prepare(size, 0), size, &mem, NULL);
+	FUZZ_ASSERT(rc == PLAN_E_INPUT, "overlapping layout: plan_execute said %s",
+		    plan_strerror(rc));
+	FUZZ_ASSERT(!sim.moves && !sim.saves && !sim.restores && !sim.zero_calls,
+		    "plan_execute wrote before refusing a layout");
+}
+
+/* ---------------------------------------------------------- 2. real memory */
+
+static uint8_t *arena, *before;
+static uint8_t work_area[256 << 10] __attribute__((aligned(4096)));
+static uint64_t handoff_buf[(sizeof(struct baton_handoff) +
+			     2 * RUNS_MAX * sizeof(struct baton_copy_run)) / 8];
+
+/* Not inlined: tests/fuzz/nocov.txt leaves it out of the coverage feedback. */
+__attribute__((noinline)) static void fill(uint64_t npages, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)arena;
+
+	for (uint64_t i = 0; i < npages * PAGE / 8; i++)
+		w[i] = (seed + i) * 0x9e3779b97f4a7c15ULL;
+	memcpy(before, arena, npages * PAGE);
+}
+
+/* place_verify() trusts the hashes; compare every byte as well. */
+__attribute__((noinline)) static void compare_pages(const struct layout *l)
+{
+	static const uint8_t zero[PAGE];
+
+	for (uint64_t p = 0; p < l->npages; p++) {
+		const uint8_t *want = before + p * PAGE;
+
+		for (uint64_t i = 0; i < l->n; i++) {
+			uint64_t d = (l->runs[i].dst >> 12) - l->base, s = (l->runs[i].src >> 12) - l->base;
+
+			if (p >= d && p < d + l->runs[i].pages)
+				want = before + (s + p - d) * PAGE;
+		}
+		for (uint64_t i = 0; i < l->nz; i++) {
+			uint64_t d = (l->zeros[i].dst >> 12) - l->base;
+
+			if (p >= d && p < d + l->zeros[i].pages)
+				want = zero;
+		}
+		FUZZ_ASSERT(!memcmp(arena + p * PAGE, want, PAGE),
+			    "page %lu holds the wrong bytes after placing", p);
+	}
+}
+
+static void real_memory(const struct layout *l, uint64_t seed)
+{
+	struct baton_handoff *h = (struct baton_handoff *)handoff_buf;
+	struct baton_copy_run *cr = (void *)(h + 1);
+	struct baton_zero_run *zr = (void *)(cr + l->n);
+	uint64_t a = (uint64_t)(uintptr_t)arena, pieces = 0;
+	size_t size = plan_count_work_size(l->n);
+
+	fill(l->npages, seed);
+	memset(h, 0, sizeof(*h));
+	h->copy_off = sizeof(*h), h->copy_count = l->n;
+	h->zero_off = h->copy_off + l->n * sizeof(*cr), h->zero_count = l->nz;
+	for (uint64_t i = 0; i < l->n; i++) {
+		uint64_t s = (l->runs[i].src >> 12) - l->base, d = (l->runs[i].dst >> 12) - l->base;
+
+		cr[i] = (struct baton_copy_run){ a + s * PAGE, a + d * PAGE, l->runs[i].pages,
+			XXH64(before + s * PAGE, l->runs[i].pages * PAGE, 0) };
+	}
+	for (uint64_t i = 0; i < l->nz; i++)
+		zr[i] = (struct baton_zero_run){ a + ((l->zeros[i].dst >> 12) - l->base) * PAGE,
+						 l->zeros[i].pages, 0, 0 };
+	FUZZ_ASSERT(!plan_count(cr, l->n, work_area, size, &pieces), "plan_count (real)");
+	memset(&L, 0, sizeof(L));
+	L.h = h;
+	L.work_mem = work_area;
+	L.work.scratch_off = 0;
+	L.work.mem_off = PAGE;
+	L.work.mem_bytes = plan_work_size(l->n, pieces);
+	FUZZ_ASSERT(L.work.mem_bytes <= sizeof(work_area) - PAGE, "work area");
+	place_all();
+	place_verify();
+	compare_pages(l);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	sim_alloc(&sim, MAX_PAGES + 2);
+	arena = aligned_alloc(PAGE, NPAGES_MAX * PAGE);
+	before = malloc(NPAGES_MAX * PAGE);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct layout l;
+	struct fuzz_in in = { data, size };
+	struct plan_stats st;
+	const char *err;
+
+	int valid = decode(&in, &l);
+
+	if (valid < 0)
+		return 0;
+	if (!valid)
+		return refused_untouched(&l), 0;
+	/* Move the layout from pfn 0 to low memory, or to the very top of the
+	 * planner's 52-bit page space when the input ends in 0xee. */
+	l.base = size && data[size - 1] == 0xee ? (1ULL << 52) - l.npages : 0x100;
+	for (uint64_t i = 0; i < l.n; i++)
+		l.runs[i].src += l.base << 12, l.runs[i].dst += l.base << 12;
+	for (uint64_t i = 0; i < l.nz; i++)
+		l.zeros[i].dst += l.base << 12;
+	err = check_layout(&l, size % 8, size % 3 == 0, &st);
+	FUZZ_ASSERT(!err, "%s (page %lu, rc %d)", err, sim.error_page, last_rc);
+	real_memory(&l, size);
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner's invariants, checked on one layout against simulated memory
+ * (tests/host/sim.c): shared by the property test (test_plan.c) and the planner
+ * fuzzer (tests/fuzz/fuzz_plan.c), so both hold the planner to the same rules.
+ *
+ * check_layout() derives from the runs alone what must happen (pages moved, in
+ * place, page cycles, zeroed) and runs plan_count() and plan_execute(): exact
+ * work sizes (and NOSPACE one byte short), no write past the work area, planned()
+ * once before the first write, a dry run with the same statistics, and memory
+ * that ends exactly as the runs say, no page read after it was overwritten.
+ */
+#ifndef BATON_TEST_PLANCHECK_H
+#define BATON_TEST_PLANCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <baton/handoff.h>
+#include "loader/plan.h"
+#include "tests/host/sim.h"
+
+#define MAX_PAGES	8200	/* simulated memory, hand cases included */
+#define MAX_RUNS	MAX_PAGES
+
+/* A layout in page indices of a simulated memory at pfn base. */
+struct layout {
+	uint64_t base, npages;
+	struct baton_copy_run runs[MAX_RUNS];
+	uint64_t n;
+	struct baton_zero_run zeros[MAX_PAGES];
+	uint64_t nz;
+};
+
+extern struct sim sim;		/* sim_alloc(&sim, MAX_PAGES + 2) before use */
+extern int last_rc;		/* the planner's last unexpected return value */
+extern int64_t page_map[MAX_PAGES];	/* the last layout's: source page -> destination, -1 */
+
+void add_run(struct layout *l, uint64_t src, uint64_t dst, uint64_t pages);
+void add_zero(struct layout *l, uint64_t dst, uint64_t pages);
+/* A work area of `size` bytes at offset `skew`, with a canary after it. */
+void *work_prepare(size_t size, size_t skew);
+void work_release(void);
+/* Every check on one layout: NULL when all hold, else what broke (sim.error_page,
+ * last_rc tell more). skew: misalign the work area; short_too: also the
+ * one-byte-short runs. *out: the real run's statistics. */
+const char *check_layout(const struct layout *l, size_t skew, int short_too,
+			 struct plan_stats *out);
+
+#endif
