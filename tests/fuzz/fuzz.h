@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <baton/handoff.h>
 
 #define FUZZ_ASSERT(cond, ...)							\
 	do {									\
@@ -30,6 +31,36 @@ int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
 {
 	return vsnprintf(buf, len, fmt, ap);
+}
+
+/* The memory-map oracles, written the naive way on purpose (the code under test
+ * sorts and merges): whether every byte of [a, b) lies in some usable range, and
+ * whether any reserved or never-touch range meets it. */
+/* Not inlined: tests/fuzz/nocov.txt leaves them out of the coverage feedback. */
+__attribute__((noinline, unused))
+static int fuzz_usable(const struct baton_mem_range *m, uint64_t n, uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		uint64_t next = a;
+
+		for (uint64_t i = 0; i < n; i++)
+			if (m[i].type == BATON_MEM_USABLE && m[i].base <= a &&
+			    m[i].base + m[i].size > next)
+				next = m[i].base + m[i].size;
+		if (next == a)
+			return 0;
+		a = next;
+	}
+	return 1;
+}
+
+__attribute__((noinline, unused))
+static int fuzz_forbidden(const struct baton_mem_range *m, uint64_t n, uint64_t a, uint64_t b)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (m[i].type != BATON_MEM_USABLE && a < m[i].base + m[i].size && b > m[i].base)
+			return 1;
+	return 0;
 }
 
 struct fuzz_in {

@@ -43,28 +43,10 @@ static int meets(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a < b + bs && b < a + as;
 }
 
-/* [a, a + size) in usable RAM and meeting no other range: the naive way. */
+/* [a, a + size) in usable RAM and meeting no other range. */
 static int o_free(const struct baton_mem_range *m, uint64_t n, uint64_t a, uint64_t size)
 {
-	uint64_t at = a, end = a + size;
-
-	if (end < a)
-		return 0;
-	for (uint64_t i = 0; i < n; i++)
-		if (m[i].type != BATON_MEM_USABLE && meets(a, size, m[i].base, m[i].size))
-			return 0;
-	while (at < end) {
-		uint64_t next = at;
-
-		for (uint64_t i = 0; i < n; i++)
-			if (m[i].type == BATON_MEM_USABLE && m[i].base <= at &&
-			    m[i].base + m[i].size > next)
-				next = m[i].base + m[i].size;
-		if (next == at)
-			return 0;
-		at = next;
-	}
-	return 1;
+	return a + size >= a && !fuzz_forbidden(m, n, a, a + size) && fuzz_usable(m, n, a, a + size);
 }
 
 static void check_region(const struct baton_mem_range *m, uint64_t n, const char *what,

@@ -36,33 +36,14 @@ static int range_end(uint64_t addr, uint64_t pages, uint64_t *end)
 	       !__builtin_add_overflow(addr, pages * PAGE, end);
 }
 
-/* Every byte of [a, b) inside some usable range: walk, hopping range ends. */
 static int o_usable(const struct baton_handoff *h, uint64_t a, uint64_t b)
 {
-	const struct baton_mem_range *m = handoff_mem(h);
-
-	while (a < b) {
-		uint64_t next = a;
-
-		for (uint64_t i = 0; i < h->mem_count; i++)
-			if (m[i].type == BATON_MEM_USABLE && m[i].base <= a &&
-			    m[i].base + m[i].size > next)
-				next = m[i].base + m[i].size;
-		if (next == a)
-			return 0;
-		a = next;
-	}
-	return 1;
+	return fuzz_usable(handoff_mem(h), h->mem_count, a, b);
 }
 
 static int o_forbidden(const struct baton_handoff *h, uint64_t a, uint64_t b)
 {
-	const struct baton_mem_range *m = handoff_mem(h);
-
-	for (uint64_t i = 0; i < h->mem_count; i++)
-		if (m[i].type != BATON_MEM_USABLE && meets(a, b, m[i].base, m[i].size))
-			return 1;
-	return 0;
+	return fuzz_forbidden(handoff_mem(h), h->mem_count, a, b);
 }
 
 struct o_run {
