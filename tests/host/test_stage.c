@@ -1332,6 +1332,44 @@ static void test_check_self_moved(void **state)
 	cfx_reset(x);
 }
 
+/* Every refusal of a bad source, with its exact message. */
+static void test_check_sources(void **state)
+{
+	struct cfx *x = *state;
+	char *want = x->want;
+	struct baton_copy_run r1 = cr(x)[1];
+	uint64_t lb = x->h->loader_base, ls = x->h->loader_size, total = x->h->total_size;
+
+	cr(x)[1].src = r1.src + 8;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_RUN, WANT("copy run 1 src 0x%llx is unaligned or wraps",
+					  ULL(r1.src + 8)));
+	cr(x)[1].src = 1ull << 40;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_OUTSIDE,
+		       WANT("copy run 1 src 0x10000000000-0x%llx is outside usable RAM",
+			    ULL((1ull << 40) + r1.pages * PAGE)));
+	/* in the region the handoff states, the loader running elsewhere (moved) */
+	cr(x)[1].src = lb;
+	stage_seal(x->h);
+	assert_int_equal(cfx_check(x), CHECK_E_SELF);
+	x->c.self_base = 200 * MIB;
+	assert_int_equal(check_runs(&x->c), CHECK_E_SELF);
+	assert_string_equal(x->c.msg,
+			    WANT("copy run 1 src 0x%llx-0x%llx lies in the loader region 0x%llx-0x%llx",
+				 ULL(lb), ULL(lb + r1.pages * PAGE), ULL(lb), ULL(lb + ls)));
+	cfx_reset(x);
+	/* in the handoff itself, where the loader found it */
+	assert_int_equal(cfx_check(x), 0);
+	x->c.h_pa = r1.src;
+	assert_int_equal(check_runs(&x->c), CHECK_E_SELF);
+	assert_string_equal(x->c.msg,
+			    WANT("copy run 1 src 0x%llx-0x%llx lies in the handoff 0x%llx-0x%llx",
+				 ULL(r1.src), ULL(r1.src + r1.pages * PAGE), ULL(r1.src),
+				 ULL(r1.src + total)));
+	cfx_reset(x);
+}
+
 static void test_check_run_shape(void **state)
 {
 	struct cfx *x = *state;
@@ -1979,6 +2017,31 @@ static void test_layout_huge_plan_wrapped_to_zero(void **state)
 	assert_true(wl.mem_bytes >= plan_work_size(2000, 2000) && wl.size > wl.mem_bytes);
 }
 
+/* Every error code any component returns has its own message in stage_strerror(),
+ * the one table an outgoing side prints from: none falls through to the default. */
+static void test_strerror_every_code(void **state)
+{
+	static const int codes[] = {
+		STAGE_E_NOMEM, STAGE_E_OUTSIDE_RAM, STAGE_E_NEVER_TOUCH, STAGE_E_TOO_BIG,
+		STAGE_E_BLOB, STAGE_E_MEMMAP, STAGE_E_CMDLINE, STAGE_E_FDT, STAGE_E_ALLOC_BAD,
+		STAGE_E_SELF_CHECK, STAGE_E_INITRD, PLAN_E_NOSPACE, PLAN_E_INPUT,
+		FMT_E_UNSUPPORTED, FMT_E_TRUNCATED, FMT_E_OVERLAP, FMT_E_BZ_TRUNCATED,
+		FMT_E_BZ_BOOT_PLACE,
+	};
+	const char *seen[sizeof(codes) / sizeof(codes[0])];
+	(void)state;
+
+	assert_string_equal(stage_strerror(0), "success");
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		seen[i] = stage_strerror(codes[i]);
+		assert_non_null(strstr(seen[i], " "));
+		assert_null(strstr(seen[i], "unknown"));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(seen[i], seen[j]);
+	}
+	assert_string_equal(stage_strerror(-399), "unknown error");
+}
+
 static void test_linux_layout(void **state)
 {
 	struct fx *f = lx_new(HOSTENV_REVERSE, 50);
@@ -2039,6 +2102,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_huge_plan_wrapped_to_zero),
+		cmocka_unit_test(test_strerror_every_code),
 		cmocka_unit_test(test_e2e_contiguous),
 		cmocka_unit_test(test_e2e_scattered),
 		cmocka_unit_test(test_e2e_reverse),
@@ -2064,6 +2128,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_dst_ranges, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_overlaps, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_self_moved, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_sources, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_run_shape, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_entry, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_zero_timing_slots_refused, cfx_setup, cfx_teardown),
