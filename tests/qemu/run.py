@@ -616,9 +616,10 @@ def main():
         return gdb(args.gdb)
     if args.list:
         for c in CASES:
-            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s payload=%-10s exit=%d" % (
+            exits = c["exit"] if isinstance(c["exit"], tuple) else (c["exit"],)
+            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s payload=%-10s exit=%s" % (
                 c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"],
-                c["payload"], c["exit"]))
+                c["payload"], "|".join(str(e) for e in exits)))
         return 0
     chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
     unknown = set(args.cases) - {c["name"] for c in CASES}
