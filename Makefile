@@ -36,6 +36,8 @@ ALL        :=
 all: deps build-all
 
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
+# After every build.mk: it rebuilds the host tests from their source lists.
+include tests/coverage/coverage.mk
 
 help:
 	@echo "make            build everything (installs what is missing first)"

@@ -33,6 +33,12 @@ int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
 	return vsnprintf(buf, len, fmt, ap);
 }
 
+/* Whether [a, a_end) and [b, b_end) share a byte. */
+static inline int fuzz_meets(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+	return a < b_end && b < a_end;
+}
+
 /* The memory-map oracles, written the naive way on purpose (the code under test
  * sorts and merges): whether every byte of [a, b) lies in some usable range, and
  * whether any reserved or never-touch range meets it. */
@@ -58,7 +64,7 @@ __attribute__((noinline, unused))
 static int fuzz_forbidden(const struct baton_mem_range *m, uint64_t n, uint64_t a, uint64_t b)
 {
 	for (uint64_t i = 0; i < n; i++)
-		if (m[i].type != BATON_MEM_USABLE && a < m[i].base + m[i].size && b > m[i].base)
+		if (m[i].type != BATON_MEM_USABLE && fuzz_meets(a, b, m[i].base, m[i].base + m[i].size))
 			return 1;
 	return 0;
 }

@@ -38,9 +38,10 @@ static uint64_t get64(const uint8_t *p, uint64_t off)
 	return get32(p, off) | (uint64_t)get32(p, off + 4) << 32;
 }
 
+/* Whether [a, a + as) and [b, b + bs) share a byte. */
 static int meets(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
-	return a < b + bs && b < a + as;
+	return fuzz_meets(a, a + as, b, b + bs);
 }
 
 /* [a, a + size) in usable RAM and meeting no other range. */

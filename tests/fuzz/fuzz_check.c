@@ -25,11 +25,6 @@
 
 /* ---------------------------------------------------------------- the oracle */
 
-static int meets(uint64_t a, uint64_t b, uint64_t base, uint64_t size)
-{
-	return a < base + size && b > base;
-}
-
 static int range_end(uint64_t addr, uint64_t pages, uint64_t *end)
 {
 	return pages && addr % PAGE == 0 && pages <= (~0ULL >> 12) &&
@@ -112,17 +107,17 @@ static const char *oracle(const struct baton_handoff *h, const struct check *c,
 			return "bad source range";
 		if (!o_usable(h, r[n].src, r[n].send))
 			return "source outside usable RAM";
-		if (meets(r[n].src, r[n].send, c->self_base, c->self_size) ||
-		    meets(r[n].src, r[n].send, h->loader_base, h->loader_size) ||
-		    (c->h_pa && meets(r[n].src, r[n].send, c->h_pa, h->total_size)))
+		if (fuzz_meets(r[n].src, r[n].send, c->self_base, c->self_base + c->self_size) ||
+		    fuzz_meets(r[n].src, r[n].send, h->loader_base, h->loader_base + h->loader_size) ||
+		    (c->h_pa && fuzz_meets(r[n].src, r[n].send, c->h_pa, c->h_pa + h->total_size)))
 			return "source in the loader or the handoff";
 	}
 	for (uint64_t i = 0; i < n; i++)
 		for (uint64_t j = i + 1; j < n; j++) {
-			if (meets(r[i].dst, r[i].end, r[j].dst, r[j].end - r[j].dst))
+			if (fuzz_meets(r[i].dst, r[i].end, r[j].dst, r[j].end))
 				return "destinations overlap";
 			if (r[i].copy && r[j].copy &&
-			    meets(r[i].src, r[i].send, r[j].src, r[j].send - r[j].src))
+			    fuzz_meets(r[i].src, r[i].send, r[j].src, r[j].send))
 				return "sources overlap";
 		}
 	if (conv < BATON_ENTRY_ELF64 || conv > BATON_ENTRY_ELF32)
@@ -243,13 +238,13 @@ static void check_spot(struct check *c, const struct o_run *r, uint64_t n, uint6
 	FUZZ_ASSERT(spot % PAGE == 0 && spot >= 1ULL << 20, "spot 0x%lx", spot);
 	FUZZ_ASSERT(o_usable(c->h, spot, spot + need) && !o_forbidden(c->h, spot, spot + need),
 		    "spot 0x%lx+0x%lx is not free usable RAM", spot, need);
-	FUZZ_ASSERT(!meets(spot, spot + need, avoid, avoid_size) &&
-		    !meets(spot, spot + need, c->self_base, c->self_size),
+	FUZZ_ASSERT(!fuzz_meets(spot, spot + need, avoid, avoid + avoid_size) &&
+		    !fuzz_meets(spot, spot + need, c->self_base, c->self_base + c->self_size),
 		    "spot 0x%lx meets the handoff or the loader", spot);
 	for (uint64_t i = 0; i < n; i++) {
-		FUZZ_ASSERT(!meets(spot, spot + need, r[i].dst, r[i].end - r[i].dst),
+		FUZZ_ASSERT(!fuzz_meets(spot, spot + need, r[i].dst, r[i].end),
 			    "spot 0x%lx meets destination 0x%lx", spot, r[i].dst);
-		FUZZ_ASSERT(!r[i].copy || !meets(spot, spot + need, r[i].src, r[i].send - r[i].src),
+		FUZZ_ASSERT(!r[i].copy || !fuzz_meets(spot, spot + need, r[i].src, r[i].send),
 			    "spot 0x%lx meets source 0x%lx", spot, r[i].src);
 	}
 }

@@ -52,25 +52,20 @@ void panic(const char *component, const char *fmt, ...)
 
 /* ----------------------------------------------------------------- layouts */
 
-static int meets(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
-{
-	return a < b + bn && b < a + an;
-}
-
 /* Whether [dst, +pages) or [src, +pages) meets a run of l (pages in l's indices):
  * 1, or 2 when a zero run meets only zero runs, which the planner leaves to the
  * validator (loader/plan.h). */
 static int conflicts(const struct layout *l, int copy, uint64_t src, uint64_t dst, uint64_t pages)
 {
 	for (uint64_t i = 0; i < l->n; i++) {
-		uint64_t s = (l->runs[i].src >> 12) - l->base, d = (l->runs[i].dst >> 12) - l->base;
+		uint64_t s = run_src_page(l, i), d = run_dst_page(l, i);
 
-		if (meets(dst, pages, d, l->runs[i].pages) ||
-		    (copy && meets(src, pages, s, l->runs[i].pages)))
+		if (fuzz_meets(dst, dst + pages, d, d + l->runs[i].pages) ||
+		    (copy && fuzz_meets(src, src + pages, s, s + l->runs[i].pages)))
 			return 1;
 	}
 	for (uint64_t i = 0; i < l->nz; i++)
-		if (meets(dst, pages, (l->zeros[i].dst >> 12) - l->base, l->zeros[i].pages))
+		if (fuzz_meets(dst, dst + pages, zero_dst_page(l, i), zero_dst_page(l, i) + l->zeros[i].pages))
 			return copy ? 1 : 2;
 	return 0;
 }
@@ -82,9 +77,8 @@ static int decode(struct fuzz_in *in, struct layout *l)
 	uint8_t flags = fuzz_u8(in);
 	int valid = 1;
 
-	memset(l, 0, offsetof(struct layout, runs));
+	memset(l, 0, offsetof(struct layout, runs));	/* base 0 */
 	l->n = l->nz = 0;
-	l->base = 0;
 	l->npages = 4 + fuzz_u8(in) % (NPAGES_MAX - 3);
 	for (int k = 0; k < RUNS_MAX && in->left; k++) {
 		uint8_t kind = fuzz_u8(in);
@@ -114,19 +108,14 @@ static int decode(struct fuzz_in *in, struct layout *l)
 
 static void refused_untouched(const struct layout *l)
 {
-	uint64_t pieces = 0;
-	size_t size = plan_count_work_size(l->n);
-	void *w = work_prepare(size, 0);
 	struct plan_mem mem;
-	int rc = plan_count(l->runs, l->n, w, size, &pieces);
+	int rc;
 
-	FUZZ_ASSERT(rc == 0 || rc == PLAN_E_INPUT, "plan_count: %s", plan_strerror(rc));
-	if (rc)
-		pieces = 4 * MAX_PAGES;
-	size = plan_work_size(l->n, pieces);
 	sim_reset(&sim, l->base, l->npages, l->runs, l->n, l->zeros, l->nz);
 	sim_plan_mem(&sim, &mem);
-	rc = plan_execute(l->runs, l->n, l->zeros, l->nz, work_prepare(size, 0), size, &mem, NULL);
+	rc = execute_rc(l, &mem);
+	FUZZ_ASSERT(last_rc == 0 || last_rc == PLAN_E_INPUT, "plan_count: %s",
+		    plan_strerror(last_rc));
 	FUZZ_ASSERT(rc == PLAN_E_INPUT, "overlapping layout: plan_execute said %s",
 		    plan_strerror(rc));
 	FUZZ_ASSERT(!sim.moves && !sim.saves && !sim.restores && !sim.zero_calls,
@@ -159,13 +148,13 @@ __attribute__((noinline)) static void compare_pages(const struct layout *l)
 		const uint8_t *want = before + p * PAGE;
 
 		for (uint64_t i = 0; i < l->n; i++) {
-			uint64_t d = (l->runs[i].dst >> 12) - l->base, s = (l->runs[i].src >> 12) - l->base;
+			uint64_t d = run_dst_page(l, i), s = run_src_page(l, i);
 
 			if (p >= d && p < d + l->runs[i].pages)
 				want = before + (s + p - d) * PAGE;
 		}
 		for (uint64_t i = 0; i < l->nz; i++) {
-			uint64_t d = (l->zeros[i].dst >> 12) - l->base;
+			uint64_t d = zero_dst_page(l, i);
 
 			if (p >= d && p < d + l->zeros[i].pages)
 				want = zero;
@@ -188,13 +177,13 @@ static void real_memory(const struct layout *l, uint64_t seed)
 	h->copy_off = sizeof(*h), h->copy_count = l->n;
 	h->zero_off = h->copy_off + l->n * sizeof(*cr), h->zero_count = l->nz;
 	for (uint64_t i = 0; i < l->n; i++) {
-		uint64_t s = (l->runs[i].src >> 12) - l->base, d = (l->runs[i].dst >> 12) - l->base;
+		uint64_t s = run_src_page(l, i), d = run_dst_page(l, i);
 
 		cr[i] = (struct baton_copy_run){ a + s * PAGE, a + d * PAGE, l->runs[i].pages,
 			XXH64(before + s * PAGE, l->runs[i].pages * PAGE, 0) };
 	}
 	for (uint64_t i = 0; i < l->nz; i++)
-		zr[i] = (struct baton_zero_run){ a + ((l->zeros[i].dst >> 12) - l->base) * PAGE,
+		zr[i] = (struct baton_zero_run){ a + zero_dst_page(l, i) * PAGE,
 						 l->zeros[i].pages, 0, 0 };
 	FUZZ_ASSERT(!plan_count(cr, l->n, work_area, size, &pieces), "plan_count (real)");
 	memset(&L, 0, sizeof(L));

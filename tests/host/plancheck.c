@@ -46,7 +46,7 @@ static void expect_from_runs(const struct layout *l, struct expect *e)
 	for (uint64_t i = 0; i < l->npages; i++)
 		page_map[i] = -1, page_seen[i] = 0;
 	for (uint64_t r = 0; r < l->n; r++) {
-		uint64_t s = (l->runs[r].src >> 12) - l->base, d = (l->runs[r].dst >> 12) - l->base;
+		uint64_t s = run_src_page(l, r), d = run_dst_page(l, r);
 
 		for (uint64_t i = 0; i < l->runs[r].pages; i++) {
 			if (s == d)
@@ -224,6 +224,19 @@ const char *check_layout(const struct layout *l, size_t skew, int short_too,
 		return "dry run stats differ from the real run's";
 	*out = st;
 	return check_stats(&st, &e, l, pieces);
+}
+
+int execute_rc(const struct layout *l, const struct plan_mem *mem)
+{
+	uint64_t pieces;
+	size_t size = plan_count_work_size(l->n);
+
+	last_rc = plan_count(l->runs, l->n, work_prepare(size, 0), size, &pieces);
+	if (last_rc)
+		pieces = 4 * MAX_PAGES;
+	size = plan_work_size(l->n, pieces);
+	return plan_execute(l->runs, l->n, l->zeros, l->nz, work_prepare(size, 0), size,
+			    mem, NULL);
 }
 
 void work_release(void)

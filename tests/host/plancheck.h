@@ -31,6 +31,23 @@ struct layout {
 	uint64_t nz;
 };
 
+/* Page indices in the layout's memory: run i's source and destination, zero run
+ * i's destination. */
+static inline uint64_t run_src_page(const struct layout *l, uint64_t i)
+{
+	return (l->runs[i].src >> 12) - l->base;
+}
+
+static inline uint64_t run_dst_page(const struct layout *l, uint64_t i)
+{
+	return (l->runs[i].dst >> 12) - l->base;
+}
+
+static inline uint64_t zero_dst_page(const struct layout *l, uint64_t i)
+{
+	return (l->zeros[i].dst >> 12) - l->base;
+}
+
 extern struct sim sim;		/* sim_alloc(&sim, MAX_PAGES + 2) before use */
 extern int last_rc;		/* the planner's last unexpected return value */
 extern int64_t page_map[MAX_PAGES];	/* the last layout's: source page -> destination, -1 */
@@ -40,6 +57,10 @@ void add_zero(struct layout *l, uint64_t dst, uint64_t pages);
 /* A work area of `size` bytes at offset `skew`, with a canary after it. */
 void *work_prepare(size_t size, size_t skew);
 void work_release(void);
+/* plan_execute()'s return value with a work area as plan_count() sizes it, or,
+ * when plan_count() refuses the layout (its code in last_rc), one for the most
+ * pieces MAX_PAGES allow. mem: NULL runs it dry. */
+int execute_rc(const struct layout *l, const struct plan_mem *mem);
 /* Every check on one layout: NULL when all hold, else what broke (sim.error_page,
  * last_rc tell more). skew: misalign the work area; short_too: also the
  * one-byte-short runs. *out: the real run's statistics. */

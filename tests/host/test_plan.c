@@ -305,19 +305,6 @@ static void test_huge_run(void **state)
 	assert_int_equal(st.longest, 3);
 }
 
-static int execute_rc(const struct layout *l)
-{
-	uint64_t pieces;
-	size_t size = plan_count_work_size(l->n);
-	int rc = plan_count(l->runs, l->n, work_prepare(size, 0), size, &pieces);
-
-	if (rc)
-		pieces = 4 * MAX_PAGES;
-	size = plan_work_size(l->n, pieces);
-	return plan_execute(l->runs, l->n, l->zeros, l->nz, work_prepare(size, 0), size,
-			    NULL, NULL);
-}
-
 static void test_bad_input(void **state)
 {
 	struct layout *l;
@@ -326,28 +313,28 @@ static void test_bad_input(void **state)
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 10);
 	add_run(l, 30, 25, 10);		/* destinations overlap */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 10);
 	add_run(l, 5, 40, 10);		/* sources overlap */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 0);		/* empty */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 4);
 	l->runs[0].src += 0x800;	/* misaligned */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new((1ULL << 52) - 4, 4);
 	add_run(l, 0, 2, 3);		/* wraps past 2^64 */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 4);
 	add_zero(l, 23, 2);		/* zero run over a copy destination */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_zero(l, 23, 0);		/* empty zero run */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	assert_non_null(plan_strerror(PLAN_E_INPUT));
 	assert_non_null(plan_strerror(PLAN_E_NOSPACE));
 	assert_non_null(plan_strerror(-1));
@@ -364,9 +351,9 @@ static void test_zero_runs_overlapping_each_other(void **state)
 	add_run(l, 0, 8, 2);
 	add_zero(l, 2, 4);
 	add_zero(l, 4, 4);		/* pages 4 and 5 in both */
-	assert_int_equal(execute_rc(l), 0);
+	assert_int_equal(execute_rc(l, NULL), 0);
 	add_zero(l, 9, 1);		/* and over a copy destination: refused */
-	assert_int_equal(execute_rc(l), PLAN_E_INPUT);
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 }
 
 static void test_misaligned_work(void **state)
@@ -698,7 +685,7 @@ static void coverage_add(struct coverage *cv, const struct layout *l,
 		multi |= l->runs[r].pages > 1;
 	for (uint64_t z = 0; z < l->nz && !zsrc; z++)	/* page_map: this layout's */
 		for (uint64_t i = 0; i < l->zeros[z].pages; i++)
-			zsrc |= page_map[(l->zeros[z].dst >> 12) - l->base + i] >= 0;
+			zsrc |= page_map[zero_dst_page(l, z) + i] >= 0;
 	cv->cycles += st->cycles > 0;
 	cv->chains += st->longest >= 10;
 	cv->cuts += st->pieces > st->runs;

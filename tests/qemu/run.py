@@ -291,39 +291,46 @@ def matrix_doc_check():
 
 
 # Damaged copies of real payloads (build/tests/qemu/payloads/), for the matrix.
-def elf_loads(d):
-    """Offsets of probe.elf's PT_LOAD program headers (ELF64)."""
-    phoff, = struct.unpack_from("<Q", d, 0x20)
-    size, n = struct.unpack_from("<HH", d, 0x36)
-    return [phoff + i * size for i in range(n) if struct.unpack_from("<I", d, phoff + i * size)[0] == 1]
+def get(d, fmt, off):
+    return struct.unpack_from(fmt, d, off)[0]
 
 
-def elf_put(d, fmt, off, value):
+def put(d, fmt, off, value):
     d = bytearray(d)
     struct.pack_into(fmt, d, off, value)
     return bytes(d)
 
 
+def elf_loads(d):
+    """Offsets of probe.elf's PT_LOAD program headers (ELF64)."""
+    phoff, size, n = get(d, "<Q", 0x20), get(d, "<H", 0x36), get(d, "<H", 0x38)
+    return [phoff + i * size for i in range(n) if get(d, "<I", phoff + i * size) == 1]
+
+
+def elf_add(d, off, delta):
+    """The u64 at off, plus delta."""
+    return put(d, "<Q", off, get(d, "<Q", off) + delta)
+
+
 def elf_overlap(d):
     a, b = elf_loads(d)[:2]
-    return elf_put(d, "<Q", b + 24, struct.unpack_from("<Q", d, a + 24)[0] + 0x1000)
+    return put(d, "<Q", b + 24, get(d, "<Q", a + 24) + 0x1000)
 
 
 def elf_outside(d):
     for ph in elf_loads(d):
-        for field in (16, 24):          # p_vaddr, p_paddr
-            d = elf_put(d, "<Q", ph + field, struct.unpack_from("<Q", d, ph + field)[0] + (256 << 30))
-    return elf_put(d, "<Q", 0x18, struct.unpack_from("<Q", d, 0x18)[0] + (256 << 30))
+        d = elf_add(elf_add(d, ph + 16, 256 << 30), ph + 24, 256 << 30)   # p_vaddr, p_paddr
+    return elf_add(d, 0x18, 256 << 30)                                     # e_entry
 
 
 DERIVED = {
     "probe-truncated.elf": ("probe.elf", lambda d: d[:len(d) // 2]),
-    "probe-arm.elf": ("probe.elf", lambda d: elf_put(d, "<H", 0x12, 40)),
+    "probe-arm.elf": ("probe.elf", lambda d: put(d, "<H", 0x12, 40)),
     "probe-overlap.elf": ("probe.elf", elf_overlap),
     "probe-outside.elf": ("probe.elf", elf_outside),
-    "probe-huge.elf": ("probe.elf", lambda d: elf_put(d, "<Q", elf_loads(d)[-1] + 40, 1 << 30)),
+    "probe-huge.elf": ("probe.elf", lambda d: put(d, "<Q", elf_loads(d)[-1] + 40, 1 << 30)),
     "vmlinuz-truncated": ("vmlinuz", lambda d: d[:2 << 20]),
-    "vmlinuz-2.08": ("vmlinuz", lambda d: elf_put(d, "<H", 0x206, 0x0208)),
+    "vmlinuz-2.08": ("vmlinuz", lambda d: put(d, "<H", 0x206, 0x0208)),
 }
 
 
@@ -382,10 +389,15 @@ def qemu_command(c, log):
     ]
 
 
+def exits_of(c):
+    """The exit codes a case may end in (most have one)."""
+    return c["exit"] if isinstance(c["exit"], tuple) else (c["exit"],)
+
+
 def judge(c, code, text):
     """Every way the case's outcome differs from its design, as short strings."""
     why = []
-    exits = c["exit"] if isinstance(c["exit"], tuple) else (c["exit"],)
+    exits = exits_of(c)
     if code not in exits:
         why.append("exit %s, want %s" % (code, " or ".join(str(e) for e in exits)))
     for pat in c["expect"]:
@@ -604,23 +616,22 @@ def main():
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
     args = ap.parse_args()
 
-    for f in ("outgoing.bin", "loader.bin", "probe.elf"):
-        if not os.path.exists(os.path.join(BUILD, f)):
-            sys.exit("run.py: build/%s is missing: run make first" % f)
     if args.matrix:
         sys.stdout.write(matrix_markdown())
         return 0
+    if args.list:
+        for c in CASES:
+            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s payload=%-10s exit=%s" % (
+                c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"],
+                c["payload"], "|".join(str(e) for e in exits_of(c))))
+        return 0
+    for f in ("outgoing.bin", "loader.bin", "probe.elf"):
+        if not os.path.exists(os.path.join(BUILD, f)):
+            sys.exit("run.py: build/%s is missing: run make first" % f)
     if args.demo:
         return demo(args.timeout)
     if args.gdb:
         return gdb(args.gdb)
-    if args.list:
-        for c in CASES:
-            exits = c["exit"] if isinstance(c["exit"], tuple) else (c["exit"],)
-            print("%-16s strategy=%-13s seed=%-3s fault=%-8s handoff=%-4s mem=%-5s payload=%-10s exit=%s" % (
-                c["name"], c["strategy"], c["seed"], c["fault"], c["handoff"], c["mem"],
-                c["payload"], "|".join(str(e) for e in exits)))
-        return 0
     chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
     unknown = set(args.cases) - {c["name"] for c in CASES}
     if unknown:

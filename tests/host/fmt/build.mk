@@ -25,9 +25,10 @@ $(FMT_TDIR)/tiny32.elf: tests/host/fmt/tiny.c
 	$(HOST_CC) -m32 $(FMT_TINY_CFLAGS) -c $< -o $(@:.elf=.o)
 	ld -m elf_i386 -static -nostdlib -e _start -Ttext=0x100000 -o $@ $(@:.elf=.o)
 
-$(B)/tests/host/test_fmt: $(FMT_TEST_DEPS) $(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf
+FMT_TINY_ELFS := $(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf
+FMT_TEST_DEFS := -DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
+	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"'
+
+$(B)/tests/host/test_fmt: $(FMT_TEST_DEPS) $(FMT_TINY_ELFS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(FMT_SAN) \
-		-DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
-		-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"' \
-		-o $@ $(FMT_TEST_SRCS) -lcmocka
+	$(HOST_CC) $(HOST_CFLAGS) $(FMT_SAN) $(FMT_TEST_DEFS) -o $@ $(FMT_TEST_SRCS) -lcmocka

@@ -4,6 +4,7 @@
  * the loader must refuse (README.md, "Faults"). The handoff is reached through
  * the identity map.
  */
+#include "loader/check.h"
 #include "loader/crc32.h"
 #include "outgoing.h"
 
@@ -29,7 +30,7 @@ static uint64_t outside_addr(const struct memmap *m)
 /* The first range of the handoff's map of that type above 1 MiB. */
 static uint64_t map_range(const struct baton_handoff *h, uint32_t type, const char *fault)
 {
-	const struct baton_mem_range *m = (const void *)((const uint8_t *)h + h->mem_off);
+	const struct baton_mem_range *m = handoff_mem(h);
 
 	for (uint64_t i = 0; i < h->mem_count; i++)
 		if (m[i].type == type && m[i].base >= 1ULL << 20)

@@ -204,7 +204,7 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	uint64_t scratch = (pages_free_count() << PAGE_SHIFT) / 8;
 
 	scratch_init(scratch > SCRATCH_MAX ? SCRATCH_MAX :
-		     scratch < SCRATCH_MIN ? SCRATCH_MIN : scratch, span_lo, span_hi);
+		     scratch < SCRATCH_MIN ? SCRATCH_MIN : scratch, SCRATCH_MIN, span_lo, span_hi);
 	struct strategy *s = strategy_init(&cfg, img);			/* 4 */
 
 	stage_payload(&rq, s, &res);					/* 5 */

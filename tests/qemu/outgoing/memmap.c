@@ -4,8 +4,9 @@
  * aligned struct baton_mem_range. Usable RAM shrinks to whole pages, anything
  * else grows to whole pages, and where two entries overlap the reserved one
  * wins, then never-touch (nevertouch= on the command line: RAM that must
- * survive, as a crash log would), then usable. Low memory stays as the firmware reported it: Linux needs its usable
- * part for the real-mode trampoline that starts its APs. (The page allocator
+ * survive, as a crash log would), then usable. Low memory stays as the firmware
+ * reported it: Linux needs its usable part for the real-mode trampoline that
+ * starts its APs. (The page allocator
  * never hands out [0, 1 MiB), and nothing baton places goes there.)
  */
 #include "outgoing.h"
@@ -30,7 +31,7 @@ static uint64_t raw_read(const struct mb_info *mbi)
 		uint64_t end = e->base + e->len < e->base ? UINT64_MAX : e->base + e->len;
 
 		off += e->size + 4;
-		if (n == RAW_MAX)
+		if (n == RAW_MAX - 1)	/* the last slot: memmap_build's never-touch range */
 			die(EXIT_SETUP, "memmap: more than %u entries", RAW_MAX - 1);
 		if (e->type == MB_MMAP_AVAILABLE)
 			raw[n] = (struct raw_range){ align_up(e->base, PAGE_SIZE),
@@ -90,9 +91,11 @@ void memmap_build(const struct mb_info *mbi, uint64_t never_touch, struct memmap
 		die(EXIT_SETUP, "memmap: the boot loader gave no memory map");
 	uint64_t nraw = raw_read(mbi);
 
-	if (never_touch)
-		raw[nraw++] = (struct raw_range){ align_down(never_touch, PAGE_SIZE),
-			align_down(never_touch, PAGE_SIZE) + NEVER_TOUCH_SIZE, BATON_MEM_NEVER_TOUCH };
+	if (never_touch) {
+		uint64_t lo = align_down(never_touch, PAGE_SIZE);
+
+		raw[nraw++] = (struct raw_range){ lo, lo + NEVER_TOUCH_SIZE, BATON_MEM_NEVER_TOUCH };
+	}
 	uint64_t npts = points_collect(nraw);
 
 	m->n = 0;

@@ -90,8 +90,9 @@ uint64_t pages_find(uint64_t n, uint64_t lo, uint64_t hi, uint64_t from,
 /* Highest free run of n pages in [lo, hi) outside [avoid_lo, avoid_hi). */
 uint64_t pages_find_top(uint64_t n, uint64_t lo, uint64_t hi,
 			uint64_t avoid_lo, uint64_t avoid_hi);
-/* Bump scratch memory carved from free RAM; frees are undone in LIFO order. */
-void scratch_init(uint64_t bytes, uint64_t avoid_lo, uint64_t avoid_hi);
+/* Bump scratch memory carved from free RAM (bytes, halved down to min while it
+ * does not fit); frees are undone in LIFO order. */
+void scratch_init(uint64_t bytes, uint64_t min, uint64_t avoid_lo, uint64_t avoid_hi);
 void *scratch_alloc(uint64_t bytes);
 void scratch_free(void *p, uint64_t bytes);
 

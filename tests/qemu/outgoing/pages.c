@@ -210,20 +210,21 @@ uint64_t pages_find_top(uint64_t n, uint64_t lo, uint64_t hi,
 	return PFN_NONE;
 }
 
-void scratch_init(uint64_t bytes, uint64_t avoid_lo, uint64_t avoid_hi)
+void scratch_init(uint64_t bytes, uint64_t min, uint64_t avoid_lo, uint64_t avoid_hi)
 {
-	uint64_t n = align_up(bytes, PAGE_SIZE) >> PAGE_SHIFT, at = PFN_NONE;
+	uint64_t n = align_up(bytes, PAGE_SIZE) >> PAGE_SHIFT, at;
 
-	/* Halved until it fits (down to 1 MiB): a payload whose span covers most
-	 * of RAM must still reach the stage, which then says why it is refused. */
-	for (; at == PFN_NONE && n >= (1ULL << 20) >> PAGE_SHIFT; n /= 2) {
+	/* Halved until it fits, down to min: a payload whose span covers most of
+	 * RAM must still reach the stage, which then says why it is refused. */
+	for (;; n /= 2) {
 		at = pages_find_top(n, LOW_PAGES, PFN_4G, avoid_lo, avoid_hi);
 		if (at == PFN_NONE)
 			at = pages_find_top(n, LOW_PAGES, top_pfn, avoid_lo, avoid_hi);
+		if (at != PFN_NONE)
+			break;
+		if (n / 2 < min >> PAGE_SHIFT)
+			die(EXIT_SETUP, "pages: no room for %lu KiB of scratch", (n << PAGE_SHIFT) >> 10);
 	}
-	if (at == PFN_NONE)
-		die(EXIT_SETUP, "pages: no room for 1 MiB of scratch");
-	n *= 2;		/* the loop halved once more after finding it */
 	pages_take(at, n);
 	scratch_base = (uint8_t *)(uintptr_t)(at << PAGE_SHIFT);
 	scratch_size = n << PAGE_SHIFT;

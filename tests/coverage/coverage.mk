@@ -1,0 +1,46 @@
+# make coverage: line coverage of fmt/, stage/ and the loader files the host tests
+# build (loader/check.c, plan.c, sort.c, layout.c, crc32.c) under test_fmt,
+# test_bzimage, test_stage and test_plan. Each is built again into $(COV) with
+# --coverage -O0 and no sanitizer, from the same sources, -D defines and libraries
+# as its rule in tests/host/*/build.mk; the .gcno/.gcda files stay next to the
+# objects in $(COV)/obj/<test>/. Then the old .gcda files go, each test runs (all
+# must pass), and mk/coverage.py reads gcc's gcov JSON and prints per file, per
+# folder and overall (also $(COV)/report.txt; uncovered lines in uncovered.txt).
+#
+# The Makefile includes this file after every build.mk: its prerequisite lists
+# are the host tests' source lists, which must be defined by then.
+
+COV        := $(B)/coverage
+COV_PROGS  := test_fmt test_bzimage test_stage test_plan
+COV_BINS   := $(COV_PROGS:%=$(COV)/%)
+COV_CFLAGS := $(filter-out -O%,$(HOST_CFLAGS)) -O0 -g --coverage
+
+# $(call cov_prog,NAME,SOURCES,EXTRA CFLAGS,LIBS,OTHER PREREQUISITES)
+define cov_prog
+$(COV)/obj/$(1)/%.o: %.c tests/coverage/coverage.mk
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(COV_CFLAGS) $(3) -MMD -MP -c $$< -o $$@
+
+$(COV)/$(1): $(patsubst %.c,$(COV)/obj/$(1)/%.o,$(2)) $(5)
+	$$(HOST_CC) $$(COV_CFLAGS) -o $$@ $$(filter %.o,$$^) $(4)
+
+-include $(patsubst %.c,$(COV)/obj/$(1)/%.d,$(2))
+endef
+
+$(eval $(call cov_prog,test_fmt,$(FMT_TEST_SRCS),$(FMT_TEST_DEFS),-lcmocka,$(FMT_TINY_ELFS)))
+$(eval $(call cov_prog,test_bzimage,$(BZ_TEST_SRCS),,-lcmocka))
+$(eval $(call cov_prog,test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),,-lcmocka -lfdt))
+$(eval $(call cov_prog,test_plan,$(PLAN_TEST_SRC),,-lcmocka))
+
+coverage: deps
+	@$(MAKE) -s --no-print-directory $(COV_BINS)
+	@find $(COV) -name '*.gcda' -delete
+	@bad=""; for t in $(COV_PROGS); do \
+		$(COV)/$$t >$(COV)/$$t.log 2>&1 & eval "pid_$$t=$$!"; \
+	done; \
+	for t in $(COV_PROGS); do \
+		if eval "wait \$$pid_$$t"; then tail -n 1 $(COV)/$$t.log | sed "s|^|$$t: |"; \
+		else cat $(COV)/$$t.log; bad="$$bad $$t"; fi; \
+	done; \
+	if [ -n "$$bad" ]; then echo "coverage: failing tests:$$bad"; exit 1; fi
+	@$(PYTHON) mk/coverage.py $(COV)
