@@ -8,7 +8,7 @@
 
 LOADER_C    := loader/main.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
-	       loader/crc32.c loader/plan.c loader/sort.c loader/libc_stubs.c
+	       loader/crc32.c loader/plan.c loader/sort.c loader/libc_stubs.c arch/x86/string.c
 LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm
 LOADER_OBJS := $(LOADER_C:%.c=$(B)/obj/fs/%.o) $(LOADER_ASM:%.asm=$(B)/obj/fs/%.o)
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
