@@ -10,7 +10,7 @@
 
 %include "hw.inc"
 
-	global	ap_trampoline, ap_trampoline_end, ap_alive, ap_lo, ap_hi
+	global	ap_trampoline, ap_trampoline_end, ap_alive, ap_seen, ap_beat, ap_lo, ap_hi
 
 	section	.rodata.ap_trampoline progbits alloc noexec nowrite align=16
 
@@ -19,10 +19,11 @@
 ; ap_trampoline: each AP's first instruction after the start-up IPI.
 ; In:  real mode, CS = page >> 4 (base = the page), IP = 0, paging off, the
 ;      other registers as INIT left them (SDM Vol. 3A 9.1.1); no stack needed.
-; Out: never returns, never stops. Counts itself once in ap_alive (lock inc),
-;      then writes AP_PATTERN ^ its APIC ID to the dword at 4 * APIC ID in every
-;      page of [ap_lo, ap_hi), over and over, in 32-bit protected mode with
-;      flat segments and paging off.
+; Out: never returns, never stops. Counts itself once in ap_alive (lock inc)
+;      and sets bit APIC ID of ap_seen (lock bts), then writes AP_PATTERN ^ its
+;      APIC ID to the dword at 4 * APIC ID in every page of [ap_lo, ap_hi), over
+;      and over, in 32-bit protected mode with flat segments and paging off,
+;      counting each pass over the range in its ap_beat slot.
 ap_trampoline:
 	cli
 	cld
@@ -61,15 +62,17 @@ ap_pm32:
 	mov	fs, ax
 	mov	gs, ax
 
-	lock inc dword [ebx + ap_alive - ap_trampoline]	; "I am up"
-
 	mov	esi, ebx			; CPUID overwrites EBX
 	mov	eax, 1
 	cpuid					; EBX[31:24] = initial APIC ID
 	shr	ebx, 24
+	and	ebx, AP_MAX_CPUS - 1		; ap.c checks the IDs fit, no write strays
+	lock bts dword [esi + ap_seen - ap_trampoline], ebx	; "I, APIC ID ebx, am up"
+	lock inc dword [esi + ap_alive - ap_trampoline]
 	lea	edx, [ebx * 4]			; this AP's dword in each page
 	xor	ebx, AP_PATTERN			; the value it writes
 .Lpass:
+	inc	dword [esi + ap_beat - ap_trampoline + edx]	; one more pass begins
 	mov	edi, [esi + ap_lo - ap_trampoline]
 	add	edi, edx
 	mov	ecx, [esi + ap_hi - ap_trampoline]
@@ -97,6 +100,10 @@ ap_pm32_ptr:
 	align	4
 ap_alive:
 	dd	0				; APs up (lock inc by each)
+ap_seen:
+	dd	0				; bit n: APIC ID n is up (lock bts)
+ap_beat:
+	times AP_MAX_CPUS dd 0			; passes over the range, per APIC ID
 ap_lo:
 	dd	0				; the range they write: first page,
 ap_hi:

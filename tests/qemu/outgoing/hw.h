@@ -36,6 +36,7 @@
 /* aps=hostile (ap.c, ap.asm): the APs' trampoline page and their own GDT */
 #define AP_TRAMPOLINE		0x8000		/* below 1 MiB: SIPI vector = page number */
 #define AP_PATTERN		0xdeadbeef	/* written as AP_PATTERN ^ APIC ID */
+#define AP_MAX_CPUS		32		/* APIC IDs 0..31: one bit each in ap_seen */
 #define AP_SEL_CODE32		0x08
 #define AP_SEL_DATA		0x10
 #define GDT_CODE32		0x00CF9A000000FFFF	/* P, DPL 0, code, D = 1, 4 GiB */
