@@ -81,11 +81,37 @@ int check_header(struct check *c)
 	if (crc != h->crc32)
 		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over %lu bytes (header says 0x%08x)",
 			    (unsigned)crc, (unsigned long)h->total_size, (unsigned)h->crc32);
+	if (h->flags)
+		return fail(c, CHECK_E_FIELD, "flags 0x%x: handoff v1 defines none",
+			    (unsigned)h->flags);
 	if (!list_in_bounds(h, h->mem_off, h->mem_count, sizeof(struct baton_mem_range)) ||
 	    !list_in_bounds(h, h->copy_off, h->copy_count, sizeof(struct baton_copy_run)) ||
 	    !list_in_bounds(h, h->zero_off, h->zero_count, sizeof(struct baton_zero_run)))
 		return fail(c, CHECK_E_SIZE, "a list lies outside the handoff's %lu bytes",
 			    (unsigned long)h->total_size);
+	c->seen = *h;
+	return 0;
+}
+
+/*
+ * A CPU that was still running until the park step could have written the handoff
+ * after check_header() read it: everything read so far (the work area's size, the
+ * page tables' reach) came from that header and the map under its CRC.
+ */
+int check_unchanged(struct check *c)
+{
+	const struct baton_handoff *h = c->h;
+	const uint8_t *a = (const uint8_t *)h, *b = (const uint8_t *)&c->seen;
+	uint32_t crc;
+
+	for (uint64_t i = 0; i < sizeof(*h); i++)
+		if (a[i] != b[i])
+			return fail(c, CHECK_E_CHANGED, "handoff header byte 0x%lx changed from 0x%02x to 0x%02x after it was checked",
+				    (unsigned long)i, (unsigned)b[i], (unsigned)a[i]);
+	crc = crc32_handoff(h);
+	if (crc != c->seen.crc32)
+		return fail(c, CHECK_E_CHANGED, "handoff lists changed after they were checked: CRC 0x%08x, was 0x%08x",
+			    (unsigned)crc, (unsigned)c->seen.crc32);
 	return 0;
 }
 
@@ -362,6 +388,10 @@ int check_runs(struct check *c)
 		c->src[c->nsrc++] = (struct sort_kv){ cr[i].src, i };
 	}
 	for (uint64_t i = 0; i < h->zero_count; i++) {
+		if (zr[i].reserved[0] || zr[i].reserved[1])
+			return fail(c, CHECK_E_FIELD, "zero run %lu: reserved 0x%lx 0x%lx, must be zero",
+				    (unsigned long)i, (unsigned long)zr[i].reserved[0],
+				    (unsigned long)zr[i].reserved[1]);
 		err = check_dst(c, "zero", i, zr[i].dst, zr[i].pages);
 		if (err)
 			return err;

@@ -27,6 +27,8 @@
 #define CHECK_E_ENTRY		(-410)	/* entry convention or address not usable */
 #define CHECK_E_WORK		(-411)	/* the loader region is too small for its work area */
 #define CHECK_E_NOSPOT		(-412)	/* no free place to move the loader to */
+#define CHECK_E_FIELD		(-413)	/* a field that must be zero is not */
+#define CHECK_E_CHANGED		(-414)	/* the handoff changed after it was checked */
 
 /* Run references stored in the sorted destination array. */
 #define CHECK_REF_ZERO		(1ull << 63)
@@ -44,6 +46,7 @@ struct check {
 	struct sort_kv *usable;	uint64_t nusable;	/* key: start, val: end (merged) */
 	struct sort_kv *forbid;	uint64_t nforbid;	/* reserved and never-touch, merged */
 	uint64_t pages;		/* destination pages, copy and zero */
+	struct baton_handoff seen;	/* the header check_header() accepted */
 	char msg[200];
 };
 
@@ -56,8 +59,12 @@ const struct baton_mem_range *handoff_mem(const struct baton_handoff *h);
 const struct baton_copy_run *handoff_copy(const struct baton_handoff *h);
 const struct baton_zero_run *handoff_zero(const struct baton_handoff *h);
 
-/* Magic, version, sizes, CRC and list bounds: only the handoff's own bytes. */
+/* Magic, version, sizes, CRC, flags and list bounds: only the handoff's own
+ * bytes. Keeps a copy of the header and the CRC in c for check_unchanged(). */
 int check_header(struct check *c);
+/* After the other CPUs are parked: the handoff is still what check_header() read
+ * (its header byte for byte, the rest by its CRC). */
+int check_unchanged(struct check *c);
 /* The memory map, every run, overlaps, the entry: after check_header(). */
 int check_runs(struct check *c);
 /* Sort ranges {key start, val end} (tmp: n more) and merge those that overlap or

@@ -7,7 +7,8 @@
  *   1. header   magic, version, sizes, CRC            loader/check.c:check_header
  *   2. paging   own identity map of all RAM           loader/paging.c
  *   3. park     INIT to every other CPU               loader/smp.c
- *   4. check    every run, range and overlap          loader/check.c:check_runs
+ *   4. check    the handoff unchanged since step 1,   loader/check.c:check_unchanged
+ *               every run, range and overlap          loader/check.c:check_runs
  *   5. move     out of the destinations' way          loader_move() below
  *   6. plan     copy order, chains and cycles         loader/plan.c, via place_all
  *   7. copy     moves and zero fills                  loader/place.c:place_all
@@ -74,7 +75,14 @@ static void loader_layout_and_paging(void)
 		 (unsigned long)L.work.map_top, (unsigned long)(L.work_mem + L.work.pt_off));
 }
 
-static void loader_check_runs(void)
+/* Once the other CPUs are parked, the handoff must still be the one checked. */
+static void loader_check_unchanged(void)
+{
+	if (check_unchanged(&C))
+		panic("check", "%s", C.msg);
+}
+
+static void loader_check_runs(int resumed)
 {
 	int err;
 
@@ -86,7 +94,8 @@ static void loader_check_runs(void)
 	err = check_runs(&C);
 	if (err)
 		panic("check", "%s", C.msg);
-	step_log(STEP_CHECK, "%lu pages to place, destinations in usable RAM, no overlaps",
+	step_log(STEP_CHECK, "%s; %lu pages to place, destinations in usable RAM, no overlaps",
+		 resumed ? "handoff copied after parking" : "handoff unchanged since parking",
 		 (unsigned long)C.pages);
 }
 
@@ -144,14 +153,13 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 		      (unsigned long)L.h->loader_base, (unsigned long)base);
 	loader_layout_and_paging();
 	smp_park();
-	loader_check_runs();
+	if (!resumed)	/* else this copy was made by this loader after parking */
+		loader_check_unchanged();
+	loader_check_runs(resumed);
 	loader_move();
 	launch_reserve(&C);
 	test_fault_point();
 	place_all();
-	if (L.h->flags & BATON_F_NO_VERIFY)
-		step_log(STEP_VERIFY, "skipped (BATON_F_NO_VERIFY)");
-	else
-		place_verify();
+	place_verify();
 	launch();
 }

@@ -736,23 +736,6 @@ static int plan_cycles_walk(const uint32_t *orig, uint32_t *next, uint64_t c,
 	return 0;
 }
 
-/*
- * Step 4, before anything is written: the pieces left are numbered densely, so
- * that walking their cycles (one dependent load per piece) stays in a small array,
- * and the cycles are listed into x->queue.
- */
-static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
-{
-	uint32_t *orig = x->dense + x->p, *next = orig + x->p;
-	int err = plan_cycles_number(x, orig, c);
-
-	if (!err)
-		err = plan_cycles_link(x, orig, *c, next);
-	if (!err)
-		err = plan_cycles_walk(orig, next, *c, x->queue);
-	return err;
-}
-
 /* Checks a cycle is clean: each source is exactly the next destination, one size. */
 static int plan_cycle_clean(const struct plan_exec *x, const uint32_t *cyc, uint64_t k)
 {
@@ -764,6 +747,39 @@ static int plan_cycle_clean(const struct plan_exec *x, const uint32_t *cyc, uint
 			return 0;
 	}
 	return 1;
+}
+
+/* Every listed cycle clean: refinement makes them so, checked all the same. */
+static int plan_cycles_clean(const struct plan_exec *x, const uint32_t *list, uint64_t n)
+{
+	for (uint64_t t = 0, e; t < n; t = e) {
+		for (e = t; !(list[e] & PLAN_MARK); e++)
+			;
+		e++;
+		if (!plan_cycle_clean(x, list + t, e - t))
+			return PLAN_E_INPUT;
+	}
+	return 0;
+}
+
+/*
+ * Step 4, before anything is written: the pieces left are numbered densely, so
+ * that walking their cycles (one dependent load per piece) stays in a small array,
+ * the cycles are listed into x->queue, and each is checked to be clean. Every
+ * refusal of the planner comes from here or before: placing cannot fail.
+ */
+static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
+{
+	uint32_t *orig = x->dense + x->p, *next = orig + x->p;
+	int err = plan_cycles_number(x, orig, c);
+
+	if (!err)
+		err = plan_cycles_link(x, orig, *c, next);
+	if (!err)
+		err = plan_cycles_walk(orig, next, *c, x->queue);
+	if (!err)
+		err = plan_cycles_clean(x, x->queue, *c);
+	return err;
 }
 
 /* Places a clean cycle of k pieces page by page through the scratch page. */
@@ -788,8 +804,8 @@ static void plan_cycle_place(struct plan_exec *x, const uint32_t *cyc, uint64_t 
 	x->st->cycles += first->pages;
 }
 
-/* Step 4, after the moves: places the listed cycles, looking pieces up ahead. */
-static int plan_cycles_place(struct plan_exec *x, const uint32_t *list, uint64_t n)
+/* Step 4, after the moves: places the listed (clean) cycles, looking pieces up ahead. */
+static void plan_cycles_place(struct plan_exec *x, const uint32_t *list, uint64_t n)
 {
 	uint64_t ahead = 0;
 
@@ -801,11 +817,8 @@ static int plan_cycles_place(struct plan_exec *x, const uint32_t *list, uint64_t
 			__builtin_prefetch(&x->pc[list[ahead] & ~PLAN_MARK]);
 			__builtin_prefetch(&x->depth[list[ahead] & ~PLAN_MARK]);
 		}
-		if (!plan_cycle_clean(x, list + t, e - t))
-			return PLAN_E_INPUT;	/* cannot happen: refinement makes them clean */
 		plan_cycle_place(x, list + t, e - t);
 	}
-	return 0;
 }
 
 static void plan_zero_flush(struct plan_exec *x, uint64_t dst, uint64_t pages)
@@ -939,10 +952,8 @@ int plan_execute(const struct baton_copy_run *runs, uint64_t ncopy,
 	if (mem && mem->planned)
 		mem->planned(mem->ctx, stats);
 	plan_order_issue(&x);
-	err = plan_cycles_place(&x, x.queue, cycled);
+	plan_cycles_place(&x, x.queue, cycled);
 	plan_flush(&x);
-	if (err)
-		return err;
 	plan_zeros_run(&x, zeros, nzero);
 	return 0;
 }

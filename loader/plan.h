@@ -11,9 +11,12 @@
  * aligned, pages > 0, no address range wraps, destinations pairwise disjoint
  * (copy and zero runs together), sources pairwise disjoint.
  * plan_execute() refuses every broken precondition with PLAN_E_INPUT, before its
- * first write, except one: zero runs that overlap only each other are zeroed
- * (twice), which is harmless to the plan; the validator refuses them
- * (tests/fuzz/fuzz_plan.c found the gap; test_plan: zero runs overlapping each other).
+ * first write (and before planned()), except one: zero runs that overlap only each
+ * other are zeroed (twice), which is harmless to the plan; the validator refuses
+ * them (tests/fuzz/fuzz_plan.c found the gap; test_plan: zero runs overlapping each
+ * other). The checks that guard the planner against its own bugs (a cycle that is
+ * not clean, a graph that is not one) run before the first write too; every
+ * refusal is driven in tests/host/test_plan_refusals.c.
  *
  * Guarantees:
  *  - page copies == out-of-place pages + page cycles, never more;

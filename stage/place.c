@@ -137,8 +137,6 @@ int stage_hash_runs(struct stage *s)
 
 		s->copy[i].hash = stage_hash(s->env->map(s->env->ctx, s->copy[i].src, bytes), bytes);
 	}
-	for (uint64_t i = 0; i < s->nzero; i++)
-		s->zero[i].hash = stage_hash_zero(s->zero[i].pages);
 	return 0;
 }
 

@@ -8,7 +8,7 @@
  *   3. bootinfo_build      the FDT for the payload (stage/bootinfo.c), in scratch
  *   4. stage_place_pages   a source page per destination page from the caller's
  *                          allocator, file bytes copied in, runs merged
- *   5. stage_hash_runs     each run's XXH64 as the loader must find it, after
+ *   5. stage_hash_runs     each copy run's XXH64 as the loader must find it, after
  *                          stage_check_sources named any page handed out twice
  *   6. stage_plan          the loader's own planner, dry: pieces for the work area
  *   7. stage_place_loader  the blob plus its work area, early console patched in
@@ -317,17 +317,6 @@ void stage_seal(struct baton_handoff *h)
 		end = h->zero_off + h->zero_count * sizeof(struct baton_zero_run);
 	h->total_size = end;
 	h->crc32 = crc32_handoff(h);
-}
-
-uint64_t stage_hash_zero(uint64_t pages)
-{
-	static const uint8_t zero[256];
-	XXH64_state_t st;
-
-	XXH64_reset(&st, 0);
-	for (uint64_t i = 0; i < pages * (PAGE / sizeof(zero)); i++)
-		XXH64_update(&st, zero, sizeof(zero));
-	return XXH64_digest(&st);
 }
 
 uint64_t stage_hash(const void *p, uint64_t bytes)

@@ -64,6 +64,5 @@ int stage_write_handoff(struct stage *s);
 int stage_self_check(struct stage *s);
 
 uint64_t stage_hash(const void *p, uint64_t bytes);
-uint64_t stage_hash_zero(uint64_t pages);
 
 #endif

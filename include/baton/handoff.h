@@ -27,10 +27,7 @@
 #define BATON_HANDOFF_MAGIC	0x314f484e4f544142ULL
 #define BATON_HANDOFF_VERSION	1
 
-/* struct baton_handoff.flags */
-#define BATON_F_NO_VERIFY	(1u << 0)	/* skip the per-run hash check (not advised) */
-
-/* struct baton_handoff.hash_alg: how baton_copy_run.hash / baton_zero_run.hash are made */
+/* struct baton_handoff.hash_alg: how baton_copy_run.hash is made */
 #define BATON_HASH_XXH64	1	/* XXH64(seed 0) over the run's destination bytes */
 
 /* struct baton_mem_range.type */
@@ -69,12 +66,12 @@ struct baton_copy_run {
 	uint64_t hash;		/* 0x18 hash of the destination after placement */
 };
 
-/* Zero run: pages [dst, dst + pages*4K) must end up zero. */
+/* Zero run: pages [dst, dst + pages*4K) must end up zero. The loader checks every
+ * byte against zero, so a zero run carries no hash. */
 struct baton_zero_run {
 	uint64_t dst;		/* 0x00 */
 	uint64_t pages;		/* 0x08 */
-	uint64_t hash;		/* 0x10 hash of pages*4K zero bytes */
-	uint64_t pad;		/* 0x18 zero */
+	uint64_t reserved[2];	/* 0x10 zero (the loader refuses anything else) */
 };
 
 /* Where and how the loader starts the image. */
@@ -100,7 +97,8 @@ struct baton_handoff {
 	uint32_t header_size;	/* 0x0c sizeof(struct baton_handoff) */
 	uint64_t total_size;	/* 0x10 header and all lists, bytes */
 	uint32_t crc32;		/* 0x18 CRC-32/IEEE of [0, total_size), this field zero */
-	uint32_t flags;		/* 0x1c BATON_F_* */
+	uint32_t flags;		/* 0x1c zero: v1 defines none (the loader refuses any);
+				 * nothing ever makes a loader skip a safety step */
 
 	uint64_t mem_off;	/* 0x20 lists: byte offsets from the header start */
 	uint64_t mem_count;	/* 0x28 */

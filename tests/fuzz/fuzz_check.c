@@ -95,6 +95,8 @@ static const char *oracle(const struct baton_handoff *h, const struct check *c,
 		if (!range_end(dst, pages, &r[n].end))
 			return "bad destination range";
 		r[n].dst = dst;
+		if (!copy && (zr[i - h->copy_count].reserved[0] || zr[i - h->copy_count].reserved[1]))
+			return "zero run reserved words not zero";
 		if (!o_usable(h, dst, r[n].end))
 			return "destination outside usable RAM";
 		if (o_forbidden(h, dst, r[n].end))
@@ -202,6 +204,8 @@ static struct baton_handoff *build(struct fuzz_in *in, uint64_t *len)
 	for (uint64_t i = 0; i < nzero; i++) {
 		zr[i].dst = addr_of(in, unit);
 		zr[i].pages = pages_of(in, unit);
+		if (fuzz_u8(in) == 0x5b)	/* rare: a reserved word set */
+			zr[i].reserved[fuzz_u8(in) & 1] = 1;
 	}
 	/* Entry, zero page and timing slots mostly inside a copy run, sometimes not. */
 	for (int k = 0; k < 3; k++) {
@@ -284,6 +288,9 @@ static void run(struct baton_handoff *h, uint64_t len, uint64_t self_base, uint6
 		FUZZ_ASSERT(c.msg[0], "header refusal %d without a message", err);
 		return;
 	}
+	FUZZ_ASSERT(!h->flags, "accepted flags 0x%x", h->flags);
+	err = check_unchanged(&c);
+	FUZZ_ASSERT(!err, "an untouched handoff counts as changed: %s", c.msg);
 	if (h->copy_count + h->zero_count > 256)
 		return;
 	c.work_bytes = check_work_size(h->copy_count, h->zero_count, h->mem_count);

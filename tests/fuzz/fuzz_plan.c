@@ -184,7 +184,7 @@ static void real_memory(const struct layout *l, uint64_t seed)
 	}
 	for (uint64_t i = 0; i < l->nz; i++)
 		zr[i] = (struct baton_zero_run){ a + zero_dst_page(l, i) * PAGE,
-						 l->zeros[i].pages, 0, 0 };
+						 l->zeros[i].pages, { 0, 0 } };
 	FUZZ_ASSERT(!plan_count(cr, l->n, work_area, size, &pieces), "plan_count (real)");
 	memset(&L, 0, sizeof(L));
 	L.h = h;

@@ -532,11 +532,9 @@ static void verify_machine(struct fx *f, const struct loader_sim *ls)
 	for (uint64_t i = 0; i < h->copy_count; i++)
 		assert_int_equal(stage_hash(hostenv_ptr(e, cr[i].dst, cr[i].pages * PAGE),
 					    cr[i].pages * PAGE), cr[i].hash);
-	for (uint64_t i = 0; i < h->zero_count; i++) {
-		assert_int_equal(stage_hash(hostenv_ptr(e, zr[i].dst, zr[i].pages * PAGE),
-					    zr[i].pages * PAGE), zr[i].hash);
-		assert_int_equal(zr[i].hash, stage_hash_zero(zr[i].pages));
-	}
+	for (uint64_t i = 0; i < h->zero_count; i++)	/* checked against zero, no hash */
+		assert_true(!zr[i].reserved[0] && !zr[i].reserved[1]);
+	assert_int_equal(h->flags, 0);
 
 	/* the handoff says what the request asked for */
 	assert_int_equal(h->console.port, CON_PORT);
@@ -1157,7 +1155,7 @@ static void test_check_header(void **state)
 	expect_checked(x, CHECK_E_SIZE, "bad sizes: header 256 total 128");
 
 	/* one flipped bit, not resealed: the CRC is computed here independently */
-	x->h->flags ^= BATON_F_NO_VERIFY;
+	x->h->flags ^= 1;
 	copy = malloc(total);
 	memcpy(copy, x->h, total);
 	memset(copy + offsetof(struct baton_handoff, crc32), 0, 4);
@@ -1406,6 +1404,56 @@ static void test_check_run_shape(void **state)
 	cr(x)[0].src = 0xffffffffffffe000ull;
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_RUN, "copy run 0 src 0xffffffffffffe000 is unaligned or wraps");
+}
+
+/* Fields v1 defines as zero are refused otherwise: bit 0 of flags once skipped
+ * the verify step, and a zero run's third word once held a hash nothing read. */
+static void test_check_reserved_zero_fields(void **state)
+{
+	struct cfx *x = *state;
+	char *want = x->want;
+
+	x->h->flags = 1;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD, "flags 0x1: handoff v1 defines none");
+	x->h->flags = 0x80000000u;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD, "flags 0x80000000: handoff v1 defines none");
+	zr(x)[0].reserved[0] = 0x1234;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD, "zero run 0: reserved 0x1234 0x0, must be zero");
+	zr(x)[x->h->zero_count - 1].reserved[1] = 1;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD, WANT("zero run %llu: reserved 0x0 0x1, must be zero",
+					    ULL(x->h->zero_count - 1)));
+}
+
+/* A CPU still running until the park step may have rewritten the handoff after
+ * check_header() read it: check_unchanged() finds it, header or lists, even
+ * resealed. */
+static void test_check_unchanged_after_park(void **state)
+{
+	struct cfx *x = *state;
+	char *want = x->want;
+	uint32_t crc;
+
+	assert_int_equal(cfx_check(x), 0);
+	assert_int_equal(check_unchanged(&x->c), 0);
+	x->h->entry.addr ^= 0x1000;		/* header byte 0x59 */
+	assert_int_equal(check_unchanged(&x->c), CHECK_E_CHANGED);
+	assert_string_equal(x->c.msg, WANT("handoff header byte 0x59 changed from 0x%02x to 0x%02x after it was checked",
+					   x->saved[0x59], x->saved[0x59] ^ 0x10));
+	cfx_reset(x);
+	assert_int_equal(check_unchanged(&x->c), 0);
+	cr(x)[0].pages++;			/* a list, not resealed */
+	crc = crc32_handoff(x->h);
+	assert_int_equal(check_unchanged(&x->c), CHECK_E_CHANGED);
+	assert_string_equal(x->c.msg, WANT("handoff lists changed after they were checked: CRC 0x%08x, was 0x%08x",
+					   crc, x->h->crc32));
+	stage_seal(x->h);			/* resealed: the header's CRC changed */
+	assert_int_equal(check_unchanged(&x->c), CHECK_E_CHANGED);
+	cfx_reset(x);
+	assert_int_equal(check_unchanged(&x->c), 0);
 }
 
 static void test_check_entry(void **state)
@@ -2123,6 +2171,8 @@ int main(void)
 		cmocka_unit_test(test_stage_touching_usable_ranges),
 		cmocka_unit_test_setup_teardown(test_check_valid, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_header, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_reserved_zero_fields, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_unchanged_after_park, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_list_bounds, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_memmap, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_dst_ranges, cfx_setup, cfx_teardown),

@@ -44,6 +44,7 @@ const char *const fault_names[FAULT_COUNT] = {
 	[FAULT_RESERVED] = "reserved",
 	[FAULT_RUNS_HUGE] = "runs-huge",
 	[FAULT_WORK_HUGE] = "work-huge",
+	[FAULT_FLAGS] = "flags",
 };
 
 const char *const aps_names[APS_COUNT] = {

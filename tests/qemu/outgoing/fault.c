@@ -93,6 +93,10 @@ void fault_inject(enum fault_kind f, const struct stage_result *res,
 		h->plan_pieces = 1ULL << 36;
 		stage_seal(h);
 		break;
+	case FAULT_FLAGS:		/* bit 0 once told the loader to skip verify */
+		h->flags = 1;
+		stage_seal(h);
+		break;
 	case FAULT_CORRUPT:		/* the source, not the handoff: the hash must tell */
 		run = copy_runs(h, 1, "corrupt");
 		*(volatile uint8_t *)(uintptr_t)(run[0].src + 0x10) ^= 0xff;

@@ -1,0 +1,11 @@
+# Every refusal of the copy planner, driven one by one: loader/plan.c included
+# whole into the test (tests/host/test_plan_refusals.c), so that the checks no
+# valid input can reach are driven too, on hand-made internal state.
+
+$(B)/tests/host/test_plan_refusals: tests/host/test_plan_refusals.c loader/sort.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -MMD -MP -o $@ $^ -lcmocka
+
+HOST_TESTS += $(B)/tests/host/test_plan_refusals
+-include $(B)/tests/host/test_plan_refusals.d
