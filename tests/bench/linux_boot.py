@@ -100,6 +100,11 @@ def spread(xs, unit="s", scale=1.0):
 
 
 def main():
+    try:
+        run.vmlinuz()
+    except run.NoKernel as e:
+        sys.exit("bench: " + str(e))
+    print(run.kernel_line(), flush=True)
     case = run.linux_case("bench-linux", "scattered", 64, smp=1, seed=11)
     baton, loader, direct, steps = [], [], [], {}
     staged = ""

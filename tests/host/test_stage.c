@@ -12,8 +12,8 @@
  *     refused before the allocator is called.
  *  3. check_header() / check_runs() on forged handoffs: each CHECK_E_* with its line.
  *  4. check_find_spot() against a brute-force search over a page bitmap.
- *  5. Linux bzImages (a synthetic 2.15 one, and the host's /boot/vmlinuz-* when
- *     there is one) with an initrd, 64- and 32-bit entry, end to end as in 1: the
+ *  5. Linux bzImages (a synthetic 2.15 one, and the kernel mk/vmlinuz.sh names:
+ *     linux-image-amd64's default flavour) with an initrd, 64- and 32-bit entry, end to end as in 1: the
  *     kernel and its zero-filled init_size, the initrd, the zero page byte for
  *     byte; the Linux rejections; stage_image_layout() against what is placed.
  *
@@ -1902,8 +1902,9 @@ static void test_linux32_e2e(void **state)
 }
 
 /*
- * The host's own kernel (Debian's), when there is one: on one flat 128 MiB range
- * its whole init_size fits at pref_address; worst-case sources inside it.
+ * The kernel mk/vmlinuz.sh names (the test fails without one): on one flat
+ * 128 MiB range its whole init_size fits at its pref_address, read from its own
+ * header; worst-case sources inside it.
  */
 static void test_linux_real_kernel(void **state)
 {
@@ -1915,9 +1916,6 @@ static void test_linux_real_kernel(void **state)
 
 	(void)state;
 	p = host_read_kernel(path, sizeof(path), &len);
-	if (!p)
-		skip();
-	print_message("%s\n", path);
 	f = fx_new_sized(128 * MIB, HOSTENV_WORST, 49, 24 * MIB);
 	/* one usable range: the arena, unpainted */
 	memset(f->e.arena, ARENA_FILL, f->e.size);
@@ -1935,8 +1933,6 @@ static void test_linux_real_kernel(void **state)
 	w.boot = pref >= 16 * MIB + lx_boot_size(f) ? 16 * MIB : pref + lx_kernel_size(f);
 	hostenv_set_dsts(&f->e, pref, pref + lx_kernel_size(f));
 	lx_run(f, &w);
-	if (pref == 16 * MIB)
-		assert_int_equal(f->res.image_entry, 0x1000200);
 	fx_free(f);
 }
 

@@ -49,10 +49,12 @@ def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
          entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64",
          nevertouch=None, what=None, shows=None):
-    """One QEMU run. payload "vmlinuz" is Debian's kernel, with our initramfs; a
-    name in DERIVED is a damaged copy of a real payload. what/shows: the fault
-    matrix's columns (docs/faults.md), for the cases in FAULT_MATRIX."""
-    linux = payload == "vmlinuz"
+    """One QEMU run. payload "vmlinuz" is the kernel mk/vmlinuz.sh names
+    (linux-image-amd64's default flavour); it and every copy of it ("vmlinuz-*" in
+    DERIVED) come with our initramfs and Linux's command line. A name in DERIVED
+    is a changed copy of a real payload. what/shows: the fault matrix's columns
+    (docs/faults.md), for the cases in FAULT_MATRIX."""
+    linux = payload.startswith("vmlinuz")
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
@@ -352,14 +354,36 @@ def payload_path(name):
     os.replace(out + ".tmp", out)
     return out
 
+
+KERNEL_RULE = "linux-image-amd64's default flavour"
+
+
+class NoKernel(Exception):
+    """mk/vmlinuz.sh found no kernel; the message is its one-line reason."""
+
+
 @functools.lru_cache(maxsize=None)
-def vmlinuz():
-    """Debian's installed kernel (mk/vmlinuz.sh finds it, once per run)."""
+def kernel_lookup():
+    """(path, "") or ("", why): mk/vmlinuz.sh asked once per run."""
     out = subprocess.run(["sh", os.path.join(ROOT, "mk", "vmlinuz.sh")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if out.returncode:
-        sys.exit("run.py: " + out.stderr.strip())
-    return out.stdout.strip()
+    path = out.stdout.strip() if out.returncode == 0 else ""
+    return path, "" if path else (out.stderr.strip() or "no kernel: mk/vmlinuz.sh printed nothing")
+
+
+def vmlinuz():
+    """The kernel every Linux case boots: the image package linux-image-amd64
+    depends on (mk/vmlinuz.sh). Raises NoKernel: the cases that need it fail."""
+    path, why = kernel_lookup()
+    if not path:
+        raise NoKernel(why)
+    return path
+
+
+def kernel_line():
+    """The log's line naming the kernel, or why there is none."""
+    path, why = kernel_lookup()
+    return "kernel: %s (%s)" % (path, KERNEL_RULE) if path else why
 
 
 def bootargs(c):
@@ -491,7 +515,11 @@ def run_case(c, timeout):
         os.unlink(log)
     start = time.monotonic()
     try:
-        proc = subprocess.run(qemu_command(c, log), stdin=subprocess.DEVNULL,
+        cmd = qemu_command(c, log)
+    except NoKernel as e:       # a Linux case without its kernel fails, never skips
+        return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               timeout=timeout)
         code, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
@@ -527,7 +555,11 @@ def gdb(name):
     c = next(x for x in CASES if x["name"] == name)
     log = os.path.join(OUT, c["name"] + ".log")
     os.makedirs(OUT, exist_ok=True)
-    cmd = qemu_command(c, log) + ["-s", "-S"]
+    try:
+        cmd = qemu_command(c, log) + ["-s", "-S"]
+    except NoKernel as e:
+        print("qemu-gdb: " + str(e))
+        return 1
     print("qemu-gdb: %s frozen at reset; serial -> %s" % (name, os.path.relpath(log, ROOT)))
     print("qemu-gdb: gdb build/outgoing.elf -ex 'target remote :1234'   "
           "(loader symbols: add-symbol-file build/loader.elf -o <loader base>)")
@@ -570,7 +602,12 @@ def demo(timeout):
     os.makedirs(OUT, exist_ok=True)
     log = os.path.join(OUT, "demo.log")
     open(log, "w").close()
-    print("demo: the outgoing test kernel stages Debian's own kernel (%s) and a small" % vmlinuz())
+    try:
+        kernel = vmlinuz()
+    except NoKernel as e:
+        print("demo: " + str(e))
+        return 1
+    print("demo: the outgoing test kernel stages Debian's own kernel (%s) and a small" % kernel)
     print("demo: initramfs in the worst-case layout (every source page on another page's")
     print("demo: destination: chains and cycles) and jumps to baton's loader, which parks the")
     print("demo: other 3 CPUs, orders and copies the pages, verifies them and starts Linux at its")
@@ -636,6 +673,8 @@ def main():
     unknown = set(args.cases) - {c["name"] for c in CASES}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
+    if any(c["linux"] for c in chosen):
+        print(kernel_line(), flush=True)
 
     # Hostile-AP cases run alone, after the rest: under TCG an AP takes INIT only
     # when its host thread runs, and with other QEMUs competing for the cores

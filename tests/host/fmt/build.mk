@@ -27,7 +27,7 @@ $(FMT_TDIR)/tiny32.elf: tests/host/fmt/tiny.c
 
 FMT_TINY_ELFS := $(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf
 FMT_TEST_DEFS := -DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
-	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"'
+	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"' $(HOSTFILE_DEFS)
 
 $(B)/tests/host/test_fmt: $(FMT_TEST_DEPS) $(FMT_TINY_ELFS)
 	@mkdir -p $(@D)

@@ -21,7 +21,7 @@ $(B)/obj/stage-san/%.o: %.c
 $(B)/tests/host/test_stage: $(STAGE_TEST_SRCS) $(STAGE_TEST_HDRS) $(STAGE_SAN_OBJS) \
 		tests/host/stage/build.mk
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(STAGE_TEST_SAN) -o $@ $(STAGE_TEST_SRCS) $(STAGE_SAN_OBJS) \
+	$(HOST_CC) $(HOST_CFLAGS) $(STAGE_TEST_SAN) $(HOSTFILE_DEFS) -o $@ $(STAGE_TEST_SRCS) $(STAGE_SAN_OBJS) \
 		-lcmocka -lfdt
 
 -include $(STAGE_SAN_OBJS:.o=.d)
