@@ -26,6 +26,7 @@
 #define BZ_1M			0x100000ULL	/* nothing is placed below */
 #define BZ_4G			0x100000000ULL
 #define BZ_SECTOR		512
+#define BZ_PARAGRAPH		16		/* syssize's unit */
 #define BZ_SETUP_SECTS_DEFAULT	4		/* setup_sects 0 means 4 */
 #define BZ_HEADER_END_210	0x264		/* a 2.10 header ends after init_size */
 #define BZ_HEADER_END_MAX	0x290		/* boot_params.hdr ends here: edd_mbr_sig_buffer follows */
@@ -187,13 +188,26 @@ static int bz_parse_fields(const uint8_t *p, struct fmt_bzimage *bz, char *msg, 
 	return 0;
 }
 
-/* syssize against the file, init_size against syssize's bytes. */
+/*
+ * syssize against the file, init_size against the file's kernel bytes.
+ *
+ * boot.rst gives syssize as the protected-mode code's size "in units of 16-byte
+ * paragraphs", and Linux's arch/x86/boot/tools/build.c rounds it up, so its last
+ * paragraph may be partial: a good file can end up to 15 bytes short of
+ * syssize * 16 (signed distribution kernels end 8 bytes short). The real loaders
+ * do not check syssize at all: GRUB (grub_cmd_linux), QEMU (x86_load_linux),
+ * kexec-tools (do_bzImage_load) and Linux's kexec_file (bzImage64_load) load
+ * whatever follows the setup sectors. baton follows the protocol's unit instead:
+ * it accepts a file missing part of the last paragraph, whose bytes come out
+ * zero (the stage copies only the file's bytes, into zeroed pages), and still
+ * refuses one that lacks a whole paragraph, which no build tool writes.
+ */
 static int bz_parse_sizes(const uint8_t *p, struct fmt_bzimage *bz, char *msg, size_t msglen)
 {
 	uint32_t syssize = bz_get32(p, BZ_SYSSIZE);
-	uint64_t sys_bytes = (uint64_t)syssize * 16;
+	uint64_t sys_bytes = (uint64_t)syssize * BZ_PARAGRAPH;
 
-	if (sys_bytes > bz->kernel_len)
+	if (sys_bytes > bz->kernel_len && sys_bytes - bz->kernel_len >= BZ_PARAGRAPH)
 		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
 			       "bzImage: syssize 0x%x (0x%lx bytes) is longer than the 0x%lx bytes after the setup sectors: truncated",
 			       (unsigned)syssize, (unsigned long)sys_bytes,

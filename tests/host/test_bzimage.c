@@ -569,7 +569,11 @@ static void test_parse_truncated(void **state)
 			   "bzImage: syssize 0x300 (0x3000 bytes) is longer than the 0x2ff0 bytes after the setup sectors: truncated");
 }
 
-/* Every prefix of a valid image is refused, and nothing reads past it. */
+/*
+ * Every prefix of a valid image (syssize * 16 bytes after the setup sectors) is
+ * refused but the last 15, which only lack part of syssize's last paragraph;
+ * nothing reads past the end.
+ */
 static void test_parse_every_prefix(void **state)
 {
 	struct bzspec s = spec_base();
@@ -582,10 +586,44 @@ static void test_parse_every_prefix(void **state)
 	for (uint64_t n = 0; n < len; n++) {
 		int err = parse_exact(p, n, &bz);
 
+		if (n >= len - 15) {
+			assert_int_equal(err, 0);
+			assert_int_equal(bz.kernel_len, n - spec_kernel_off(&s));
+			continue;
+		}
 		assert_true(err == FMT_E_BZ_TRUNCATED);
 		assert_memory_equal(g_msg, "bzImage: ", 9);
 	}
 	free(p);
+}
+
+/*
+ * syssize counts 16-byte paragraphs, the last one possibly partial: a file up
+ * to 15 bytes short of syssize * 16 is whole (two real signed kernels end 8 bytes
+ * short and boot); 16 bytes short lacks a paragraph and is truncated.
+ */
+static void test_parse_syssize_last_paragraph_partial(void **state)
+{
+	struct bzspec s = spec_base();
+	struct fmt_bzimage bz;
+
+	(void)state;
+	for (uint64_t short_by = 1; short_by <= 15; short_by++) {
+		s.kernel_len = 0x3000 - short_by;	/* syssize 0x300: 0x3000 bytes */
+		bz = parsed(&s);
+		assert_int_equal(bz.kernel_len, 0x3000 - short_by);
+	}
+	s.kernel_len = 0x3000 - 16;
+	expect_parse_error(&s, FMT_E_BZ_TRUNCATED,
+			   "bzImage: syssize 0x300 (0x3000 bytes) is longer than the 0x2ff0 bytes after the setup sectors: truncated");
+	s.kernel_len = 0x3000 - 8;		/* init_size still counts the file */
+	s.init_size = 0x2ff7;
+	expect_parse_error(&s, FMT_E_BZ_HEADER,
+			   "bzImage: init_size 0x2ff7 is smaller than the 0x2ff8-byte protected-mode kernel");
+	s.syssize = 0xffffffff;			/* 64 GiB: no wrap in the arithmetic */
+	s.init_size = 0x800000;
+	expect_parse_error(&s, FMT_E_BZ_TRUNCATED,
+			   "bzImage: syssize 0xffffffff (0xffffffff0 bytes) is longer than the 0x2ff8 bytes after the setup sectors: truncated");
 }
 
 static void test_parse_bad_alignment(void **state)
@@ -1187,6 +1225,7 @@ int main(void)
 		cmocka_unit_test(test_parse_no_signature),
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_parse_every_prefix),
+		cmocka_unit_test(test_parse_syssize_last_paragraph_partial),
 		cmocka_unit_test(test_parse_bad_alignment),
 		cmocka_unit_test(test_parse_init_size_small),
 		cmocka_unit_test(test_parse_header_end),

@@ -1997,6 +1997,32 @@ static void test_linux_reject(void **state)
 	fx_free(f);
 }
 
+/*
+ * syssize rounded up, as Linux's build tool writes it: the file ends 13 bytes
+ * short of syssize * 16 (BZ_KLEN is 0x5123). Staged, the kernel's last page
+ * holds the file's bytes and zeros after them (verify_linux reads every byte up
+ * to init_size's end), whatever the arena held there before; worst-case
+ * sources put other pages' bytes on that page first. A whole paragraph more
+ * is refused, with nothing allocated.
+ */
+static void test_linux_syssize_short(void **state)
+{
+	struct fx *f = lx_new(HOSTENV_WORST, 51);
+	struct lx_want w = lx_want_default(f, BATON_ENTRY_LINUX64);
+
+	(void)state;
+	put_le(f->bz, 0x1f4, (BZ_KLEN + 15) / 16, 4);
+	hostenv_set_dsts(&f->e, w.kernel, w.kernel + BZ_INIT);
+	lx_run(f, &w);
+	fx_free(f);
+
+	f = lx_new(HOSTENV_CONTIGUOUS, 52);
+	put_le(f->bz, 0x1f4, (BZ_KLEN + 15) / 16 + 1, 4);	/* 29 bytes short */
+	expect_reject_linux(f, FMT_E_BZ_TRUNCATED,
+			    "image: bzImage: syssize 0x514 (0x5140 bytes) is longer than the 0x5123 bytes after the setup sectors: truncated");
+	fx_free(f);
+}
+
 /* stage_image_layout() gives the three segments stage_build() then places. */
 /* Found by the QEMU fault matrix (fault-work-huge): a handoff asking for 2^36 plan
  * pieces got a work area that wrapped to 0 bytes ("work area of 0 bytes is too
@@ -2134,6 +2160,7 @@ int main(void)
 		cmocka_unit_test(test_linux64_e2e),
 		cmocka_unit_test(test_linux64_e2e_bare),
 		cmocka_unit_test(test_linux32_e2e),
+		cmocka_unit_test(test_linux_syssize_short),
 		cmocka_unit_test(test_linux_real_kernel),
 		cmocka_unit_test(test_linux_reject),
 		cmocka_unit_test(test_linux_layout),
