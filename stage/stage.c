@@ -159,8 +159,9 @@ static int stage_check_inputs(struct stage *s)
 	s->img = stage_tmp_keep(s, sizeof(*s->img));
 	if (!s->img)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
-	s->is_linux = fmt_bzimage_probe(s->rq->image, s->rq->image_len);
-	return image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
+	err = image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
+	s->is_linux = !err && s->img->kind == FMT_KIND_BZIMAGE;
+	return err;
 }
 
 /* The usable range that contains addr, or NULL. */

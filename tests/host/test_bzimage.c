@@ -335,10 +335,18 @@ static void test_probe(void **state)
 	assert_int_equal(fmt_bzimage_probe(p, len), 1);
 	assert_int_equal(fmt_bzimage_probe(p, 0x206), 1);
 	assert_int_equal(fmt_bzimage_probe(p, 0x205), 0);
+	/* Either signature alone still claims it: a damaged bzImage, for the parser
+	 * to name what is wrong. */
 	p[0x1fe] = 0x56;
-	assert_int_equal(fmt_bzimage_probe(p, len), 0);
+	assert_int_equal(fmt_bzimage_probe(p, len), 1);
 	p[0x1fe] = 0x55;
 	p[0x205] = 's';
+	assert_int_equal(fmt_bzimage_probe(p, len), 1);
+	p[0x1ff] = 0xab;			/* neither: not a bzImage */
+	assert_int_equal(fmt_bzimage_probe(p, len), 0);
+	p[0x1ff] = 0xaa;
+	p[0x205] = 'S';
+	memcpy(p, "\177ELF", 4);			/* an ELF is never a bzImage */
 	assert_int_equal(fmt_bzimage_probe(p, len), 0);
 	free(p);
 }
@@ -536,7 +544,15 @@ static void test_parse_no_signature(void **state)
 	memcpy(p + 0x202, "HdrZ", 4);
 	assert_int_equal(parse_exact(p, len, &bz), FMT_E_BZ_NOT_BZIMAGE);
 	assert_string_equal(g_msg,
-			    "bzImage: boot_flag 0xaa55 and header 0x5a726448 are not 0xaa55 and \"HdrS\"");
+			    "bzImage: header magic 0x5a726448 at 0x202 is not \"HdrS\" (0x53726448)");
+	memcpy(p + 0x202, "HdrS", 4);
+	put(p, 0x1fe, 0xaa56, 2);
+	assert_int_equal(parse_exact(p, len, &bz), FMT_E_BZ_NOT_BZIMAGE);
+	assert_string_equal(g_msg, "bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55");
+	memcpy(p + 0x202, "Hdr\0", 4);
+	assert_int_equal(parse_exact(p, len, &bz), FMT_E_BZ_NOT_BZIMAGE);
+	assert_string_equal(g_msg,
+			    "bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55, header magic 0x00726448 at 0x202 is not \"HdrS\" (0x53726448)");
 	free(p);
 }
 

@@ -2023,6 +2023,33 @@ static void test_linux_syssize_short(void **state)
 	fx_free(f);
 }
 
+/*
+ * A bzImage with one signature damaged is still meant to be a bzImage: it goes to
+ * the bzImage parser, which names the field and its value, with or without an
+ * initrd (before, it went down the ELF path: "not ELF32/ELF64", or "an initrd or
+ * DTB was given, but only a Linux bzImage takes one").
+ */
+static void test_linux_damaged_signature(void **state)
+{
+	static const char hdrs[] =
+		"image: bzImage: header magic 0x5a726448 at 0x202 is not \"HdrS\" (0x53726448)";
+	static const char flag[] = "image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55";
+	struct fx *f = lx_new(HOSTENV_SCATTERED, 53);
+
+	(void)state;
+	memcpy(f->bz + 0x202, "HdrZ", 4);
+	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
+	f->rq.initrd = NULL;
+	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
+
+	memcpy(f->bz + 0x202, "HdrS", 4);
+	put_le(f->bz, 0x1fe, 0xaa56, 2);
+	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, flag);
+	f->rq.initrd = f->initrd;
+	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, flag);
+	fx_free(f);
+}
+
 /* stage_image_layout() gives the three segments stage_build() then places. */
 /* Found by the QEMU fault matrix (fault-work-huge): a handoff asking for 2^36 plan
  * pieces got a work area that wrapped to 0 bytes ("work area of 0 bytes is too
@@ -2163,6 +2190,7 @@ int main(void)
 		cmocka_unit_test(test_linux_syssize_short),
 		cmocka_unit_test(test_linux_real_kernel),
 		cmocka_unit_test(test_linux_reject),
+		cmocka_unit_test(test_linux_damaged_signature),
 		cmocka_unit_test(test_linux_layout),
 	};
 

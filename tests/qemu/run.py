@@ -165,6 +165,17 @@ FAULT_MATRIX = [
          what="Debian's vmlinuz with its boot protocol version set to 2.08",
          shows="outgoing: stage: image: bzImage: boot protocol 2.08 is too old (baton needs 2.10 or later)",
          expect=[r"^outgoing: stage: image: bzImage: boot protocol 2\.08 is too old \(baton needs 2\.10 or later\)$"]),
+    # A damaged signature still makes a bzImage (fmt_bzimage_probe): its parser names
+    # the field, although an initrd comes with it (before: "only a Linux bzImage
+    # takes one", or "not ELF32/ELF64" without one).
+    case("stage-bzimage-no-hdrs", "scattered", payload="vmlinuz-hdrz", exit=EXIT_STAGE,
+         what="Debian's vmlinuz and initrd, its \"HdrS\" changed to \"HdrZ\"",
+         shows="outgoing: stage: image: bzImage: header magic 0x5a726448 at 0x202 is not \"HdrS\" (0x53726448)",
+         expect=[r'^outgoing: stage: image: bzImage: header magic 0x5a726448 at 0x202 is not "HdrS" \(0x53726448\)$']),
+    case("stage-bzimage-boot-flag", "scattered", payload="vmlinuz-aa56", exit=EXIT_STAGE,
+         what="Debian's vmlinuz and initrd, its boot_flag changed to 0xaa56",
+         shows="outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55",
+         expect=[r"^outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55$"]),
     # Destinations the machine cannot take, refused by the stage.
     case("stage-outside", "scattered", payload="probe-outside.elf", exit=EXIT_STAGE,
          what="ELF linked at 256 GiB, on a 512 MiB machine",
@@ -344,6 +355,8 @@ DERIVED = {
     "vmlinuz-truncated": ("vmlinuz", lambda d: d[:2 << 20]),
     "vmlinuz-2.08": ("vmlinuz", lambda d: put(d, "<H", 0x206, 0x0208)),
     "vmlinuz-syssize-short": ("vmlinuz", lambda d: d[:syssize_end(d) - 8]),
+    "vmlinuz-hdrz": ("vmlinuz", lambda d: put(d, "4s", 0x202, b"HdrZ")),
+    "vmlinuz-aa56": ("vmlinuz", lambda d: put(d, "<H", 0x1fe, 0xaa56)),
 }
 
 
