@@ -34,6 +34,7 @@
 #include <baton/blob.h>
 #include <baton/handoff.h>
 #include "fmt/fmt.h"
+#include "fmt/multiboot.h"
 #include "loader/check.h"
 #include "loader/crc32.h"
 #include "loader/layout.h"
@@ -42,6 +43,7 @@
 #include "stage/stage_int.h"
 #include "tests/host/hostenv.h"
 #include "tests/host/hostfile.h"
+#include "tests/host/mbcraft.h"
 
 #define PAGE		BATON_PAGE_SIZE
 #define MIB		(1ull << 20)
@@ -847,6 +849,57 @@ static void test_reject_image(void **state)
 	eh->e_entry = VIRT_OFF + f->im.paddr[0] - 1;
 	expect_reject(f, FMT_E_ENTRY, "image: ELF: entry point is not inside any PT_LOAD segment", 1);
 	fx_free(f);
+}
+
+/* stage_build() refuses with msg before allocating, stage_image_layout() with the same line. */
+static void expect_reject_layout(struct fx *f, int rc_want, const char *msg)
+{
+	struct fmt_image img;
+	char lmsg[sizeof(f->res.msg)];
+
+	expect_reject(f, rc_want, msg, 1);
+	assert_int_equal(stage_image_layout(&f->rq, &img, lmsg, sizeof(lmsg)), rc_want);
+	assert_string_equal(lmsg, msg);
+}
+
+/*
+ * An image with a Multiboot header asks for the Multiboot convention: refused,
+ * never staged as the plain ELF it also is (before, this ELF64 was staged and
+ * would have been launched with baton's ELF registers), whatever else was given;
+ * a header with a bad checksum does not count.
+ */
+static void test_reject_multiboot(void **state)
+{
+	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 1, 24 * MIB);
+	static const uint8_t initrd[64];
+	uint8_t *flat = calloc(1, 4096);
+
+	(void)state;
+	assert_non_null(flat);
+	mbcraft_mb2(f->im.file, 0x1000, 0, 24);		/* inside the first segment's bytes */
+	mbcraft_mb1(f->im.file, 0x1800, 0x10003);
+	expect_reject_layout(f, STAGE_E_MULTIBOOT,
+			     "image: a Multiboot2 header at offset 0x1000 (and Multiboot1 at 0x1800): baton does not launch Multiboot images yet");
+	f->rq.initrd = initrd;				/* not the initrd's line */
+	f->rq.initrd_len = sizeof(initrd);
+	expect_reject_layout(f, STAGE_E_MULTIBOOT,
+			     "image: a Multiboot2 header at offset 0x1000 (and Multiboot1 at 0x1800): baton does not launch Multiboot images yet");
+	f->rq.initrd = NULL;
+	f->im.file[0x100c] ^= 1;			/* Multiboot2's checksum broken */
+	expect_reject_layout(f, STAGE_E_MULTIBOOT,
+			     "image: a Multiboot1 header at offset 0x1800: baton does not launch Multiboot images yet");
+	f->im.file[0x1808] ^= 1;			/* and Multiboot1's: a plain ELF again */
+	fx_stage_ok(f);
+	fx_free(f);
+
+	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);	/* a flat image: Multiboot2 only */
+	mbcraft_mb2(flat, 0x40, FMT_MB2_ARCH_I386, 24);
+	f->rq.image = flat;
+	f->rq.image_len = 4096;
+	expect_reject_layout(f, STAGE_E_MULTIBOOT,
+			     "image: a Multiboot2 header at offset 0x40: baton does not launch Multiboot images yet");
+	fx_free(f);
+	free(flat);
 }
 
 /* Rebuild f's image at `base`. */
@@ -2073,7 +2126,7 @@ static void test_strerror_every_code(void **state)
 	static const int codes[] = {
 		STAGE_E_NOMEM, STAGE_E_OUTSIDE_RAM, STAGE_E_NEVER_TOUCH, STAGE_E_TOO_BIG,
 		STAGE_E_BLOB, STAGE_E_MEMMAP, STAGE_E_CMDLINE, STAGE_E_FDT, STAGE_E_ALLOC_BAD,
-		STAGE_E_SELF_CHECK, STAGE_E_INITRD, PLAN_E_NOSPACE, PLAN_E_INPUT,
+		STAGE_E_SELF_CHECK, STAGE_E_INITRD, STAGE_E_MULTIBOOT, PLAN_E_NOSPACE, PLAN_E_INPUT,
 		FMT_E_UNSUPPORTED, FMT_E_TRUNCATED, FMT_E_OVERLAP, FMT_E_BZ_TRUNCATED,
 		FMT_E_BZ_BOOT_PLACE,
 	};
@@ -2164,6 +2217,7 @@ int main(void)
 		cmocka_unit_test(test_reject_memmap),
 		cmocka_unit_test(test_reject_cmdline),
 		cmocka_unit_test(test_reject_image),
+		cmocka_unit_test(test_reject_multiboot),
 		cmocka_unit_test(test_reject_placement),
 		cmocka_unit_test(test_reject_allocator),
 		cmocka_unit_test(test_reject_allocator_unaligned),

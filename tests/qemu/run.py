@@ -176,6 +176,12 @@ FAULT_MATRIX = [
          what="Debian's vmlinuz and initrd, its boot_flag changed to 0xaa56",
          shows="outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55",
          expect=[r"^outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55$"]),
+    # An image asking for the Multiboot convention is refused, not launched as the
+    # plain ELF32 it also is (it was, with baton's ELF32 registers).
+    case("stage-multiboot", "scattered", seed=6, payload="probe32-multiboot.elf", exit=EXIT_STAGE,
+         what="the ELF32 probe with a Multiboot2 and a Multiboot1 header in its first page, as a hypervisor carries them",
+         shows="outgoing: stage: image: a Multiboot2 header at offset 0x400 (and Multiboot1 at 0x800): baton does not launch Multiboot images yet",
+         expect=[r"^outgoing: stage: image: a Multiboot2 header at offset 0x400 \(and Multiboot1 at 0x800\): baton does not launch Multiboot images yet$"]),
     # Destinations the machine cannot take, refused by the stage.
     case("stage-outside", "scattered", payload="probe-outside.elf", exit=EXIT_STAGE,
          what="ELF linked at 256 GiB, on a 512 MiB machine",
@@ -341,6 +347,17 @@ def elf_outside(d):
     return elf_add(d, 0x18, 256 << 30)                                     # e_entry
 
 
+def multiboot_headers(d, mb2_off=0x400, mb1_off=0x800):
+    """An ELF with a Multiboot2 header (i386, end tag) and a Multiboot1 header
+    written into the zeros between its program headers and its first segment."""
+    if any(d[mb2_off:mb2_off + 24]) or any(d[mb1_off:mb1_off + 12]):
+        raise SystemExit("run.py: no free bytes at 0x%x/0x%x for the Multiboot headers" % (mb2_off, mb1_off))
+    d = bytearray(d)
+    struct.pack_into("<IIIIHHI", d, mb2_off, 0xE85250D6, 0, 24, -(0xE85250D6 + 24) & 0xffffffff, 0, 0, 8)
+    struct.pack_into("<III", d, mb1_off, 0x1BADB002, 3, -(0x1BADB002 + 3) & 0xffffffff)
+    return bytes(d)
+
+
 def syssize_end(d):
     """Where syssize says a bzImage's protected-mode kernel ends in the file."""
     return ((d[0x1f1] or 4) + 1) * 512 + get(d, "<I", 0x1f4) * 16
@@ -352,6 +369,7 @@ DERIVED = {
     "probe-overlap.elf": ("probe.elf", elf_overlap),
     "probe-outside.elf": ("probe.elf", elf_outside),
     "probe-huge.elf": ("probe.elf", lambda d: put(d, "<Q", elf_loads(d)[-1] + 40, 1 << 30)),
+    "probe32-multiboot.elf": ("probe32.elf", multiboot_headers),
     "vmlinuz-truncated": ("vmlinuz", lambda d: d[:2 << 20]),
     "vmlinuz-2.08": ("vmlinuz", lambda d: put(d, "<H", 0x206, 0x0208)),
     "vmlinuz-syssize-short": ("vmlinuz", lambda d: d[:syssize_end(d) - 8]),
