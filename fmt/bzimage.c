@@ -233,13 +233,14 @@ static int bz_parse_fields(const uint8_t *p, struct fmt_bzimage *bz, char *msg, 
  * boot.rst gives syssize as the protected-mode code's size "in units of 16-byte
  * paragraphs", and Linux's arch/x86/boot/tools/build.c rounds it up, so its last
  * paragraph may be partial: a good file can end up to 15 bytes short of
- * syssize * 16 (signed distribution kernels end 8 bytes short). The real loaders
- * do not check syssize at all: GRUB (grub_cmd_linux), QEMU (x86_load_linux),
- * kexec-tools (do_bzImage_load) and Linux's kexec_file (bzImage64_load) load
- * whatever follows the setup sectors. baton follows the protocol's unit instead:
- * it accepts a file missing part of the last paragraph, whose bytes come out
- * zero (the stage copies only the file's bytes, into zeroed pages), and still
- * refuses one that lacks a whole paragraph, which no build tool writes.
+ * syssize * 16 (real kernels 8 bytes short boot under every other loader). Those
+ * loaders do not check syssize at all: GRUB (grub_cmd_linux), QEMU
+ * (x86_load_linux), kexec-tools (do_bzImage_load) and Linux's kexec_file
+ * (bzImage64_load) load whatever follows the setup sectors. baton follows the
+ * protocol's unit instead: it accepts a file missing part of the last
+ * paragraph, whose bytes come out zero (the stage copies only the file's bytes,
+ * into zeroed pages), and still refuses one that lacks a whole paragraph, which
+ * no build tool writes.
  */
 static int bz_parse_sizes(const uint8_t *p, struct fmt_bzimage *bz, char *msg, size_t msglen)
 {
