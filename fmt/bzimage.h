@@ -23,7 +23,7 @@
 /* Errors (fmt_strerror() gives the generic line, msg the specific one). */
 #define FMT_E_BZ_TRUNCATED	(-120)	/* shorter than its setup header / setup_sects / syssize */
 #define FMT_E_BZ_VERSION	(-121)	/* boot protocol too old */
-#define FMT_E_BZ_NOT_BZIMAGE	(-122)	/* no 0xaa55 / "HdrS", or loadflags lacks LOADED_HIGH: a zImage */
+#define FMT_E_BZ_NOT_BZIMAGE	(-122)	/* boot_flag not 0xaa55 or no "HdrS", or loadflags lacks LOADED_HIGH: a zImage */
 #define FMT_E_BZ_NO_ENTRY64	(-123)	/* 64-bit entry asked, xloadflags lacks XLF_KERNEL_64 */
 #define FMT_E_BZ_HEADER		(-124)	/* a header field is inconsistent (header end, alignment, init_size) */
 #define FMT_E_BZ_CMDLINE	(-125)	/* command line longer than cmdline_size */
@@ -62,6 +62,9 @@
 #define BP_SENTINEL		0x1ef
 #define BP_E820_TABLE		0x2d0
 #define BP_E820_MAX		128
+
+#define BZ_BOOT_FLAG_MAGIC	0xaa55
+#define BZ_HDRS			0x53726448	/* "HdrS", little endian */
 
 #define BZ_LOADED_HIGH		0x01	/* loadflags */
 #define BZ_CAN_USE_HEAP		0x80
@@ -119,6 +122,8 @@ struct fmt_bz_layout {
 	uint64_t initrd_size;	/* initrd_len page rounded */
 };
 
+/* 1 when the buffer is meant to be a bzImage: not an ELF, and boot_flag 0xaa55
+ * or "HdrS" in place (a damaged one too: fmt_bzimage_parse() names the field). */
 int fmt_bzimage_probe(const void *buf, uint64_t len);
 int fmt_bzimage_parse(const void *buf, uint64_t len, struct fmt_bzimage *bz,
 		      char *msg, size_t msglen);

@@ -12,6 +12,12 @@ count() {	# add cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" of
 	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
 mkdir -p build/tests
+# The one kernel the host tests and the Linux QEMU cases use (they fail without it).
+if k=$(sh mk/vmlinuz.sh 2>&1); then
+	echo "kernel: $k (linux-image-amd64's default flavour)"
+else
+	echo "$k"
+fi
 for t in "$@"; do
 	log=build/tests/$(basename "$t").log
 	echo "== $t"

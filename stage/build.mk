@@ -3,7 +3,7 @@
 # everything an outgoing side links besides libfdt and a libc.
 
 STAGE_C := stage/stage.c stage/place.c stage/linux.c stage/bootinfo.c stage/handoff.c stage/errors.c \
-	   fmt/fmt.c fmt/elf.c fmt/bzimage.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c \
+	   fmt/fmt.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c \
 	   loader/check.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 

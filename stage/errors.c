@@ -25,6 +25,7 @@ const char *stage_strerror(int err)
 	case STAGE_E_ALLOC_BAD:		return "the allocator returned a bad page";
 	case STAGE_E_SELF_CHECK:	return "the handoff failed the loader's own checks";
 	case STAGE_E_INITRD:		return "an initrd or DTB was given for an image that takes none";
+	case STAGE_E_MULTIBOOT:		return "the image is a Multiboot kernel, which baton does not launch yet";
 	default:			return "unknown error";
 	}
 }

@@ -26,6 +26,7 @@
 #include <xxhash.h>
 #include <baton/blob.h>
 #include "fmt/fmt.h"
+#include "fmt/multiboot.h"
 #include "loader/crc32.h"
 #include "loader/layout.h"
 #include "stage/stage_int.h"
@@ -111,14 +112,38 @@ static int stage_check_memmap(struct stage *s)
 	return 0;
 }
 
-/* The one place that decides where an image goes (stage_image_layout()). */
+/* An image with a Multiboot header: one line naming each header found. */
+static int multiboot_refuse(const struct fmt_multiboot *mb, char *msg, unsigned long msglen)
+{
+	char also[40] = "";
+
+	if (mb->mb2 && mb->mb1)
+		stage_format(also, sizeof(also), " (and Multiboot1 at 0x%x)", (unsigned)mb->mb1_off);
+	stage_format(msg, msglen,
+		     "image: a Multiboot%d header at offset 0x%x%s: baton does not launch Multiboot images yet",
+		     mb->mb2 ? 2 : 1, (unsigned)(mb->mb2 ? mb->mb2_off : mb->mb1_off), also);
+	return STAGE_E_MULTIBOOT;
+}
+
+/*
+ * The one place that decides what an image is and where it goes
+ * (stage_image_layout()). A Multiboot header with a valid checksum comes first:
+ * it is the image asking for the Multiboot convention (EAX magic, EBX info), which
+ * baton does not launch yet, so neither the ELF it may also be (a hypervisor) nor
+ * a boot sector's 0xaa55 may send it down another path. No Linux bzImage carries
+ * one. Then a bzImage, intact or damaged; then ELF.
+ */
 static int image_layout(const struct stage_request *rq, struct fmt_image *img,
 			struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
 			char *msg, unsigned long msglen)
 {
+	struct fmt_multiboot mb;
 	char why[160];
 	int err;
 
+	memset(img, 0, sizeof(*img));
+	if (fmt_multiboot_find(rq->image, rq->image_len, &mb))
+		return multiboot_refuse(&mb, msg, msglen);
 	if (fmt_bzimage_probe(rq->image, rq->image_len)) {
 		err = stage_linux_layout(rq, bz, lay, img, why, sizeof(why));
 		if (err)
@@ -159,8 +184,9 @@ static int stage_check_inputs(struct stage *s)
 	s->img = stage_tmp_keep(s, sizeof(*s->img));
 	if (!s->img)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
-	s->is_linux = fmt_bzimage_probe(s->rq->image, s->rq->image_len);
-	return image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
+	err = image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
+	s->is_linux = !err && s->img->kind == FMT_KIND_BZIMAGE;
+	return err;
 }
 
 /* The usable range that contains addr, or NULL. */

@@ -27,6 +27,7 @@
 #define STAGE_E_ALLOC_BAD	(-308)	/* the allocator returned an unaligned or reused page */
 #define STAGE_E_SELF_CHECK	(-309)	/* the finished handoff failed the loader's own checks */
 #define STAGE_E_INITRD		(-310)	/* an initrd or DTB given for an image that takes none */
+#define STAGE_E_MULTIBOOT	(-311)	/* a Multiboot image: baton does not launch that convention yet */
 
 /* struct stage_request.linux_entry: which entry of a bzImage the loader uses */
 #define STAGE_LINUX_64		0	/* long mode at load address + 0x200 (default) */

@@ -134,6 +134,11 @@ def report(lay):
 
 
 def main():
+    try:
+        run.vmlinuz()
+    except run.NoKernel as e:
+        sys.exit("bench: " + str(e))
+    print(run.kernel_line(), flush=True)
     demo = dict(next(x for x in run.CASES if x["name"] == run.DEMO_CASE))
     lays = [layout("scattered", run.linux_case("bench-linux", "scattered", 64, smp=1, seed=11)),
             layout("demo (%s)" % run.DEMO_CASE, demo)]

@@ -28,8 +28,8 @@ $(COV)/$(1): $(patsubst %.c,$(COV)/obj/$(1)/%.o,$(2)) $(5)
 endef
 
 $(eval $(call cov_prog,test_fmt,$(FMT_TEST_SRCS),$(FMT_TEST_DEFS),-lcmocka,$(FMT_TINY_ELFS)))
-$(eval $(call cov_prog,test_bzimage,$(BZ_TEST_SRCS),,-lcmocka))
-$(eval $(call cov_prog,test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),,-lcmocka -lfdt))
+$(eval $(call cov_prog,test_bzimage,$(BZ_TEST_SRCS),$(HOSTFILE_DEFS),-lcmocka))
+$(eval $(call cov_prog,test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),$(HOSTFILE_DEFS),-lcmocka -lfdt))
 $(eval $(call cov_prog,test_plan,$(PLAN_TEST_SRC),,-lcmocka))
 
 coverage: deps

@@ -12,7 +12,7 @@ FUZZ_BINS    := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
-FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c
+FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c fmt/multiboot.c
 FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c
 FUZZ_SRC_check   := loader/check.c loader/crc32.c loader/sort.c loader/layout.c loader/plan.c
 FUZZ_SRC_plan    := loader/place.c loader/check.c loader/crc32.c loader/layout.c loader/plan.c loader/sort.c \

@@ -10,8 +10,13 @@
  *    no address wraps, and an ELF32 segment ends at or below 4 GiB;
  *  - [low, high) is exactly the span of the segments; the entry lies inside one.
  * A failed load leaves nseg 0 and has a message of its own.
+ *
+ * The same bytes through fmt_multiboot_find(), the stage's other probe before
+ * fmt_load(): a header it reports lies where its specification puts it (aligned,
+ * inside its window and the file) and its checksum holds.
  */
 #include "fmt/fmt.h"
+#include "fmt/multiboot.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check_image(const struct fmt_image *img, uint64_t len)
@@ -47,6 +52,41 @@ static void check_image(const struct fmt_image *img, uint64_t len)
 	FUZZ_ASSERT(entry_in, "entry 0x%lx outside every segment", img->entry);
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void check_multiboot(const uint8_t *p, uint64_t len)
+{
+	struct fmt_multiboot mb;
+	int found = fmt_multiboot_find(p, len, &mb);
+
+	FUZZ_ASSERT(found == (mb.mb1 || mb.mb2) && found == fmt_multiboot_probe(p, len),
+		    "multiboot: found %d, mb1 %d, mb2 %d", found, mb.mb1, mb.mb2);
+	if (mb.mb1) {
+		const uint8_t *h = p + mb.mb1_off;
+
+		FUZZ_ASSERT(mb.mb1_off % 4 == 0 && mb.mb1_off + 12 <= 8192 && mb.mb1_off + 12 <= len,
+			    "multiboot1 at 0x%x of %lu bytes", mb.mb1_off, len);
+		FUZZ_ASSERT(le32(h) == 0x1BADB002u && le32(h + 4) == mb.mb1_flags &&
+			    (uint32_t)(le32(h) + le32(h + 4) + le32(h + 8)) == 0,
+			    "multiboot1 at 0x%x: bad magic or checksum", mb.mb1_off);
+	}
+	if (mb.mb2) {
+		const uint8_t *h = p + mb.mb2_off;
+
+		FUZZ_ASSERT(mb.mb2_off % 8 == 0 && mb.mb2_len >= 24 &&
+			    (uint64_t)mb.mb2_off + mb.mb2_len <= 32768 &&
+			    (uint64_t)mb.mb2_off + mb.mb2_len <= len,
+			    "multiboot2 at 0x%x+0x%x of %lu bytes", mb.mb2_off, mb.mb2_len, len);
+		FUZZ_ASSERT(le32(h) == 0xE85250D6u && le32(h + 4) == mb.mb2_arch &&
+			    le32(h + 8) == mb.mb2_len &&
+			    (uint32_t)(le32(h) + le32(h + 4) + le32(h + 8) + le32(h + 12)) == 0,
+			    "multiboot2 at 0x%x: bad magic, fields or checksum", mb.mb2_off);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_image(&img, size);
 	if (!fmt_elf32_load(copy, size, &img))
 		check_image(&img, size);
+	check_multiboot(copy, size);
 	free(copy);
 	return 0;
 }

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 """Write the fuzzers' seed corpora (tests/fuzz/corpus/NAME/) from real inputs.
 
-  tests/fuzz/mkseeds.py            needs build/ (make) and Debian's /boot/vmlinuz-*
+  tests/fuzz/mkseeds.py            needs build/ (make) and the kernel mk/vmlinuz.sh names
 
 The seeds are committed; this script says where each came from and makes them
 again after a format change. Sources:
   elf      the probes' and tiny test ELFs' headers with their segments cut down to
            fit a small file (addresses, sizes, entry kept), plus crafted edge cases
-  bzimage  Debian's vmlinuz: its real setup sectors and first kernel page, syssize
+           (one an ELF32 with Multiboot2 and Multiboot1 headers, for fmt/multiboot)
+  bzimage  Debian's vmlinuz (linux-image-amd64's default flavour, as every test
+           uses): its real setup sectors and first kernel page, syssize
            cut to match, behind request blocks (QEMU's e820 map, both entries,
            initrd, DTB, more than 128 e820 entries); plus a crafted 2.10 image
   check    handoffs in the fuzzer's structured form (a QEMU-like map, a swap, a
@@ -16,9 +18,9 @@ again after a format change. Sources:
   plan     layouts: swap, 3-cycle, overlapping shift, chain, zero over a source,
            the top of the 52-bit page space, and one with overlapping destinations
 """
-import glob
 import os
 import struct
+import subprocess
 import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -89,6 +91,16 @@ def elf32(segs, entry):
     return hdr + ph + body
 
 
+def multiboot(elf, mb2_off, mb1_off):
+    """elf with a Multiboot2 header (arch i386, end tag) and a Multiboot1 header
+    written in, as a hypervisor's ELF32 carries both."""
+    d = bytearray(elf) + bytes(max(0, mb1_off + 12 - len(elf)))
+    struct.pack_into("<IIIIHHI", d, mb2_off, 0xE85250D6, 0, 24, (-(0xE85250D6 + 24)) & 0xffffffff,
+                     0, 0, 8)
+    struct.pack_into("<III", d, mb1_off, 0x1BADB002, 3, (-(0x1BADB002 + 3)) & 0xffffffff)
+    return bytes(d)
+
+
 def elf_seeds():
     for path, name in [("build/probe.elf", "probe64"), ("build/probe32.elf", "probe32"),
                        ("build/outgoing.elf", "outgoing"),
@@ -105,6 +117,7 @@ def elf_seeds():
     write("elf", "pie", elf64([(0x100000, 64, 4096)], 0x100000, etype=3))
     write("elf", "elf32-at-4g", elf32([(0xfffff000, 16, 0x1000)], 0xfffff000))
     write("elf", "elf32-past-4g", elf32([(0xfffff000, 16, 0x2000)], 0xfffff000))
+    write("elf", "elf32-multiboot", multiboot(elf32([(0x100000, 256, 0x1000)], 0x100000), 0x58, 0x70))
 
 
 # ------------------------------------------------------------------ bzImage
@@ -128,10 +141,11 @@ QEMU_6G = [(0, 8, 1, 3070), (210, 8, 1024, 0), (0, 8, 0, 2047)]
 
 
 def bz_seeds():
-    kernels = sorted(glob.glob("/boot/vmlinuz-*"))
-    if not kernels:
-        raise SystemExit("mkseeds: no /boot/vmlinuz-* (make deps installs linux-image-amd64)")
-    d = open(kernels[-1], "rb").read()
+    out = subprocess.run(["sh", os.path.join(ROOT, "mk", "vmlinuz.sh")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if out.returncode:
+        raise SystemExit("mkseeds: " + out.stderr.strip())
+    d = open(out.stdout.strip(), "rb").read()
     setup = (d[0x1f1] + 1) * 512
     img = bytearray(d[:setup + 4096])
     struct.pack_into("<I", img, 0x1f4, 4096 // 16)          # syssize: the one page kept

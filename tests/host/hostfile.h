@@ -10,8 +10,9 @@
  * be opened. An empty or unreadable file fails the test. */
 uint8_t *host_read_file(const char *path, uint64_t *len);
 
-/* The first readable /boot/vmlinuz-* (its path into path), or NULL: the host's
- * own Linux kernel, which tests use when there is one. */
+/* The kernel every test uses, as mk/vmlinuz.sh chooses it (the image package
+ * linux-image-amd64 depends on), read whole; its path into path. Never NULL:
+ * when there is no such kernel the test fails with the script's one-line reason. */
 uint8_t *host_read_kernel(char *path, size_t pathlen, uint64_t *len);
 
 #endif

@@ -2,8 +2,10 @@
 /*
  * fmt/ host tests: crafted ELF32/ELF64 images built byte by byte here (so the
  * test does not share the implementation's structs), real files from ld, and
- * /bin/true (a PIE, refused). Every load runs on a heap copy of exactly the
- * image's length, so under ASan a read past the end is a crash, not luck.
+ * /bin/true (a PIE, refused); Multiboot headers crafted from the specifications
+ * (tests/host/mbcraft.h) at the edges of their windows. Every load and scan runs
+ * on a heap copy of exactly the image's length, so under ASan a read past the
+ * end is a crash, not luck.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +18,9 @@
 #include <string.h>
 
 #include "fmt/fmt.h"
+#include "fmt/multiboot.h"
 #include "tests/host/hostfile.h"
+#include "tests/host/mbcraft.h"
 
 #define PT_LOAD		1
 #define PT_GNU_STACK	0x6474e551
@@ -484,8 +488,7 @@ static void test_real_pie_refused(void **state)
 	uint8_t *p = host_read_file("/bin/true", &len);
 
 	(void)state;
-	if (!p)
-		skip();
+	assert_non_null(p);		/* coreutils is essential on Debian */
 	assert_int_equal(load_exact(fmt_load, p, len, &img), FMT_E_TYPE);
 	assert_int_equal(img.nseg, 0);
 	free(p);
@@ -898,6 +901,162 @@ static void test_random_damage(void **state)
 	assert_true(ok > 0);	/* some flips are harmless: the success path ran too */
 }
 
+/* ---- Multiboot headers (fmt/multiboot.c) ----------------------------------- */
+
+#define MB_BUF	40000		/* longer than both windows */
+
+/* fmt_multiboot_find() on a heap copy of exactly len bytes; the probe agrees. */
+static int mb_find_exact(const uint8_t *p, uint64_t len, struct fmt_multiboot *mb)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int found;
+
+	assert_non_null(copy);
+	memcpy(copy, p, len);
+	memset(mb, 0xa5, sizeof(*mb));
+	found = fmt_multiboot_find(copy, len, mb);
+	assert_int_equal(fmt_multiboot_probe(copy, len), found);
+	assert_int_equal(found, mb->mb1 || mb->mb2);
+	free(copy);
+	return found;
+}
+
+static void expect_mb_none(const uint8_t *p, uint64_t len)
+{
+	struct fmt_multiboot mb;
+
+	assert_int_equal(mb_find_exact(p, len, &mb), 0);
+	assert_int_equal(mb.mb1, 0);
+	assert_int_equal(mb.mb2, 0);
+}
+
+static void expect_mb1(const uint8_t *p, uint64_t len, uint32_t off, uint32_t flags)
+{
+	struct fmt_multiboot mb;
+
+	assert_int_equal(mb_find_exact(p, len, &mb), 1);
+	assert_int_equal(mb.mb1, 1);
+	assert_int_equal(mb.mb1_off, off);
+	assert_int_equal(mb.mb1_flags, flags);
+	assert_int_equal(mb.mb2, 0);
+}
+
+static void expect_mb2(const uint8_t *p, uint64_t len, uint32_t off, uint32_t arch, uint32_t hlen)
+{
+	struct fmt_multiboot mb;
+
+	assert_int_equal(mb_find_exact(p, len, &mb), 1);
+	assert_int_equal(mb.mb2, 1);
+	assert_int_equal(mb.mb2_off, off);
+	assert_int_equal(mb.mb2_arch, arch);
+	assert_int_equal(mb.mb2_len, hlen);
+	assert_int_equal(mb.mb1, 0);
+}
+
+/* 4-byte aligned, all 12 bytes in the first 8 KiB and in the file, checksum 0. */
+static void test_multiboot1(void **state)
+{
+	uint8_t *p = calloc(1, MB_BUF);
+
+	(void)state;
+	assert_non_null(p);
+	expect_mb_none(p, MB_BUF);
+	mbcraft_mb1(p, 8180, 0x10003);		/* the last place it fits */
+	expect_mb1(p, MB_BUF, 8180, 0x10003);
+	expect_mb1(p, 8192, 8180, 0x10003);
+	expect_mb_none(p, 8191);		/* the file ends inside it */
+	memset(p + 8180, 0, 12);
+	mbcraft_mb1(p, 8184, 3);		/* ends at 8196: outside the window */
+	expect_mb_none(p, MB_BUF);
+	memset(p + 8184, 0, 12);
+	mbcraft_mb1(p, 0x102, 3);		/* not 4-byte aligned */
+	expect_mb_none(p, MB_BUF);
+	memset(p + 0x102, 0, 12);
+	mbcraft_mb1(p, 0x100, 3);
+	p[0x108] ^= 1;				/* checksum off by one */
+	expect_mb_none(p, MB_BUF);
+	p[0x108] ^= 1;
+	mbcraft_mb1(p, 0x200, 5);		/* the first valid one is reported */
+	expect_mb1(p, MB_BUF, 0x100, 3);
+	mbcraft_mb1(p, 0, 0);
+	expect_mb1(p, 12, 0, 0);
+	free(p);
+}
+
+/* 8-byte aligned, checksum 0, header_length >= 24, the whole header in the
+ * first 32 KiB and in the file. */
+static void test_multiboot2(void **state)
+{
+	uint8_t *p = calloc(1, MB_BUF);
+
+	(void)state;
+	assert_non_null(p);
+	mbcraft_mb2(p, 32744, FMT_MB2_ARCH_I386, 24);	/* ends at 32768 */
+	expect_mb2(p, MB_BUF, 32744, 0, 24);
+	expect_mb2(p, 32768, 32744, 0, 24);
+	expect_mb_none(p, 32767);
+	mbcraft_mb2(p, 32744, FMT_MB2_ARCH_I386, 32);	/* says it ends at 32776 */
+	expect_mb_none(p, MB_BUF);
+	memset(p + 32744, 0, 24);
+	mbcraft_mb2(p, 32752, FMT_MB2_ARCH_I386, 24);	/* fixed fields in, end tag out */
+	expect_mb_none(p, MB_BUF);
+	memset(p + 32752, 0, 24);
+	mbcraft_mb2(p, 0x104, FMT_MB2_ARCH_I386, 24);	/* 4- but not 8-byte aligned */
+	expect_mb_none(p, MB_BUF);
+	memset(p + 0x104, 0, 24);
+	for (uint32_t hlen = 0; hlen < 24; hlen++) {	/* shorter than fixed fields + end tag */
+		mbcraft_mb2(p, 0x100, FMT_MB2_ARCH_I386, hlen);
+		expect_mb_none(p, MB_BUF);
+	}
+	mbcraft_mb2(p, 0x100, FMT_MB2_ARCH_I386, 0xfffffff8);	/* no wrap */
+	expect_mb_none(p, MB_BUF);
+	mbcraft_mb2(p, 0x100, FMT_MB2_ARCH_I386, 24);
+	p[0x10c] ^= 0x80;				/* checksum off */
+	expect_mb_none(p, MB_BUF);
+	mbcraft_mb2(p, 0x100, FMT_MB2_ARCH_MIPS32, 48);	/* any architecture is reported */
+	expect_mb2(p, MB_BUF, 0x100, FMT_MB2_ARCH_MIPS32, 48);
+	mbcraft_mb2(p, 0x200, FMT_MB2_ARCH_I386, 24);	/* the first valid one */
+	expect_mb2(p, MB_BUF, 0x100, FMT_MB2_ARCH_MIPS32, 48);
+	free(p);
+}
+
+/*
+ * Both, as a hypervisor's ELF32 carries them (Xen: Multiboot2 first, Multiboot1
+ * after it), over every file length around them; the real ELFs carry none.
+ */
+static void test_multiboot_both_and_real(void **state)
+{
+	uint8_t *p = calloc(1, 0x2000);
+	struct fmt_multiboot mb;
+	uint64_t len;
+
+	(void)state;
+	assert_non_null(p);
+	mbcraft_mb2(p, 0x1000, FMT_MB2_ARCH_I386, 24);
+	mbcraft_mb1(p, 0x1018, 3);
+	for (len = 0x1000; len <= 0x1040; len++) {
+		int found = mb_find_exact(p, len, &mb);
+
+		assert_int_equal(mb.mb2, len >= 0x1018);
+		assert_int_equal(mb.mb1, len >= 0x1024);
+		assert_int_equal(found, len >= 0x1018);
+	}
+	assert_int_equal(mb.mb2_off, 0x1000);
+	assert_int_equal(mb.mb1_off, 0x1018);
+	assert_int_equal(mb.mb1_flags, 3);
+	free(p);
+
+	for (int i = 0; i < 3; i++) {
+		const char *path = i == 0 ? FMT_TINY64 : i == 1 ? FMT_TINY32 : "/bin/true";
+
+		p = host_read_file(path, &len);
+		if (!p)
+			fail_msg("cannot read %s", path);
+		expect_mb_none(p, len);
+		free(p);
+	}
+}
+
 /* ---- messages ------------------------------------------------------------- */
 
 static void test_strerror(void **state)
@@ -962,6 +1121,9 @@ int main(void)
 		cmocka_unit_test(test_error_clears_image),
 		cmocka_unit_test(test_entry_outside),
 		cmocka_unit_test(test_random_damage),
+		cmocka_unit_test(test_multiboot1),
+		cmocka_unit_test(test_multiboot2),
+		cmocka_unit_test(test_multiboot_both_and_real),
 		cmocka_unit_test(test_strerror),
 	};
 

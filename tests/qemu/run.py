@@ -49,10 +49,12 @@ def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
          entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64",
          nevertouch=None, what=None, shows=None):
-    """One QEMU run. payload "vmlinuz" is Debian's kernel, with our initramfs; a
-    name in DERIVED is a damaged copy of a real payload. what/shows: the fault
-    matrix's columns (docs/faults.md), for the cases in FAULT_MATRIX."""
-    linux = payload == "vmlinuz"
+    """One QEMU run. payload "vmlinuz" is the kernel mk/vmlinuz.sh names
+    (linux-image-amd64's default flavour); it and every copy of it ("vmlinuz-*" in
+    DERIVED) come with our initramfs and Linux's command line. A name in DERIVED
+    is a changed copy of a real payload. what/shows: the fault matrix's columns
+    (docs/faults.md), for the cases in FAULT_MATRIX."""
+    linux = payload.startswith("vmlinuz")
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
@@ -61,8 +63,9 @@ def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
 
 
 def linux_case(name, strategy, entry, smp, mem="512M", seed=1, expect=(), summary=None,
-               exit=EXIT_LINUX, aps="none", cpu="qemu64", what=None, shows=None):
-    return case(name, strategy, seed=seed, mem=mem, payload="vmlinuz", smp=smp, entry=entry,
+               exit=EXIT_LINUX, aps="none", cpu="qemu64", what=None, shows=None,
+               payload="vmlinuz"):
+    return case(name, strategy, seed=seed, mem=mem, payload=payload, smp=smp, entry=entry,
                 expect=expect, summary=summary, exit=exit, aps=aps, cpu=cpu, what=what,
                 shows=shows)
 
@@ -124,6 +127,10 @@ CASES = [
     linux_case("linux32-high", "high", 32, smp=2, mem="6G", seed=10,
                expect=[r"baton: loader at 0x1[0-9a-f]{8}"],
                summary={"initrd": "0x[0-9a-f]{1,8}"}),
+    # The kernel as some signed images ship: 8 bytes short of syssize * 16 (the
+    # last paragraph partial). The missing bytes are zeros in memory.
+    linux_case("linux64-syssize-short", "scattered", 64, smp=1, seed=14,
+               payload="vmlinuz-syssize-short"),
 ]
 
 
@@ -158,6 +165,23 @@ FAULT_MATRIX = [
          what="Debian's vmlinuz with its boot protocol version set to 2.08",
          shows="outgoing: stage: image: bzImage: boot protocol 2.08 is too old (baton needs 2.10 or later)",
          expect=[r"^outgoing: stage: image: bzImage: boot protocol 2\.08 is too old \(baton needs 2\.10 or later\)$"]),
+    # A damaged signature still makes a bzImage (fmt_bzimage_probe): its parser names
+    # the field, although an initrd comes with it (before: "only a Linux bzImage
+    # takes one", or "not ELF32/ELF64" without one).
+    case("stage-bzimage-no-hdrs", "scattered", payload="vmlinuz-hdrz", exit=EXIT_STAGE,
+         what="Debian's vmlinuz and initrd, its \"HdrS\" changed to \"HdrZ\"",
+         shows="outgoing: stage: image: bzImage: header magic 0x5a726448 at 0x202 is not \"HdrS\" (0x53726448)",
+         expect=[r'^outgoing: stage: image: bzImage: header magic 0x5a726448 at 0x202 is not "HdrS" \(0x53726448\)$']),
+    case("stage-bzimage-boot-flag", "scattered", payload="vmlinuz-aa56", exit=EXIT_STAGE,
+         what="Debian's vmlinuz and initrd, its boot_flag changed to 0xaa56",
+         shows="outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55",
+         expect=[r"^outgoing: stage: image: bzImage: boot_flag 0xaa56 at 0x1fe is not 0xaa55$"]),
+    # An image asking for the Multiboot convention is refused, not launched as the
+    # plain ELF32 it also is (it was, with baton's ELF32 registers).
+    case("stage-multiboot", "scattered", seed=6, payload="probe32-multiboot.elf", exit=EXIT_STAGE,
+         what="the ELF32 probe with a Multiboot2 and a Multiboot1 header in its first page, as a hypervisor carries them",
+         shows="outgoing: stage: image: a Multiboot2 header at offset 0x400 (and Multiboot1 at 0x800): baton does not launch Multiboot images yet",
+         expect=[r"^outgoing: stage: image: a Multiboot2 header at offset 0x400 \(and Multiboot1 at 0x800\): baton does not launch Multiboot images yet$"]),
     # Destinations the machine cannot take, refused by the stage.
     case("stage-outside", "scattered", payload="probe-outside.elf", exit=EXIT_STAGE,
          what="ELF linked at 256 GiB, on a 512 MiB machine",
@@ -327,14 +351,34 @@ def elf_outside(d):
     return elf_add(d, 0x18, 256 << 30)                                     # e_entry
 
 
+def multiboot_headers(d, mb2_off=0x400, mb1_off=0x800):
+    """An ELF with a Multiboot2 header (i386, end tag) and a Multiboot1 header
+    written into the zeros between its program headers and its first segment."""
+    if any(d[mb2_off:mb2_off + 24]) or any(d[mb1_off:mb1_off + 12]):
+        raise SystemExit("run.py: no free bytes at 0x%x/0x%x for the Multiboot headers" % (mb2_off, mb1_off))
+    d = bytearray(d)
+    struct.pack_into("<IIIIHHI", d, mb2_off, 0xE85250D6, 0, 24, -(0xE85250D6 + 24) & 0xffffffff, 0, 0, 8)
+    struct.pack_into("<III", d, mb1_off, 0x1BADB002, 3, -(0x1BADB002 + 3) & 0xffffffff)
+    return bytes(d)
+
+
+def syssize_end(d):
+    """Where syssize says a bzImage's protected-mode kernel ends in the file."""
+    return ((d[0x1f1] or 4) + 1) * 512 + get(d, "<I", 0x1f4) * 16
+
+
 DERIVED = {
     "probe-truncated.elf": ("probe.elf", lambda d: d[:len(d) // 2]),
     "probe-arm.elf": ("probe.elf", lambda d: put(d, "<H", 0x12, 40)),
     "probe-overlap.elf": ("probe.elf", elf_overlap),
     "probe-outside.elf": ("probe.elf", elf_outside),
     "probe-huge.elf": ("probe.elf", lambda d: put(d, "<Q", elf_loads(d)[-1] + 40, 1 << 30)),
+    "probe32-multiboot.elf": ("probe32.elf", multiboot_headers),
     "vmlinuz-truncated": ("vmlinuz", lambda d: d[:2 << 20]),
     "vmlinuz-2.08": ("vmlinuz", lambda d: put(d, "<H", 0x206, 0x0208)),
+    "vmlinuz-syssize-short": ("vmlinuz", lambda d: d[:syssize_end(d) - 8]),
+    "vmlinuz-hdrz": ("vmlinuz", lambda d: put(d, "4s", 0x202, b"HdrZ")),
+    "vmlinuz-aa56": ("vmlinuz", lambda d: put(d, "<H", 0x1fe, 0xaa56)),
 }
 
 
@@ -356,14 +400,36 @@ def payload_path(name):
     os.replace(out + ".tmp", out)
     return out
 
+
+KERNEL_RULE = "linux-image-amd64's default flavour"
+
+
+class NoKernel(Exception):
+    """mk/vmlinuz.sh found no kernel; the message is its one-line reason."""
+
+
 @functools.lru_cache(maxsize=None)
-def vmlinuz():
-    """Debian's installed kernel (mk/vmlinuz.sh finds it, once per run)."""
+def kernel_lookup():
+    """(path, "") or ("", why): mk/vmlinuz.sh asked once per run."""
     out = subprocess.run(["sh", os.path.join(ROOT, "mk", "vmlinuz.sh")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if out.returncode:
-        sys.exit("run.py: " + out.stderr.strip())
-    return out.stdout.strip()
+    path = out.stdout.strip() if out.returncode == 0 else ""
+    return path, "" if path else (out.stderr.strip() or "no kernel: mk/vmlinuz.sh printed nothing")
+
+
+def vmlinuz():
+    """The kernel every Linux case boots: the image package linux-image-amd64
+    depends on (mk/vmlinuz.sh). Raises NoKernel: the cases that need it fail."""
+    path, why = kernel_lookup()
+    if not path:
+        raise NoKernel(why)
+    return path
+
+
+def kernel_line():
+    """The log's line naming the kernel, or why there is none."""
+    path, why = kernel_lookup()
+    return "kernel: %s (%s)" % (path, KERNEL_RULE) if path else why
 
 
 def bootargs(c):
@@ -495,7 +561,11 @@ def run_case(c, timeout):
         os.unlink(log)
     start = time.monotonic()
     try:
-        proc = subprocess.run(qemu_command(c, log), stdin=subprocess.DEVNULL,
+        cmd = qemu_command(c, log)
+    except NoKernel as e:       # a Linux case without its kernel fails, never skips
+        return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               timeout=timeout)
         code, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
@@ -531,7 +601,11 @@ def gdb(name):
     c = next(x for x in CASES if x["name"] == name)
     log = os.path.join(OUT, c["name"] + ".log")
     os.makedirs(OUT, exist_ok=True)
-    cmd = qemu_command(c, log) + ["-s", "-S"]
+    try:
+        cmd = qemu_command(c, log) + ["-s", "-S"]
+    except NoKernel as e:
+        print("qemu-gdb: " + str(e))
+        return 1
     print("qemu-gdb: %s frozen at reset; serial -> %s" % (name, os.path.relpath(log, ROOT)))
     print("qemu-gdb: gdb build/outgoing.elf -ex 'target remote :1234'   "
           "(loader symbols: add-symbol-file build/loader.elf -o <loader base>)")
@@ -574,7 +648,12 @@ def demo(timeout):
     os.makedirs(OUT, exist_ok=True)
     log = os.path.join(OUT, "demo.log")
     open(log, "w").close()
-    print("demo: the outgoing test kernel stages Debian's own kernel (%s) and a small" % vmlinuz())
+    try:
+        kernel = vmlinuz()
+    except NoKernel as e:
+        print("demo: " + str(e))
+        return 1
+    print("demo: the outgoing test kernel stages Debian's own kernel (%s) and a small" % kernel)
     print("demo: initramfs in the worst-case layout (every source page on another page's")
     print("demo: destination: chains and cycles) and jumps to baton's loader, which parks the")
     print("demo: other 3 CPUs, orders and copies the pages, verifies them and starts Linux at its")
@@ -640,6 +719,8 @@ def main():
     unknown = set(args.cases) - {c["name"] for c in CASES}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
+    if any(c["linux"] for c in chosen):
+        print(kernel_line(), flush=True)
 
     # Hostile-AP cases run alone, after the rest: under TCG an AP takes INIT only
     # when its host thread runs, and with other QEMUs competing for the cores

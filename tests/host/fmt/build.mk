@@ -6,8 +6,9 @@
 # for x86-64 and i386); the test finds them through absolute paths compiled in.
 
 FMT_TDIR        := $(B)/tests/host/fmt
-FMT_TEST_SRCS   := tests/host/test_fmt.c tests/host/hostfile.c fmt/fmt.c fmt/elf.c
-FMT_TEST_DEPS   := $(FMT_TEST_SRCS) tests/host/hostfile.h fmt/fmt.h fmt/bzimage.h fmt/elf_impl.h tests/host/fmt/build.mk
+FMT_TEST_SRCS   := tests/host/test_fmt.c tests/host/hostfile.c fmt/fmt.c fmt/elf.c fmt/multiboot.c
+FMT_TEST_DEPS   := $(FMT_TEST_SRCS) tests/host/hostfile.h tests/host/mbcraft.h fmt/fmt.h fmt/bzimage.h \
+	fmt/elf_impl.h fmt/multiboot.h tests/host/fmt/build.mk
 FMT_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FMT_TINY_CFLAGS := -O2 -ffreestanding -fno-pic -fno-asynchronous-unwind-tables \
@@ -27,7 +28,7 @@ $(FMT_TDIR)/tiny32.elf: tests/host/fmt/tiny.c
 
 FMT_TINY_ELFS := $(FMT_TDIR)/tiny64.elf $(FMT_TDIR)/tiny32.elf
 FMT_TEST_DEFS := -DFMT_TINY64='"$(abspath $(FMT_TDIR)/tiny64.elf)"' \
-	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"'
+	-DFMT_TINY32='"$(abspath $(FMT_TDIR)/tiny32.elf)"' $(HOSTFILE_DEFS)
 
 $(B)/tests/host/test_fmt: $(FMT_TEST_DEPS) $(FMT_TINY_ELFS)
 	@mkdir -p $(@D)

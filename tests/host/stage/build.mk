@@ -5,7 +5,7 @@
 # sanitized objects here (the generic $(B)/obj/host rule builds them without).
 
 STAGE_TEST_SRCS := tests/host/test_stage.c tests/host/hostenv.c tests/host/hostfile.c
-STAGE_TEST_HDRS := tests/host/hostenv.h tests/host/hostfile.h stage/stage.h stage/stage_int.h loader/check.h fmt/bzimage.h \
+STAGE_TEST_HDRS := tests/host/hostenv.h tests/host/hostfile.h tests/host/mbcraft.h fmt/multiboot.h stage/stage.h stage/stage_int.h loader/check.h fmt/bzimage.h \
 	loader/plan.h loader/layout.h loader/crc32.h fmt/fmt.h include/baton/handoff.h \
 	include/baton/blob.h
 STAGE_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -21,7 +21,7 @@ $(B)/obj/stage-san/%.o: %.c
 $(B)/tests/host/test_stage: $(STAGE_TEST_SRCS) $(STAGE_TEST_HDRS) $(STAGE_SAN_OBJS) \
 		tests/host/stage/build.mk
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(STAGE_TEST_SAN) -o $@ $(STAGE_TEST_SRCS) $(STAGE_SAN_OBJS) \
+	$(HOST_CC) $(HOST_CFLAGS) $(STAGE_TEST_SAN) $(HOSTFILE_DEFS) -o $@ $(STAGE_TEST_SRCS) $(STAGE_SAN_OBJS) \
 		-lcmocka -lfdt
 
 -include $(STAGE_SAN_OBJS:.o=.d)
