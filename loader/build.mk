@@ -8,7 +8,7 @@
 
 LOADER_C    := loader/main.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
-	       loader/crc32.c loader/plan.c loader/sort.c loader/libc_stubs.c arch/x86/string.c
+	       loader/crc32.c loader/plan.c loader/sort.c loader/format.c arch/x86/string.c
 LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm
 LOADER_OBJS := $(LOADER_C:%.c=$(B)/obj/fs/%.o) $(LOADER_ASM:%.asm=$(B)/obj/fs/%.o)
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
@@ -44,15 +44,16 @@ $(ASM_OFFSETS): arch/x86/asm-offsets.c arch/x86/launch.h include/baton/blob.h in
 
 LOADER_LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --no-warn-rwx-segments \
 		  --gc-sections --build-id=none -T linker/loader.ld
-LOADER_LIBS    := $(NEWLIB)/lib/libc.a $(shell $(CC) -print-libgcc-file-name)
+# No library: the loader carries its own string functions and formatter, so the
+# link fails if anything would pull in newlib's or libgcc's code.
 
-$(B)/loader.elf: $(LOADER_OBJS) linker/loader.ld $(NEWLIB)/lib/libc.a
-	ld $(LOADER_LDFLAGS) -o $@ $(LOADER_OBJS) $(LOADER_LIBS) -Map $(B)/loader.map
+$(B)/loader.elf: $(LOADER_OBJS) linker/loader.ld
+	ld $(LOADER_LDFLAGS) -o $@ $(LOADER_OBJS) -Map $(B)/loader.map
 	objdump -dS $@ > $(B)/loader.lst
 	sh mk/no-sse.sh $@
 
-$(B)/loader-test.elf: $(LOADER_TEST_OBJS) linker/loader.ld $(NEWLIB)/lib/libc.a
-	ld --defsym=BLOB_TEST_BUILD=1 $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS) $(LOADER_LIBS)
+$(B)/loader-test.elf: $(LOADER_TEST_OBJS) linker/loader.ld
+	ld --defsym=BLOB_TEST_BUILD=1 $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS)
 	sh mk/no-sse.sh $@
 
 $(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf

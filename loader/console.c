@@ -1,20 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The loader's serial console: a 16550 at an I/O port, polled with a bounded wait
- * so that a missing UART can never hang the error path. Formatting is newlib's.
+ * so that a missing UART can never hang the error path. Formatting is the
+ * loader's own (loader/format.c).
  */
-#include <reent.h>
-#include <stdio.h>
 #include "arch/x86/hw.h"
 #include "loader/check.h"
+#include "loader/format.h"
 #include "loader/loader.h"
 
 #define UART_SPINS	100000	/* ~ a few ms per byte at most, then give up */
 
 static uint16_t con_port, con_exit_port;
-/* newlib's formatter takes its state explicitly: using this one keeps newlib's
- * global _impure_ptr (and its relocated pointers) out of the blob. */
-static struct _reent con_reent;
 
 void con_init(uint16_t port, uint16_t exit_port)
 {
@@ -34,7 +31,7 @@ static void con_putc(char ch)
 
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
 {
-	return _vsnprintf_r(&con_reent, buf, len, fmt, ap);
+	return fmt_vformat(buf, len, fmt, ap);
 }
 
 void con_vprintf(const char *fmt, va_list ap)

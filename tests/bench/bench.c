@@ -12,7 +12,7 @@
  * Everything timed is the code the blob ships: the loader's freestanding objects
  * (build/obj/fs: -Os, no SSE) of loader/plan.c, loader/sort.c and
  * arch/x86/string.c, with memmove, memcpy and memset renamed blob_* so that they
- * do not meet glibc's (tests/host/string/build.mk). Only the baseline is glibc.
+ * do not meet glibc's (tests/host/blob/build.mk). Only the baseline is glibc.
  */
 #include <stdint.h>
 #include <stdio.h>

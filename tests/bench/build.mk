@@ -1,5 +1,5 @@
 # Host benchmark of the copy planner and the copy engine: `make bench`. It links
-# the blob's own objects (build/obj/fs, renamed as tests/host/string/build.mk
+# the blob's own objects (build/obj/fs, renamed as tests/host/blob/build.mk
 # does), so the figures are those of the code that ships.
 
 BENCH_OBJS := $(addprefix $(B)/obj/blob-host/,loader/plan.o loader/sort.o arch/x86/string.o)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The loader's copy engine, arch/x86/string.c, as linked into the blob: the
- * freestanding object with its symbols renamed blob_* (tests/host/string/build.mk).
+ * freestanding object with its symbols renamed blob_* (tests/host/blob/build.mk).
  * Every result is compared with a byte-by-byte model over a guarded buffer, for
  * every small size, alignment and overlap distance in both directions, and for
  * page runs moved by whole pages as loader/place.c moves them.

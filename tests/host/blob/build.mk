@@ -1,0 +1,23 @@
+# Host tests of the loader's freestanding objects as the blob links them
+# (build/obj/fs: -Os, no SSE), not of a host build of the same source:
+#  - test_string: arch/x86/string.c, with memmove, memcpy and memset renamed
+#    blob_* (in it and in every object that calls them) so that they live beside
+#    glibc's. The bench (tests/bench/) times the same objects with the planner.
+#  - test_format: loader/format.c, against glibc's vsnprintf.
+
+BLOB_STRING_SYMS := memmove memcpy memset
+
+$(B)/obj/blob-host/%.o: $(B)/obj/fs/%.o
+	@mkdir -p $(dir $@)
+	objcopy $(foreach s,$(BLOB_STRING_SYMS),--redefine-sym $(s)=blob_$(s)) $< $@
+
+$(B)/tests/host/test_string: tests/host/test_string.c $(B)/obj/blob-host/arch/x86/string.o
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $@ $^ -lcmocka
+
+$(B)/tests/host/test_format: tests/host/test_format.c $(B)/obj/blob-host/loader/format.o
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $@ $^ -lcmocka
+
+HOST_TESTS += $(B)/tests/host/test_string $(B)/tests/host/test_format
+-include $(B)/tests/host/test_string.d $(B)/tests/host/test_format.d
