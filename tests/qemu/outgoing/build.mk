@@ -28,14 +28,19 @@ $(OUTGOING_OBJ)/hw.inc: arch/x86/hw.h $(OUTGOING_DIR)/hw.h mk/h2inc.sh
 	@mkdir -p $(@D)
 	sh mk/h2inc.sh arch/x86/hw.h $(OUTGOING_DIR)/hw.h > $@
 
+# No nasm debug info (-g), as for the loader's own assembly: nasm 2.16.01's DWARF
+# pads its compile unit with zero bytes after the last DIE, which binutils 2.40
+# reports ("Bogus end-of-siblings marker") when it writes the listing, and its
+# file name, joined to its comp_dir, names no file, so no source line ever
+# showed. The listing keeps every label from the symbol table.
 $(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc | $(B)/.deps
 	@mkdir -p $(@D)
-	$(call assemble,-f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/)
+	$(call assemble,-f elf64 -I$(OUTGOING_OBJ)/)
 
 # ap.asm: the APs' trampoline template (aps=hostile); ap_asm.o beside ap.c's ap.o.
 $(OUTGOING_OBJ)/ap_asm.o: $(OUTGOING_DIR)/ap.asm $(OUTGOING_OBJ)/hw.inc | $(B)/.deps
 	@mkdir -p $(@D)
-	$(call assemble,-f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/)
+	$(call assemble,-f elf64 -I$(OUTGOING_OBJ)/)
 
 $(OUTGOING_OBJ)/%.o: $(OUTGOING_DIR)/%.c $(B)/.deps
 	@mkdir -p $(@D)
