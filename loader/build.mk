@@ -59,9 +59,10 @@ $(B)/loader-test.elf: $(LOADER_TEST_OBJS) linker/loader.ld $(NEWLIB)/lib/libc.a
 	ld --defsym=BLOB_TEST_BUILD=1 $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS) $(LOADER_LIBS)
 	sh mk/no-sse.sh $@
 
-$(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf
+# The size line: the shipped blob against its cap and LOADER_TARGET_KIB, the test
+# blob against its own cap.
+$(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf mk/blob-size.sh
 	objcopy -O binary -j .head -j .text -j .rodata -j .data $< $@
-	@size=$$(stat -c %s $@); \
-	 echo "$(@F): $$size bytes (target $(LOADER_TARGET_KIB) KiB, hard cap in linker/loader.ld)"
+	@sh mk/blob-size.sh $@ $< $(if $(filter loader.bin,$(@F)),$(LOADER_TARGET_KIB))
 
 -include $(LOADER_OBJS:.o=.d) $(LOADER_TEST_OBJS:.o=.d) $(B)/obj/asm-offsets.d
