@@ -1,7 +1,8 @@
 #!/bin/sh
-# make check: every host test suite, each fuzzer for FUZZ_SECONDS (the names in
-# FUZZERS, each one test), then every QEMU case; one closing line that counts them
-# all ("check: N passed, N failed"). Exit status 1 on any failure.
+# make check: the citation check (mk/cites.py, one test), every host test suite,
+# each fuzzer for FUZZ_SECONDS (the names in FUZZERS, each one test), then every
+# QEMU case; one closing line that counts them all ("check: N passed, N failed").
+# Exit status 1 on any failure.
 # Usage: [FUZZERS="elf ..." FUZZ_SECONDS=N] mk/check.sh PYTHON HOST_TEST...
 set -u
 py=$1; shift
@@ -12,6 +13,12 @@ count() {	# add cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" of
 	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
 mkdir -p build/tests
+echo "== mk/cites.py"
+if "$py" mk/cites.py; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); bad="$bad cites"
+fi
 for t in "$@"; do
 	log=build/tests/$(basename "$t").log
 	echo "== $t"
