@@ -9,8 +9,6 @@
 #include "loader/check.h"
 #include "loader/loader.h"
 
-#define UART_SPINS	100000	/* ~ a few ms per byte at most, then give up */
-
 static uint16_t con_port, con_exit_port;
 /* newlib's formatter takes its state explicitly: using this one keeps newlib's
  * global _impure_ptr (and its relocated pointers) out of the blob. */

@@ -71,6 +71,7 @@
 #define UART_MCR	4		/* modem control */
 #define UART_LSR	5		/* line status */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
+#define UART_SPINS	100000		/* bounded wait for THRE: a missing UART costs time, no hang */
 #define COM1_PORT	0x3f8
 
 /* Local APIC (SDM Vol. 3A 10.4, 10.6, 10.12) */

@@ -163,7 +163,7 @@ t_putc:
 	push	ecx
 	push	eax
 	add	edx, UART_LSR
-	mov	ecx, 100000
+	mov	ecx, UART_SPINS
 .wait:
 	in	al, dx
 	test	al, UART_LSR_THRE

@@ -43,7 +43,6 @@
 #define UART_LCR_DLAB		0x80
 #define UART_FCR_ENABLE_CLEAR	0x07
 #define UART_MCR_DTR_RTS	0x03
-#define UART_SPIN_MAX		100000		/* bounded wait for THRE */
 
 /* 8254 PIT channel 2, gated through port 0x61 (for the TSC calibration) */
 #define PIT_HZ			1193182
