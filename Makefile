@@ -5,9 +5,11 @@
 
 B        := build
 NEWLIB   := $(B)/newlib
-GCC_INC  := $(shell gcc -print-file-name=include)
 WARN     := -Wall -Wextra -Werror
-JOBS     ?= $(shell nproc)
+# gcc's own headers and libgcc, asked of gcc only when a recipe needs them (`=`):
+# on a fresh machine gcc arrives with `make deps`, after make has read this file.
+GCC_INC   = $(shell gcc -print-file-name=include)
+LIBGCC    = $(shell gcc -print-libgcc-file-name)
 
 # Host programs (tests, benchmarks, tools): the real sources, linked against glibc.
 HOST_CC     := gcc
@@ -15,12 +17,16 @@ HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -I.
 
 # Freestanding x86-64 code (loader, test kernels, probes): no SSE, no red zone,
 # position independent, newlib's headers instead of the host's.
-FS_CFLAGS := -std=gnu11 -Os -g $(WARN) -ffreestanding -fno-stack-protector \
+FS_CFLAGS  = -std=gnu11 -Os -g $(WARN) -ffreestanding -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -fPIE -fno-asynchronous-unwind-tables \
 	-fno-common -ffunction-sections -fdata-sections -fcf-protection=none \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) -isystem $(B)/sysinc \
 	-Iinclude -I.
 NASM      := nasm
+# $(call assemble,FLAGS) in a recipe: nasm FLAGS $< -> $@, and $@'s dependency list
+# in $(@:.o=.d) from a pass of its own: Debian 12's nasm 2.16.01 leaves %include
+# files out of -MD's list (NASM bug 3392832, fixed in 2.16.02).
+assemble = $(NASM) $(1) -M -MP -MT $@ -MF $(@:.o=.d) $< && $(NASM) $(1) -o $@ $<
 # Header-only or freestanding libraries from Debian's packages, seen through
 # $(B)/sysinc so that no other host header leaks into freestanding code.
 SYSINC_HEADERS := xxhash.h libfdt.h fdt.h libfdt_env.h
@@ -32,12 +38,30 @@ HOST_TESTS :=
 BENCHES    :=
 ALL        :=
 
+# $(call prog,PROGRAM,SOURCES,COMPILE,LIBS,MORE PREREQUISITES): PROGRAM linked from
+# SOURCES, each compiled alone into obj/ beside it by the command in the variable
+# named COMPILE (compiler and flags, expanded when the recipe runs), with its
+# header dependencies from the compiler (-MMD -MP). Host tests, fuzzers, coverage.
+define prog
+$(dir $(1))obj/$(notdir $(1))/%.o: %.c $(5) | $(B)/.deps
+	@mkdir -p $$(@D)
+	$$($(strip $(3))) -MMD -MP -c $$< -o $$@
+
+$(1): $(patsubst %.c,$(dir $(1))obj/$(notdir $(1))/%.o,$(2)) $(5) | $(B)/.deps
+	@mkdir -p $$(@D)
+	$$($(strip $(3))) -o $$@ $$(filter %.o,$$^) $(4)
+
+-include $(patsubst %.c,$(dir $(1))obj/$(notdir $(1))/%.d,$(2))
+endef
+
 .PHONY: all help deps check demo bench clean qemu-gdb build-all fuzz coverage
 all: deps build-all
 
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 # After every build.mk: it rebuilds the host tests from their source lists.
 include tests/coverage/coverage.mk
+# tests/bench/build.mk compiles in one command: it needs the compiler first.
+$(BENCHES): | $(B)/.deps
 
 help:
 	@echo "make            build everything (installs what is missing first)"
@@ -50,12 +74,16 @@ help:
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
 	@echo "make clean      remove build/"
 
+# $(B)/.deps: the packages are installed, newlib is built for the current flags and
+# source, $(B)/sysinc is filled. Everything built depends on it: order-only where it
+# needs the tools, a plain prerequisite where it reads newlib or $(B)/sysinc.
 deps: $(B)/.deps
-$(B)/.deps: mk/deps.sh mk/newlib.sh
-	sh mk/deps.sh $(NEWLIB)
+$(B)/.deps: mk/deps.sh mk/newlib.sh $(wildcard /usr/src/newlib/newlib-*.tar.xz)
+	@sh mk/deps.sh $(NEWLIB)
 	@mkdir -p $(B)/sysinc
 	@for h in $(SYSINC_HEADERS); do ln -sf /usr/include/$$h $(B)/sysinc/$$h; done
 	@touch $@
+$(NEWLIB)/lib/libc.a: $(B)/.deps ;
 
 build-all: $(ALL) $(HOST_TESTS)
 
@@ -77,4 +105,4 @@ bench: deps
 	@$(PYTHON) tests/bench/linux_boot.py
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/*.bin $(B)/*.elf
+	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf

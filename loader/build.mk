@@ -22,25 +22,29 @@ LOADER_TEST_OBJS := $(filter-out $(LOADER_TEST_C:%.c=$(B)/obj/fs/%.o),$(LOADER_O
 ALL += $(B)/loader.bin $(B)/loader-test.bin
 
 $(B)/obj/fs-test/%.o: %.c $(B)/.deps
-	@mkdir -p $(dir $@)
+	@mkdir -p $(@D)
 	$(CC) $(FS_CFLAGS) -DBATON_TEST_BUILD -MMD -MP -c $< -o $@
 
 $(B)/obj/fs/%.o: %.c $(B)/.deps
-	@mkdir -p $(dir $@)
+	@mkdir -p $(@D)
 	$(CC) $(FS_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/obj/fs/%.o: %.asm $(ASM_OFFSETS) $(B)/include/hw.inc
-	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -w+error -I$(B)/include/ -Iarch/x86/ -MD $(@:.o=.d) $< -o $@
+# The generated includes come first: on a fresh tree no .d file names them yet.
+$(B)/obj/fs/%.o: %.asm $(ASM_OFFSETS) $(B)/include/hw.inc | $(B)/.deps
+	@mkdir -p $(@D)
+	$(call assemble,-f elf64 -w+error -I$(B)/include/ -Iarch/x86/)
 
 $(B)/include/hw.inc: arch/x86/hw.h mk/h2inc.sh
-	@mkdir -p $(dir $@)
+	@mkdir -p $(@D)
 	sh mk/h2inc.sh arch/x86/hw.h > $@
 
-$(ASM_OFFSETS): arch/x86/asm-offsets.c arch/x86/launch.h include/baton/blob.h include/baton/handoff.h arch/x86/hw.h mk/asm-offsets.sh
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Iinclude -I. -S $< -o $(B)/obj/asm-offsets.s
-	sh mk/asm-offsets.sh $(B)/obj/asm-offsets.s > $@
+$(B)/obj/asm-offsets.s: arch/x86/asm-offsets.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Iinclude -I. -MMD -MP -S $< -o $@
+
+$(ASM_OFFSETS): $(B)/obj/asm-offsets.s mk/asm-offsets.sh
+	@mkdir -p $(@D)
+	sh mk/asm-offsets.sh $< > $@
 
 LOADER_LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --no-warn-rwx-segments \
 		  --gc-sections --build-id=none -T linker/loader.ld
@@ -56,9 +60,10 @@ $(B)/loader-test.elf: $(LOADER_TEST_OBJS) linker/loader.ld
 	ld --defsym=BLOB_TEST_BUILD=1 $(LOADER_LDFLAGS) -o $@ $(LOADER_TEST_OBJS)
 	sh mk/no-sse.sh $@
 
-$(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf
+# The size line: the shipped blob against its cap and LOADER_TARGET_KIB, the test
+# blob against its own cap.
+$(B)/loader.bin $(B)/loader-test.bin: $(B)/%.bin: $(B)/%.elf mk/blob-size.sh
 	objcopy -O binary -j .head -j .text -j .rodata -j .data $< $@
-	@size=$$(stat -c %s $@); \
-	 echo "$(@F): $$size bytes (target $(LOADER_TARGET_KIB) KiB, hard cap in linker/loader.ld)"
+	@sh mk/blob-size.sh $@ $< $(if $(filter loader.bin,$(@F)),$(LOADER_TARGET_KIB))
 
--include $(LOADER_OBJS:.o=.d) $(LOADER_TEST_OBJS:.o=.d)
+-include $(LOADER_OBJS:.o=.d) $(LOADER_TEST_OBJS:.o=.d) $(B)/obj/asm-offsets.d

@@ -4,7 +4,8 @@
  * loader writes one byte of the new world. Each failure leaves a one-line message
  * naming the run and the addresses in c->msg; the loader prints it as its PANIC.
  *
- * Runs on the host too (tests/host/test_check.c): plain C, no machine access.
+ * Runs on the host too (tests/host/test_stage.c, tests/fuzz/fuzz_check.c): plain
+ * C, no machine access.
  */
 #ifndef BATON_CHECK_H
 #define BATON_CHECK_H

@@ -9,8 +9,6 @@
 #include "loader/format.h"
 #include "loader/loader.h"
 
-#define UART_SPINS	100000	/* ~ a few ms per byte at most, then give up */
-
 static uint16_t con_port, con_exit_port;
 
 void con_init(uint16_t port, uint16_t exit_port)

@@ -7,12 +7,10 @@
  */
 #include <stdint.h>
 #include "arch/x86/cpu.h"
+#include "loader/gdt.h"
 #include "loader/loader.h"
 
-#define SEL_CODE32	0x20	/* flat 32-bit code, for 32-bit entry conventions */
-#define SEL_TSS		0x28	/* fixed: arch/x86/entry.asm loads it */
-
-static uint64_t gdt[7] __attribute__((aligned(16)));
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static struct idt_gate idt[CPU_EXCEPTIONS] __attribute__((aligned(16)));
 static uint8_t exception_stack[4096] __attribute__((aligned(16)));
@@ -23,9 +21,8 @@ void cpu_tables_init(void)
 {
 	gdt[0] = 0;
 	gdt[1] = 0;
-	gdt[BATON_BOOT_CS / 8] = 0x00af9a000000ffffull;	/* 64-bit code, L=1 */
-	gdt[BATON_BOOT_DS / 8] = 0x00cf92000000ffffull;	/* flat 4 GiB data */
-	gdt[SEL_CODE32 / 8] = 0x00cf9a000000ffffull;	/* flat 4 GiB 32-bit code */
+	gdt[BATON_BOOT_CS / 8] = GDT_CODE64;
+	gdt[BATON_BOOT_DS / 8] = GDT_DATA;
 	tss.ist[0] = (uint64_t)(exception_stack + sizeof(exception_stack));
 	tss.iomap_base = sizeof(tss);
 	cpu_tss_descriptor(&tss, &gdt[SEL_TSS / 8]);

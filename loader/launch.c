@@ -10,6 +10,7 @@
  *                    range, loader or handoff owns (found by launch_reserve())
  */
 #include <string.h>
+#include "arch/x86/cpu.h"
 #include "arch/x86/launch.h"
 #include "loader/check.h"
 #include "loader/loader.h"
@@ -69,7 +70,7 @@ static void launch32_idt(uint8_t *page)
 	_Static_assert(TRAMP32_IDT_OFF + TRAMP32_VECTORS * 8 <= PAGE - 16, "IDT below the stack");
 	for (int v = 0; v < TRAMP32_VECTORS; v++) {
 		idt[2 * v] = (uint32_t)BATON_BOOT_CS << 16 | (handler & 0xffff);
-		idt[2 * v + 1] = (handler & 0xffff0000u) | 0x8e00;	/* present, DPL 0, 32-bit interrupt gate */
+		idt[2 * v + 1] = (handler & 0xffff0000u) | GATE_INTR << 8;	/* in a 32-bit IDT: 32-bit gate */
 	}
 	memcpy(idtr, &limit, 2);
 	memcpy(idtr + 2, &base, 4);

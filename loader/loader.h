@@ -22,7 +22,7 @@ enum step {
 	STEP_PARK,	/* the other CPUs sent INIT: waiting for SIPI */
 	STEP_CHECK,	/* every run validated */
 	STEP_MOVE,	/* moved out of the way, if needed */
-	STEP_PLAN,	/* copy order planned (dry run) */
+	STEP_PLAN,	/* copy order known, before its first write (one pass: place.c) */
 	STEP_COPY,	/* copies and zero fills done */
 	STEP_VERIFY,	/* every run's hash matched */
 	STEP_LAUNCH,	/* about to jump */

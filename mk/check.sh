@@ -1,7 +1,8 @@
 #!/bin/sh
-# make check: every host test suite, each fuzzer for FUZZ_SECONDS (the names in
-# FUZZERS, each one test), then every QEMU case; one closing line that counts them
-# all ("check: N passed, N failed"). Exit status 1 on any failure.
+# make check: the citation check (mk/cites.py, one test), every host test suite,
+# each fuzzer for FUZZ_SECONDS (the names in FUZZERS, each one test), then every
+# QEMU case; one closing line that counts them all ("check: N passed, N failed").
+# Exit status 1 on any failure.
 # Usage: [FUZZERS="elf ..." FUZZ_SECONDS=N] mk/check.sh PYTHON HOST_TEST...
 set -u
 py=$1; shift
@@ -17,6 +18,12 @@ if k=$(sh mk/vmlinuz.sh 2>&1); then
 	echo "kernel: $k (linux-image-amd64's default flavour)"
 else
 	echo "$k"
+fi
+echo "== mk/cites.py"
+if "$py" mk/cites.py; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); bad="$bad cites"
 fi
 for t in "$@"; do
 	log=build/tests/$(basename "$t").log

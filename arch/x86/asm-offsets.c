@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <baton/blob.h>
 #include <baton/handoff.h>
+#include "arch/x86/cpu.h"
 #include "arch/x86/launch.h"
+#include "loader/gdt.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" : : "i"(val))
 #define OFFSET(sym, str, mem) DEFINE(sym, offsetof(struct str, mem))
@@ -32,6 +34,8 @@ void asm_offsets(void)
 
 	DEFINE(BATON_BOOT_CS, BATON_BOOT_CS);
 	DEFINE(BATON_BOOT_DS, BATON_BOOT_DS);
+	DEFINE(SEL_TSS, SEL_TSS);
+	DEFINE(ISR_STUB_SIZE, ISR_STUB_SIZE);
 
 	OFFSET(R_EAX, launch32, eax);
 	OFFSET(R_EBX, launch32, ebx);

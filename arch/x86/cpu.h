@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define CPU_EXCEPTIONS	32	/* vectors 0..31 */
-#define ISR_STUB_SIZE	16	/* fixed: arch/x86/isr.asm aligns its stubs so */
-#define GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
+#define ISR_STUB_SIZE	16	/* isr.asm aligns its stubs so (asm-offsets.inc) */
+#define GATE_INTR	0x8e	/* present, DPL 0, interrupt gate (64-bit in long mode) */
 #define TSS_AVAILABLE	0x89	/* present, 64-bit TSS, not busy */
 
 /* The operand of lgdt / lidt: limit, then linear base. */

@@ -14,8 +14,6 @@ extern gdt_ptr, idt_ptr
 extern __bss_start, __bss_end, __stack_top
 global blob_header, loader_entry, loader_resume, arch_jump
 
-SEL_TSS equ 0x28			; fixed: loader/cpu.c puts the TSS descriptor here
-
 ; The header layout is struct baton_blob_header (include/baton/blob.h); the padding
 ; below puts each field at its generated offset.
 section .head.start progbits alloc exec nowrite align=16
@@ -56,7 +54,8 @@ loader_entry:
 	xor	r13d, r13d			; r13 = 0: first entry
 	jmp	entry_common
 
-; loader_resume: entry of a copy of the loader that moved itself (loader/move.c).
+; loader_resume: entry of a copy of the loader that moved itself
+; (loader/main.c:loader_move).
 ;   In:  as loader_entry, the blob's own page tables active; RDI = the moved handoff.
 ;        The bss came along with the copy and is kept (step timings live there).
 loader_resume:

@@ -35,6 +35,22 @@
 #define MSR_FS_BASE	0xc0000100	/* IA32_FS_BASE */
 #define MSR_GS_BASE	0xc0000101	/* IA32_GS_BASE */
 
+/* Segment descriptors (SDM Vol. 3A 3.4.5, 5.2.1): bits of the 8-byte entry */
+#define DESC_LIMIT_MAX	0x000f00000000ffff	/* limit 0xfffff: 4 GiB with DESC_G */
+#define DESC_A		0x0000010000000000	/* accessed (set: the CPU need not write it) */
+#define DESC_W		0x0000020000000000	/* data: writable */
+#define DESC_R		0x0000020000000000	/* code: readable */
+#define DESC_CODE	0x0000080000000000	/* type: code, not data */
+#define DESC_S		0x0000100000000000	/* code or data, not a system descriptor */
+#define DESC_P		0x0000800000000000	/* present */
+#define DESC_L		0x0020000000000000	/* 64-bit code */
+#define DESC_DB		0x0040000000000000	/* 32-bit operands and stack */
+#define DESC_G		0x0080000000000000	/* limit in 4 KiB units */
+/* The flat DPL 0 descriptors every program here uses */
+#define GDT_CODE64	(DESC_P | DESC_S | DESC_CODE | DESC_R | DESC_L | DESC_G | DESC_LIMIT_MAX)
+#define GDT_CODE32	(DESC_P | DESC_S | DESC_CODE | DESC_R | DESC_DB | DESC_G | DESC_LIMIT_MAX)
+#define GDT_DATA	(DESC_P | DESC_S | DESC_W | DESC_DB | DESC_G | DESC_LIMIT_MAX)	/* also 64-bit */
+
 #define RFLAGS_IF	(1 << 9)	/* interrupts enabled */
 #define RFLAGS_DF	(1 << 10)	/* string direction */
 
@@ -55,6 +71,7 @@
 #define UART_MCR	4		/* modem control */
 #define UART_LSR	5		/* line status */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
+#define UART_SPINS	100000		/* bounded wait for THRE: a missing UART costs time, no hang */
 #define COM1_PORT	0x3f8
 
 /* Local APIC (SDM Vol. 3A 10.4, 10.6, 10.12) */

@@ -8,11 +8,10 @@
 
 bits 64
 default rel
+%include "asm-offsets.inc"		; ISR_STUB_SIZE, from arch/x86/cpu.h
 
 extern arch_exception
 global isr_stubs
-
-ISR_STUB_SIZE equ 16			; fixed: arch/x86/cpu.h says the same
 
 %macro ISR 1
 	align ISR_STUB_SIZE

@@ -3,6 +3,7 @@
 
 bits 64
 default rel
+%use ifunc				; ilog2e(): a bit's number from its mask
 %include "asm-offsets.inc"
 %include "hw.inc"
 global arch_launch64
@@ -72,11 +73,11 @@ t_compat:
 	mov	fs, eax
 	mov	gs, eax
 	mov	eax, cr0			; paging off: long mode deactivates (LMA = 0),
-	btr	eax, 31				; legal only from compatibility mode with
+	btr	eax, ilog2e(CR0_PG)		; legal only from compatibility mode with
 	mov	cr0, eax			; identity-mapped code (SDM 3A 9.8.5.4)
 	mov	ecx, MSR_EFER
 	rdmsr
-	btr	eax, 8				; EFER.LME off
+	btr	eax, ilog2e(EFER_LME)		; EFER.LME off
 	wrmsr
 	mov	eax, cr4			; with paging off even LA57 may change
 	and	eax, ~(CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE)
@@ -162,7 +163,7 @@ t_putc:
 	push	ecx
 	push	eax
 	add	edx, UART_LSR
-	mov	ecx, 100000
+	mov	ecx, UART_SPINS
 .wait:
 	in	al, dx
 	test	al, UART_LSR_THRE
@@ -180,8 +181,8 @@ t_hex:	db	"0123456789abcdef"
 align 8
 t_gdt:
 	dq	0, 0
-	dq	0x00cf9a000000ffff		; 0x10: flat 4 GiB 32-bit code
-	dq	0x00cf92000000ffff		; 0x18: flat 4 GiB data
+	dq	GDT_CODE32			; BATON_BOOT_CS (0x10): flat 4 GiB 32-bit code
+	dq	GDT_DATA			; BATON_BOOT_DS (0x18): flat 4 GiB data
 t_gdtr:
 	dw	t_gdtr - t_gdt - 1
 	dq	0				; base, set above

@@ -6,7 +6,7 @@
  * one contiguous handoff in memory: this header, then the lists it points at by
  * offset. Every field has a fixed width and a fixed offset (in the comments, checked
  * by _Static_assert below). Assembly reads offsets generated from this file
- * (include/baton/gen-asm-offsets.c), never hand-written ones.
+ * (arch/x86/asm-offsets.c), never hand-written ones.
  *
  * Growth rule: new fields only at the tail of a struct, with a version bump and a
  * comment naming the version that added them. The loader accepts exactly the

@@ -15,22 +15,14 @@ COV_PROGS  := test_fmt test_bzimage test_stage test_plan
 COV_BINS   := $(COV_PROGS:%=$(COV)/%)
 COV_CFLAGS := $(filter-out -O%,$(HOST_CFLAGS)) -O0 -g --coverage
 
-# $(call cov_prog,NAME,SOURCES,EXTRA CFLAGS,LIBS,OTHER PREREQUISITES)
-define cov_prog
-$(COV)/obj/$(1)/%.o: %.c tests/coverage/coverage.mk
-	@mkdir -p $$(@D)
-	$$(HOST_CC) $$(COV_CFLAGS) $(3) -MMD -MP -c $$< -o $$@
+COV_CC     := $(HOST_CC) $(COV_CFLAGS)
+COV_FMT_CC := $(COV_CC) $(FMT_TEST_DEFS)
+COV_HF_CC  := $(COV_CC) $(HOSTFILE_DEFS)
 
-$(COV)/$(1): $(patsubst %.c,$(COV)/obj/$(1)/%.o,$(2)) $(5)
-	$$(HOST_CC) $$(COV_CFLAGS) -o $$@ $$(filter %.o,$$^) $(4)
-
--include $(patsubst %.c,$(COV)/obj/$(1)/%.d,$(2))
-endef
-
-$(eval $(call cov_prog,test_fmt,$(FMT_TEST_SRCS),$(FMT_TEST_DEFS),-lcmocka,$(FMT_TINY_ELFS)))
-$(eval $(call cov_prog,test_bzimage,$(BZ_TEST_SRCS),$(HOSTFILE_DEFS),-lcmocka))
-$(eval $(call cov_prog,test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),$(HOSTFILE_DEFS),-lcmocka -lfdt))
-$(eval $(call cov_prog,test_plan,$(PLAN_TEST_SRC),,-lcmocka))
+$(eval $(call prog,$(COV)/test_fmt,$(FMT_TEST_SRCS),COV_FMT_CC,-lcmocka,$(FMT_TINY_ELFS) tests/coverage/coverage.mk))
+$(eval $(call prog,$(COV)/test_bzimage,$(BZ_TEST_SRCS),COV_HF_CC,-lcmocka,tests/coverage/coverage.mk))
+$(eval $(call prog,$(COV)/test_stage,$(STAGE_TEST_SRCS) $(STAGE_C),COV_HF_CC,-lcmocka -lfdt,tests/coverage/coverage.mk))
+$(eval $(call prog,$(COV)/test_plan,$(PLAN_TEST_SRC),COV_CC,-lcmocka,tests/coverage/coverage.mk))
 
 coverage: deps
 	@$(MAKE) -s --no-print-directory $(COV_BINS)

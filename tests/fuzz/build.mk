@@ -18,9 +18,9 @@ FUZZ_SRC_check   := loader/check.c loader/crc32.c loader/sort.c loader/layout.c 
 FUZZ_SRC_plan    := loader/place.c loader/check.c loader/crc32.c loader/layout.c loader/plan.c loader/sort.c \
 	tests/host/plancheck.c tests/host/sim.c
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/build.mk tests/fuzz/nocov.txt $(B)/.deps
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
+FUZZ_COMPILE := $(FUZZ_CC) $(FUZZ_CFLAGS)
+$(foreach f,$(FUZZERS),$(eval $(call prog,$(FUZZ_DIR)/fuzz_$(f),tests/fuzz/fuzz_$(f).c $(FUZZ_SRC_$(f)),\
+	FUZZ_COMPILE,,tests/fuzz/build.mk tests/fuzz/nocov.txt)))
 
 # Each fuzzer's corpus: the seeds in the repo (read only) plus what it found in
 # earlier runs here (build/fuzz/corpus/NAME, written by libFuzzer).
@@ -28,7 +28,3 @@ build-all: $(FUZZ_BINS)
 
 fuzz: deps $(FUZZ_BINS)
 	@sh mk/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
-
-# Each fuzzer also depends on the sources it links and the headers they use.
-FUZZ_HDRS := $(wildcard include/baton/*.h fmt/*.h loader/*.h arch/x86/*.h tests/host/*.h)
-$(foreach f,$(FUZZERS),$(eval $(FUZZ_DIR)/fuzz_$(f): $(FUZZ_SRC_$(f)) $(FUZZ_HDRS)))

@@ -4,13 +4,11 @@
 # test fails, with the script's reason, when there is none).
 
 BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c
-BZ_TEST_DEPS := $(BZ_TEST_SRCS) tests/host/hostfile.h fmt/bzimage.h fmt/fmt.h fmt/elf_impl.h \
-	include/baton/handoff.h tests/host/bzimage/build.mk
 BZ_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+BZ_TEST_CC   := $(HOST_CC) $(HOST_CFLAGS) $(BZ_TEST_SAN) $(HOSTFILE_DEFS)
 
 HOST_TESTS += $(B)/tests/host/test_bzimage
 
-$(B)/tests/host/test_bzimage: $(BZ_TEST_DEPS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(BZ_TEST_SAN) $(HOSTFILE_DEFS) -o $@ $(BZ_TEST_SRCS) -lcmocka
+$(eval $(call prog,$(B)/tests/host/test_bzimage,$(BZ_TEST_SRCS),BZ_TEST_CC,-lcmocka,\
+	tests/host/bzimage/build.mk))

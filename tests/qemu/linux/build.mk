@@ -16,10 +16,12 @@ LINUX_INIT_LDFLAGS := -static -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexe
 
 $(LINUX_B)/init: $(LINUX_SRC)/init.c $(LINUX_SRC)/build.mk | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOST_CC) $(LINUX_INIT_CFLAGS) $(LINUX_INIT_LDFLAGS) -o $@ $<
+	$(HOST_CC) $(LINUX_INIT_CFLAGS) $(LINUX_INIT_LDFLAGS) -MMD -MP -o $@ $<
 
 $(LINUX_B)/initramfs.cpio $(LINUX_B)/initramfs.cpio.expect &: $(LINUX_B)/init \
 		$(LINUX_SRC)/mkinitramfs.py
 	$(PYTHON) $(LINUX_SRC)/mkinitramfs.py --init $(LINUX_B)/init --out $(LINUX_B)/initramfs.cpio
+
+-include $(LINUX_B)/init.d
 
 ALL += $(LINUX_B)/initramfs.cpio $(LINUX_B)/initramfs.cpio.expect

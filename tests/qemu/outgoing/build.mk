@@ -14,9 +14,8 @@ OUTGOING_SRCS   := main.c cmdline.c console.c memmap.c pages.c strategy.c worst.
 OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(OUTGOING_OBJ)/ap_asm.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o)) \
                    $(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o
 # Static at 1 MiB: -fno-pie overrides FS_CFLAGS' -fPIE.
-OUTGOING_CFLAGS := $(FS_CFLAGS) -fno-pie -MMD -MP
-OUTGOING_LIBS   := /usr/lib/x86_64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a \
-                   $(shell gcc -print-libgcc-file-name)
+OUTGOING_CFLAGS  = $(FS_CFLAGS) -fno-pie -MMD -MP
+OUTGOING_LIBS    = /usr/lib/x86_64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a $(LIBGCC)
 OUTGOING_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(OUTGOING_DIR)/outgoing.ld \
                    -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
                    -Wl,-z,max-page-size=4096 -Wl,-Map,$(B)/outgoing.map
@@ -29,20 +28,25 @@ $(OUTGOING_OBJ)/hw.inc: arch/x86/hw.h $(OUTGOING_DIR)/hw.h mk/h2inc.sh
 	@mkdir -p $(@D)
 	sh mk/h2inc.sh arch/x86/hw.h $(OUTGOING_DIR)/hw.h > $@
 
-$(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc
+# No nasm debug info (-g), as for the loader's own assembly: nasm 2.16.01's DWARF
+# pads its compile unit with zero bytes after the last DIE, which binutils 2.40
+# reports ("Bogus end-of-siblings marker") when it writes the listing, and its
+# file name, joined to its comp_dir, names no file, so no source line ever
+# showed. The listing keeps every label from the symbol table.
+$(OUTGOING_OBJ)/entry.o: $(OUTGOING_DIR)/entry.asm $(OUTGOING_OBJ)/hw.inc | $(B)/.deps
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/ -o $@ $<
+	$(call assemble,-f elf64 -I$(OUTGOING_OBJ)/)
 
 # ap.asm: the APs' trampoline template (aps=hostile); ap_asm.o beside ap.c's ap.o.
-$(OUTGOING_OBJ)/ap_asm.o: $(OUTGOING_DIR)/ap.asm $(OUTGOING_OBJ)/hw.inc
+$(OUTGOING_OBJ)/ap_asm.o: $(OUTGOING_DIR)/ap.asm $(OUTGOING_OBJ)/hw.inc | $(B)/.deps
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -F dwarf -I$(OUTGOING_OBJ)/ -o $@ $<
+	$(call assemble,-f elf64 -I$(OUTGOING_OBJ)/)
 
-$(OUTGOING_OBJ)/%.o: $(OUTGOING_DIR)/%.c | $(B)/.deps
+$(OUTGOING_OBJ)/%.o: $(OUTGOING_DIR)/%.c $(B)/.deps
 	@mkdir -p $(@D)
 	$(HOST_CC) $(OUTGOING_CFLAGS) -c -o $@ $<
 
-$(B)/outgoing.elf: $(OUTGOING_OBJS) $(STAGE_FS_OBJS) $(OUTGOING_DIR)/outgoing.ld
+$(B)/outgoing.elf: $(OUTGOING_OBJS) $(STAGE_FS_OBJS) $(OUTGOING_DIR)/outgoing.ld $(NEWLIB)/lib/libc.a
 	$(HOST_CC) $(OUTGOING_LDFLAGS) -o $@ $(OUTGOING_OBJS) $(STAGE_FS_OBJS) \
 	  -Wl,--start-group $(OUTGOING_LIBS) -Wl,--end-group
 
@@ -57,10 +61,8 @@ $(B)/outgoing.bin: $(B)/outgoing.elf
 $(B)/outgoing.lst: $(B)/outgoing.elf
 	objdump -d -S -M intel $< > $@
 
-$(B)/tests/outgoing-worst: $(OUTGOING_DIR)/worst_test.c $(OUTGOING_DIR)/worst.c \
-		$(OUTGOING_DIR)/worst.h $(OUTGOING_DIR)/rng.h | $(B)/.deps
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	  -o $@ $(OUTGOING_DIR)/worst_test.c $(OUTGOING_DIR)/worst.c -lcmocka
+WORST_TEST_CC := $(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+$(eval $(call prog,$(B)/tests/outgoing-worst,$(OUTGOING_DIR)/worst_test.c $(OUTGOING_DIR)/worst.c,\
+	WORST_TEST_CC,-lcmocka,$(OUTGOING_DIR)/build.mk))
 
 -include $(OUTGOING_OBJS:.o=.d)

@@ -21,7 +21,7 @@ void con_init(void)
 /* Bounded wait: a missing UART costs time, never a hang. */
 static void con_putc(char c)
 {
-	for (unsigned i = 0; i < UART_SPIN_MAX; i++)
+	for (unsigned i = 0; i < UART_SPINS; i++)
 		if (inb(COM1_PORT + UART_LSR) & UART_LSR_THRE)
 			break;
 	outb(COM1_PORT + UART_THR, (uint8_t)c);

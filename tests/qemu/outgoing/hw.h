@@ -26,27 +26,24 @@
 /* Our identity map: 2 MiB pages */
 #define IDMAP_GIB		64		/* identity map [0, 64 GiB) */
 
-/* Our GDT (entry.asm gdt64) */
+/* Our GDT (entry.asm gdt64: GDT_CODE64, GDT_DATA from arch/x86/hw.h) */
 #define SEL_CODE64		0x08
 #define SEL_DATA		0x10
 #define SEL_TSS			0x18		/* 16-byte descriptor, filled by trap_init() */
-#define GDT_CODE64		0x00AF9A000000FFFF	/* P, DPL 0, code, L = 1 */
-#define GDT_DATA		0x00CF92000000FFFF	/* P, DPL 0, data, writable, 4 GiB */
 
-/* aps=hostile (ap.c, ap.asm): the APs' trampoline page and their own GDT */
+/* aps=hostile (ap.c, ap.asm): the APs' trampoline page and their own GDT
+ * (GDT_CODE32, GDT_DATA from arch/x86/hw.h) */
 #define AP_TRAMPOLINE		0x8000		/* below 1 MiB: SIPI vector = page number */
 #define AP_PATTERN		0xdeadbeef	/* written as AP_PATTERN ^ APIC ID */
 #define AP_MAX_CPUS		32		/* APIC IDs 0..31: one bit each in ap_seen */
 #define AP_SEL_CODE32		0x08
 #define AP_SEL_DATA		0x10
-#define GDT_CODE32		0x00CF9A000000FFFF	/* P, DPL 0, code, D = 1, 4 GiB */
 
 /* 16550 UART on COM1: line settings (registers in arch/x86/hw.h) */
 #define UART_LCR_8N1		0x03
 #define UART_LCR_DLAB		0x80
 #define UART_FCR_ENABLE_CLEAR	0x07
 #define UART_MCR_DTR_RTS	0x03
-#define UART_SPIN_MAX		100000		/* bounded wait for THRE */
 
 /* 8254 PIT channel 2, gated through port 0x61 (for the TSC calibration) */
 #define PIT_HZ			1193182

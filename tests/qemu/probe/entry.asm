@@ -194,8 +194,8 @@ section .rodata progbits alloc noexec nowrite align=16
 gdt:
 	dq	0				; 0x00 null
 	dq	0				; 0x08 unused
-	dq	0x00af9b000000ffff		; 0x10 64-bit code, DPL 0, accessed
-	dq	0x00cf93000000ffff		; 0x18 data, DPL 0, accessed
+	dq	GDT_CODE64 | DESC_A		; 0x10 64-bit code, accessed
+	dq	GDT_DATA | DESC_A		; 0x18 data, accessed
 gdt_end:
 
 align 4

@@ -66,7 +66,7 @@ static void serial_putc(char c)
 	int i;
 
 	/* Bounded wait for the transmit holding register: never hang. */
-	for (i = 0; i < 1000000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
+	for (i = 0; i < UART_SPINS && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
 		__asm__ volatile("pause");
 	outb(COM1 + UART_THR, (uint8_t)c);
 }

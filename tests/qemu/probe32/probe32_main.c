@@ -38,7 +38,7 @@ static int failures;
 
 static void putc_(char c)
 {
-	for (int i = 0; i < 100000 && !(inb(COM1_PORT + UART_LSR) & UART_LSR_THRE); i++)
+	for (int i = 0; i < UART_SPINS && !(inb(COM1_PORT + UART_LSR) & UART_LSR_THRE); i++)
 		;
 	outb(COM1_PORT + UART_THR, (uint8_t)c);
 }
