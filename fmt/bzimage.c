@@ -231,7 +231,7 @@ static int bz_parse_fields(const uint8_t *p, struct fmt_bzimage *bz, char *msg, 
  * syssize against the file, init_size against the file's kernel bytes.
  *
  * boot.rst gives syssize as the protected-mode code's size "in units of 16-byte
- * paragraphs", and Linux's arch/x86/boot/tools/build.c rounds it up, so its last
+ * paragraphs", and the kernel's linux:arch/x86/boot/tools/build.c rounds it up, so its last
  * paragraph may be partial: a good file can end up to 15 bytes short of
  * syssize * 16 (real kernels 8 bytes short boot under every other loader). Those
  * loaders do not check syssize at all: GRUB (grub_cmd_linux), QEMU

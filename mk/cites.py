@@ -7,7 +7,8 @@ to tell from a system header and is skipped) or `file:function`
 the citing file's folder and each folder above it; a bare file name anywhere in
 the tree. The function must appear in the file as a word (`fmt_elfNN_load`: the
 part after NN). Markdown is read whole, code only in its comments; paths under
-build/ are generated and not checked.
+build/ are generated and not checked, and neither are other projects' files,
+written with their project in front (`linux:arch/x86/boot/tools/build.c`).
 
 Usage: mk/cites.py   (from the top of the tree; exit 1 and one line per miss)
 """
@@ -17,7 +18,7 @@ import subprocess
 import sys
 
 SCANNED = re.compile(r"(\.(c|h|asm|ld|mk|md|py|sh)|(^|/)Makefile)$")
-CITE = re.compile(r"(?<![\w./$*%<-])((?:[\w.-]+/)*[\w-][\w.-]*\.(?:c|h|asm|ld|mk|md|py|sh))"
+CITE = re.compile(r"(?<![\w./$*%<:-])((?:[\w.-]+/)*[\w-][\w.-]*\.(?:c|h|asm|ld|mk|md|py|sh))"
                   r"(?::([A-Za-z_]\w*))?(?![\w/])")
 COMMENTS = {
     "c": re.compile(r"/\*.*?\*/|//[^\n]*", re.S),
