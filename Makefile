@@ -60,8 +60,6 @@ all: deps build-all
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 # After every build.mk: it rebuilds the host tests from their source lists.
 include tests/coverage/coverage.mk
-# tests/bench/build.mk compiles in one command: it needs the compiler first.
-$(BENCHES): | $(B)/.deps
 
 help:
 	@echo "make            build everything (installs what is missing first)"
@@ -74,15 +72,17 @@ help:
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
 	@echo "make clean      remove build/"
 
-# $(B)/.deps: the packages are installed, newlib is built for the current flags and
-# source, $(B)/sysinc is filled. Everything built depends on it: order-only where it
-# needs the tools, a plain prerequisite where it reads newlib or $(B)/sysinc.
+# $(B)/.deps: the packages are installed, newlib is built for the current flags,
+# gcc and source, $(B)/sysinc is filled. Everything built depends on it: order-only
+# where it needs the tools, a plain prerequisite where it reads newlib or
+# $(B)/sysinc. Its recipe runs on every make and touches it only when something
+# changed (mk/deps.sh), so the objects rebuild only then.
 deps: $(B)/.deps
-$(B)/.deps: mk/deps.sh mk/newlib.sh $(wildcard /usr/src/newlib/newlib-*.tar.xz)
-	@sh mk/deps.sh $(NEWLIB)
+$(B)/.deps: FORCE
 	@mkdir -p $(B)/sysinc
+	@sh mk/deps.sh $(NEWLIB) $@
 	@for h in $(SYSINC_HEADERS); do ln -sf /usr/include/$$h $(B)/sysinc/$$h; done
-	@touch $@
+FORCE:
 $(NEWLIB)/lib/libc.a: $(B)/.deps ;
 
 build-all: $(ALL) $(HOST_TESTS)

@@ -1,13 +1,21 @@
 #!/bin/sh
 # Install what baton needs from Debian's packages (as root, when missing), then
 # build newlib's libc for the freestanding target. Idempotent and quiet when done.
+# Usage: mk/deps.sh NEWLIB_DIR STAMP
+# make runs it every time (one dpkg-query, a fraction of a second); it touches
+# STAMP ($(B)/.deps) only when something changed: packages installed, libc.a
+# rebuilt (mk/newlib.sh: its flags, gcc or the newlib source changed), or these
+# scripts edited. Everything built depends on STAMP, so only then does it rebuild.
 set -eu
+pkgs="gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev
+      libxxhash-dev device-tree-compiler python3 xz-utils binutils
+      libc6-dev linux-image-amd64 clang libclang-rt-14-dev"
+# shellcheck disable=SC2086 # $pkgs is a list of words
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
+	    sed -n 's/^\([^ ]*\) install ok installed$/\1/p' | sed 's/:.*//')
 need=""
-have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
-for p in gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev \
-         libxxhash-dev device-tree-compiler python3 xz-utils binutils \
-         libc6-dev linux-image-amd64 clang libclang-rt-14-dev; do
-	have "$p" || need="$need $p"
+for p in $pkgs; do
+	echo "$installed" | grep -qx "$p" || need="$need $p"
 done
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -29,4 +37,10 @@ if [ -n "$need" ]; then
 	echo "deps: installing $n packages:$need$why"
 	apt-get install -y -qq --no-install-recommends $need >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi
+libc="$1/lib/libc.a"
+before=$(stat -c %Y "$libc" 2>/dev/null || echo none)
 sh "$(dirname "$0")/newlib.sh" "$1"
+if [ ! -e "$2" ] || [ -n "$need" ] || [ "$(stat -c %Y "$libc")" != "$before" ] ||
+   [ "$0" -nt "$2" ] || [ "$(dirname "$0")/newlib.sh" -nt "$2" ]; then
+	touch "$2"
+fi

@@ -4,9 +4,8 @@
 
 BENCH_OBJS := $(addprefix $(B)/obj/blob-host/,loader/plan.o loader/sort.o arch/x86/string.o)
 
-$(B)/tests/bench/bench: tests/bench/bench.c $(BENCH_OBJS)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $@ $< $(BENCH_OBJS)
+BENCH_CC := $(HOST_CC) $(HOST_CFLAGS)
 
 BENCHES += $(B)/tests/bench/bench
--include $(B)/tests/bench/bench.d
+$(eval $(call prog,$(B)/tests/bench/bench,tests/bench/bench.c,BENCH_CC,,\
+	$(BENCH_OBJS) tests/bench/build.mk))

@@ -11,13 +11,10 @@ $(B)/obj/blob-host/%.o: $(B)/obj/fs/%.o
 	@mkdir -p $(dir $@)
 	objcopy $(foreach s,$(BLOB_STRING_SYMS),--redefine-sym $(s)=blob_$(s)) $< $@
 
-$(B)/tests/host/test_string: tests/host/test_string.c $(B)/obj/blob-host/arch/x86/string.o
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $@ $^ -lcmocka
-
-$(B)/tests/host/test_format: tests/host/test_format.c $(B)/obj/blob-host/loader/format.o
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $@ $^ -lcmocka
+BLOB_TEST_CC := $(HOST_CC) $(HOST_CFLAGS)
 
 HOST_TESTS += $(B)/tests/host/test_string $(B)/tests/host/test_format
--include $(B)/tests/host/test_string.d $(B)/tests/host/test_format.d
+$(eval $(call prog,$(B)/tests/host/test_string,tests/host/test_string.c,BLOB_TEST_CC,-lcmocka,\
+	$(B)/obj/blob-host/arch/x86/string.o tests/host/blob/build.mk))
+$(eval $(call prog,$(B)/tests/host/test_format,tests/host/test_format.c,BLOB_TEST_CC,-lcmocka,\
+	$(B)/obj/blob-host/loader/format.o tests/host/blob/build.mk))

@@ -2,10 +2,9 @@
 # whole into the test (tests/host/test_plan_refusals.c), so that the checks no
 # valid input can reach are driven too, on hand-made internal state.
 
-$(B)/tests/host/test_plan_refusals: tests/host/test_plan_refusals.c loader/sort.c
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -MMD -MP -o $@ $^ -lcmocka
+PLAN_REFUSALS_CC := $(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
 
 HOST_TESTS += $(B)/tests/host/test_plan_refusals
--include $(B)/tests/host/test_plan_refusals.d
+$(eval $(call prog,$(B)/tests/host/test_plan_refusals,tests/host/test_plan_refusals.c loader/sort.c,\
+	PLAN_REFUSALS_CC,-lcmocka,tests/host/plan_refusals/build.mk))
