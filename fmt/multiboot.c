@@ -37,14 +37,14 @@ static int mb1_at(const uint8_t *p, uint64_t off, struct fmt_multiboot *mb)
 	return 1;
 }
 
-static int mb2_at(const uint8_t *p, uint64_t off, uint64_t end, struct fmt_multiboot *mb)
+/* Magic and checksum over the fixed fields, as GRUB finds it: header_length and
+ * the tags are the launcher's to judge, a refusal needs no more. */
+static int mb2_at(const uint8_t *p, uint64_t off, struct fmt_multiboot *mb)
 {
 	uint32_t magic = mb_get32(p, off), arch = mb_get32(p, off + 4);
 	uint32_t hlen = mb_get32(p, off + 8), sum = mb_get32(p, off + 12);
 
 	if (magic != FMT_MB2_MAGIC || (uint32_t)(magic + arch + hlen + sum) != 0)
-		return 0;
-	if (hlen < FMT_MB2_MIN_LEN || hlen > end - off)	/* the whole header in the window */
 		return 0;
 	mb->mb2 = 1;
 	mb->mb2_off = (uint32_t)off;
@@ -63,7 +63,7 @@ int fmt_multiboot_find(const void *buf, uint64_t len, struct fmt_multiboot *mb)
 		if (mb1_at(p, off, mb))
 			break;
 	for (uint64_t off = 0; off + FMT_MB2_FIXED <= end2; off += FMT_MB2_ALIGN)
-		if (mb2_at(p, off, end2, mb))
+		if (mb2_at(p, off, mb))
 			break;
 	return mb->mb1 || mb->mb2;
 }

@@ -12,10 +12,12 @@
  *   Multiboot1: magic 0x1BADB002, 4-byte aligned, its 12 bytes (magic, flags,
  *               checksum) inside the first 8192 bytes, magic + flags + checksum
  *               == 0 (mod 2^32);
- *   Multiboot2: magic 0xE85250D6, 8-byte aligned, magic + architecture +
- *               header_length + checksum == 0 (mod 2^32), header_length at least
- *               the fixed fields and an end tag (24), the whole header inside the
- *               first 32768 bytes.
+ *   Multiboot2: magic 0xE85250D6, 8-byte aligned, its 16 fixed bytes (magic,
+ *               architecture, header_length, checksum) inside the first 32768
+ *               bytes, magic + architecture + header_length + checksum == 0
+ *               (mod 2^32), as GRUB finds it. header_length and the tags are not
+ *               judged here: for a refusal, a header whose tags are broken is
+ *               still a Multiboot2 image, never an ELF to launch as one.
  * Every scan stops at the end of the buffer as well as at the window's end.
  */
 #ifndef BATON_FMT_MULTIBOOT_H
@@ -32,7 +34,6 @@
 #define FMT_MB2_ALIGN		8
 #define FMT_MB2_SEARCH		32768	/* the header lies in the first 32 KiB */
 #define FMT_MB2_FIXED		16	/* magic, architecture, header_length, checksum */
-#define FMT_MB2_MIN_LEN		24	/* the fixed fields and the 8-byte end tag */
 #define FMT_MB2_ARCH_I386	0	/* 32-bit protected mode */
 #define FMT_MB2_ARCH_MIPS32	4
 
