@@ -29,7 +29,7 @@ static void con_putc(char ch)
 
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
 {
-	return fmt_vformat(buf, len, fmt, ap);
+	return format_vsnprintf(buf, len, fmt, ap);
 }
 
 void con_vprintf(const char *fmt, va_list ap)

@@ -58,7 +58,7 @@ static void put_number(struct out *o, uint64_t v, int neg, unsigned base, int up
 	put_padded(o, tmp + sizeof(tmp) - n, n, width, pad);
 }
 
-int fmt_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+int format_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	struct out o = { buf, len, 0 };
 

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-int fmt_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+int format_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
 #endif

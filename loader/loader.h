@@ -65,7 +65,9 @@ void smp_park(void);
  * switches that are not a step's own. A production loader has none. */
 #ifdef BATON_TEST_BUILD
 void test_fault_point(void);
+void test_change_point(void);
 #else
+static inline void test_change_point(void) {}
 static inline void test_fault_point(void) {}
 #endif
 

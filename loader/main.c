@@ -38,7 +38,10 @@ static void loader_check_header(uint64_t handoff)
 	err = check_header(&C);
 	if (err)
 		panic("check", "handoff at 0x%lx: %s", (unsigned long)handoff, C.msg);
-	/* Trusted from here: the handoff's console replaces the header's early one. */
+	/* Trusted from here, as checked: the header is read from the copy check_header()
+	 * kept (C.seen), which no other CPU can write. The handoff's console replaces
+	 * the header's early one. */
+	h = &C.seen;
 	if (h->console.kind == BATON_CON_UART_IO)
 		con_init(h->console.port, h->exit_port);
 	L.tsc_khz = h->tsc_khz;
@@ -48,12 +51,16 @@ static void loader_check_header(uint64_t handoff)
 		 (unsigned long)h->mem_count);
 }
 
-/* The work area is sized by the stage; the loader recomputes what it needs. */
+/*
+ * The work area is sized by the stage; the loader recomputes what it needs, from
+ * the header as checked and the memory map in the handoff (which the other CPUs,
+ * not parked yet, could still write: loader_check_unchanged() redoes this).
+ */
 static void loader_layout_and_paging(void)
 {
-	const struct baton_handoff *h = L.h;
+	const struct baton_handoff *h = &C.seen;
 
-	if (work_layout(handoff_mem(h), h->mem_count, h->copy_count, h->zero_count,
+	if (work_layout(handoff_mem(L.h), h->mem_count, h->copy_count, h->zero_count,
 			h->plan_pieces, &L.work))
 		panic("check", "no memory holds a work area for %lu copy runs in %lu pieces",
 		      (unsigned long)h->copy_count, (unsigned long)h->plan_pieces);
@@ -64,9 +71,9 @@ static void loader_layout_and_paging(void)
 		      (unsigned long)L.work.size);
 	/* Our own code, stack and tables must stay mapped once CR3 points at the new map. */
 	if (L.base + h->loader_size > L.work.map_top ||
-	    (uint64_t)h + h->total_size > L.work.map_top)
+	    (uint64_t)L.h + h->total_size > L.work.map_top)
 		panic("check", "loader 0x%lx+0x%lx or handoff 0x%lx+0x%lx lies above the memory map's RAM (top 0x%lx)",
-		      (unsigned long)L.base, (unsigned long)h->loader_size, (unsigned long)h,
+		      (unsigned long)L.base, (unsigned long)h->loader_size, (unsigned long)L.h,
 		      (unsigned long)h->total_size, (unsigned long)L.work.map_top);
 	L.region = h->loader_size;
 	L.work_mem = (uint8_t *)(L.base + h->work_off);
@@ -75,11 +82,24 @@ static void loader_layout_and_paging(void)
 		 (unsigned long)L.work.map_top, (unsigned long)(L.work_mem + L.work.pt_off));
 }
 
-/* Once the other CPUs are parked, the handoff must still be the one checked. */
+/*
+ * Once the other CPUs are parked, the handoff must still be the one checked, and
+ * the work area and page tables built before must be the ones its memory map
+ * gives: a map written and put back while they were built would pass the first
+ * test and not the second.
+ */
 static void loader_check_unchanged(void)
 {
+	struct work_layout again;
+
 	if (check_unchanged(&C))
 		panic("check", "%s", C.msg);
+	if (work_layout(handoff_mem(L.h), C.seen.mem_count, C.seen.copy_count,
+			C.seen.zero_count, C.seen.plan_pieces, &again) ||
+	    again.map_top != L.work.map_top || again.size != L.work.size ||
+	    again.pt_bytes != L.work.pt_bytes || again.mem_bytes != L.work.mem_bytes)
+		panic("check", "the memory map changed while the work area was laid out (identity map top 0x%lx, now 0x%lx)",
+		      (unsigned long)L.work.map_top, (unsigned long)again.map_top);
 }
 
 static void loader_check_runs(int resumed)
@@ -95,7 +115,7 @@ static void loader_check_runs(int resumed)
 	if (err)
 		panic("check", "%s", C.msg);
 	step_log(STEP_CHECK, "%s; %lu pages to place, destinations in usable RAM, no overlaps",
-		 resumed ? "handoff copied after parking" : "handoff unchanged since parking",
+		 resumed ? "handoff copied after parking" : "handoff unchanged since its header check",
 		 (unsigned long)C.pages);
 }
 
@@ -152,6 +172,7 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 		panic("check", "handoff says the loader is at 0x%lx but it runs at 0x%lx",
 		      (unsigned long)L.h->loader_base, (unsigned long)base);
 	loader_layout_and_paging();
+	test_change_point();
 	smp_park();
 	if (!resumed)	/* else this copy was made by this loader after parking */
 		loader_check_unchanged();

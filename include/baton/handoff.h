@@ -137,6 +137,7 @@ struct baton_handoff {
 /* struct baton_handoff.test_flags: honoured only when the loader is a test build */
 #define BATON_TEST_NO_PARK	(1u << 0)	/* leave the APs running (proves parking) */
 #define BATON_TEST_FAULT	(1u << 1)	/* take a page fault before placing (proves the dump) */
+#define BATON_TEST_CHANGE	(1u << 2)	/* change the handoff before parking (proves the re-check) */
 
 /* isa-debug-exit values the loader writes to exit_port (QEMU exits with 2v+1). */
 #define BATON_EXIT_PANIC	0x20

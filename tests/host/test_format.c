@@ -24,7 +24,7 @@ static int blob(char *buf, size_t len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = fmt_vformat(buf, len, fmt, ap);
+	n = format_vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -36,7 +36,7 @@ static int blob_raw(char *buf, size_t len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = fmt_vformat(buf, len, fmt, ap);
+	n = format_vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n;
 }

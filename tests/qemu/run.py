@@ -265,6 +265,12 @@ FAULT_MATRIX = [
          expect=[r"park: APs NOT parked: test switch",
                  r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
     # Exceptions: in the loader (test switch), and in 32-bit code before an IDT.
+    case("fault-changed", "scattered", seed=3, blob="loader-test.bin", test="change",
+         exit=EXIT_PANIC,
+         what="a copy run changed after the header check, before parking, as a CPU still running could (test switch BATON_TEST_CHANGE)",
+         shows="PANIC check: handoff lists changed after they were checked: CRC 0x..., was 0x...",
+         expect=[r"^baton: test switch BATON_TEST_CHANGE: one byte of copy run 0's hash changed after the header check$",
+                 r"^PANIC check: handoff lists changed after they were checked: CRC 0x[0-9a-f]{8}, was 0x[0-9a-f]{8}$"]),
     case("loader-exception", "scattered", seed=2, blob="loader-test.bin", test="fault",
          exit=EXIT_PANIC,
          what="a page fault inside the loader (test switch BATON_TEST_FAULT)",

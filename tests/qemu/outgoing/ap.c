@@ -14,7 +14,7 @@
  *    be usable RAM in the boot loader's map and hold none of its data.
  * 4. INIT, 10 ms, one SIPI to "all excluding self" through the xAPIC (SDM Vol. 3A
  *    8.4.4.1), up to SIPI_RETRY_US for every AP to check in; a second SIPI only
- *    to each APIC ID that has not, then up to ALIVE_WAIT_US in all.
+ *    to each APIC ID that has not, then up to ALIVE_WAIT_US more.
  * 5. Every AP twice more through its write loop: the start-up IPIs are consumed.
  *
  * Why the second SIPI is sent only where it is needed: a SIPI that reaches an AP

@@ -10,8 +10,8 @@
  * handoff=rdi entry=64). handoff=slot passes RDI = 0: the loader must find the
  * handoff in its blob header's slot, as a hook that cannot set a register would
  * leave it. entry= picks a bzImage payload's entry (64-bit or 32-bit, paging
- * off). test=no-park sets BATON_TEST_NO_PARK, test=fault BATON_TEST_FAULT: only
- * a test loader honours them. nevertouch=<addr> marks 64 KiB there never-touch
+ * off). test=no-park sets BATON_TEST_NO_PARK, test=fault BATON_TEST_FAULT,
+ * test=change BATON_TEST_CHANGE: only a test loader honours them. nevertouch=<addr> marks 64 KiB there never-touch
  * in the memory map the stage and the loader get.
  * aps=hostile (default none) starts the other CPUs writing the payload's pages
  * just before the jump (ap.c).
@@ -151,6 +151,8 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 			cfg->test_flags |= BATON_TEST_NO_PARK;
 		else if (word_is(v, vlen, "fault"))
 			cfg->test_flags |= BATON_TEST_FAULT;
+		else if (word_is(v, vlen, "change"))
+			cfg->test_flags |= BATON_TEST_CHANGE;
 		else
 			goto bad;
 	} else if (word_is(w, klen, "nevertouch")) {
