@@ -70,7 +70,7 @@ help:
 	@echo "make coverage   line coverage of fmt/, stage/ and the loader core under the host tests"
 	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
-	@echo "make clean      remove build/"
+	@echo "make clean      remove what the build made (keeps build/newlib: make deps made it)"
 
 # $(B)/.deps: the packages are installed, newlib is built for the current flags,
 # gcc and source, $(B)/sysinc is filled. Everything built depends on it: order-only
@@ -105,4 +105,5 @@ bench: deps
 	@$(PYTHON) tests/bench/linux_boot.py
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf
+	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
+		$(B)/*.lst $(B)/*.map $(B)/include

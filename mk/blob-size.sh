@@ -13,7 +13,7 @@ line="$(basename "$1"): $size bytes, within its $cap-byte cap (linker/loader.ld)
 if [ -n "${3:-}" ]; then
 	target=$(($3 * 1024))
 	if [ "$size" -gt "$target" ]; then
-		line="$line; $3 KiB target: $((size - target)) bytes over"
+		line="$line; not yet at its $3 KiB goal ($((size - target)) bytes to go, loader/README.md)"
 	else
 		line="$line and its $3 KiB target"
 	fi

@@ -645,7 +645,8 @@ class DemoFilter:
 
     def flush(self):
         if self.hidden:
-            print("   ... %d more lines (all in %s)" % (self.hidden, os.path.relpath(self.log, ROOT)))
+            print("   ... %d more line%s (all in %s)" % (self.hidden, "" if self.hidden == 1 else "s",
+                                                     os.path.relpath(self.log, ROOT)))
             self.hidden = 0
 
 
@@ -663,7 +664,9 @@ def demo(timeout):
     print("demo: initramfs in the worst-case layout (every source page on another page's")
     print("demo: destination: chains and cycles) and jumps to baton's loader, which parks the")
     print("demo: other 3 CPUs, orders and copies the pages, verifies them and starts Linux at its")
-    print("demo: 64-bit entry. QEMU TCG, -smp 4; serial log follows.\n")
+    print("demo: 64-bit entry. Where the new kernel's pages cover the loader itself, the loader")
+    print("demo: first moves out of their way and runs its checks again there (the second")
+    print("demo: header..check lines, then \"move\"). QEMU TCG, -smp 4; serial log follows.\n")
     proc = subprocess.Popen(qemu_command(c, log), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     shown, deadline, filt = 0, time.monotonic() + timeout, DemoFilter(log)
@@ -733,17 +736,24 @@ def main():
     # that can be later than any settle time real hardware needs (docs/testing.md).
     shared = [c for c in chosen if c["aps"] != "hostile"]
     alone = [c for c in chosen if c["aps"] == "hostile"]
+    width = max(len(c["name"]) for c in chosen)
+    row = "%%-%ds %%-6s %%7s  %%-12s %%s" % width
+
+    def finished(r):
+        """A row as each case ends (in the order they end), so a long run shows progress."""
+        print(row % (r["case"]["name"], "pass" if r["ok"] else "FAIL", "%.1f" % r["secs"], r["base"],
+                     "" if r["ok"] else "; ".join(r["why"]) + " (" + os.path.relpath(r["log"], ROOT) + ")"),
+              flush=True)
+        return r
+
+    print("%d cases, %d at a time, then the %d with hostile APs one by one:" % (
+        len(chosen), args.jobs, len(alone)), flush=True)
+    print(row % ("case", "result", "seconds", "loader at", "why it failed"), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         done = dict(zip((c["name"] for c in shared),
-                        pool.map(lambda c: run_case(c, args.timeout), shared)))
-    done.update((c["name"], run_case(c, args.timeout)) for c in alone)
+                        pool.map(lambda c: finished(run_case(c, args.timeout)), shared)))
+    done.update((c["name"], finished(run_case(c, args.timeout))) for c in alone)
     results = [done[c["name"]] for c in chosen]
-
-    print("%-16s %-6s %7s  %-12s %s" % ("case", "result", "seconds", "loader at", "detail"))
-    for r in results:
-        print("%-16s %-6s %7.1f  %-12s %s" % (r["case"]["name"], "pass" if r["ok"] else "FAIL",
-                                           r["secs"], r["base"],
-                                           "" if r["ok"] else "; ".join(r["why"]) + " (" + os.path.relpath(r["log"], ROOT) + ")"))
     passed = sum(r["ok"] for r in results)
     failed = len(results) - passed
     if not args.cases:
