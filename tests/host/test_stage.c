@@ -849,7 +849,8 @@ static void test_reject_image(void **state)
 	fx_free(f);
 }
 
-/* stage_build() refuses with msg before allocating, stage_image_layout() with the same line. */
+/* A refusal from stage_build(), nothing allocated, and the same line from
+ * stage_image_layout(). */
 static void expect_reject_layout(struct fx *f, int rc_want, const char *msg)
 {
 	struct fmt_image img;
@@ -2037,17 +2038,6 @@ static void test_linux_real_kernel(void **state)
 	fx_free(f);
 }
 
-/* A refusal from stage_build(), nothing allocated, and the same line from the layout. */
-static void expect_reject_linux(struct fx *f, int rc_want, const char *msg)
-{
-	struct fmt_image img;
-	char lmsg[sizeof(f->res.msg)];
-
-	expect_reject(f, rc_want, msg, 1);
-	assert_int_equal(stage_image_layout(&f->rq, &img, lmsg, sizeof(lmsg)), rc_want);
-	assert_string_equal(lmsg, msg);
-}
-
 static void test_linux_reject(void **state)
 {
 	static const uint8_t extra[64];
@@ -2060,39 +2050,39 @@ static void test_linux_reject(void **state)
 	/* an initrd or DTB with an ELF */
 	f->rq.initrd = extra;
 	f->rq.initrd_len = sizeof(extra);
-	expect_reject_linux(f, STAGE_E_INITRD,
+	expect_reject_layout(f, STAGE_E_INITRD,
 			    "image: an initrd or DTB was given, but only a Linux bzImage takes one");
 	f->rq.initrd = NULL;
 	f->rq.dtb = extra;
 	f->rq.dtb_len = sizeof(extra);
-	expect_reject_linux(f, STAGE_E_INITRD,
+	expect_reject_layout(f, STAGE_E_INITRD,
 			    "image: an initrd or DTB was given, but only a Linux bzImage takes one");
 	fx_free(f);
 
 	f = lx_new(HOSTENV_CONTIGUOUS, 2);
 	/* boot protocol 2.08 */
 	put_le(f->bz, 0x206, 0x208, 2);
-	expect_reject_linux(f, FMT_E_BZ_VERSION,
+	expect_reject_layout(f, FMT_E_BZ_VERSION,
 			    "image: bzImage: boot protocol 2.08 is too old (baton needs 2.10 or later)");
 	put_le(f->bz, 0x206, 0x20f, 2);
 	/* a command line one byte longer than cmdline_size; cmdline_size itself fits */
 	memset(cmd, 'c', BZ_CMDLINE_MAX + 1);
 	cmd[BZ_CMDLINE_MAX + 1] = 0;
 	f->rq.cmdline = cmd;
-	expect_reject_linux(f, FMT_E_BZ_CMDLINE,
+	expect_reject_layout(f, FMT_E_BZ_CMDLINE,
 			    "image: bzImage: command line of 2048 bytes is longer than cmdline_size 2047");
 	cmd[BZ_CMDLINE_MAX] = 0;
 	assert_int_equal(stage_image_layout(&f->rq, &img, msg, sizeof(msg)), 0);
 	f->rq.cmdline = f->cmdline;
 	/* an initrd larger than any usable range (24 MiB at most) */
 	fx_set_initrd(f, 25 * MIB, 2);
-	expect_reject_linux(f, FMT_E_BZ_INITRD_PLACE,
+	expect_reject_layout(f, FMT_E_BZ_INITRD_PLACE,
 			    "image: bzImage: initrd of 25600 KiB fits nowhere below the top of RAM");
 	/* 32-bit entry: below initrd_addr_max (24 MiB), where kernel and boot area are */
 	fx_set_initrd(f, 8 * MIB, 2);
 	put_le(f->bz, 0x22c, 24 * MIB - 1, 4);
 	f->rq.linux_entry = STAGE_LINUX_32;
-	expect_reject_linux(f, FMT_E_BZ_INITRD_PLACE,
+	expect_reject_layout(f, FMT_E_BZ_INITRD_PLACE,
 			    "image: bzImage: initrd of 8192 KiB fits nowhere below initrd_addr_max 0x17fffff");
 	free(cmd);
 	fx_free(f);
@@ -2119,7 +2109,7 @@ static void test_linux_syssize_short(void **state)
 
 	f = lx_new(HOSTENV_CONTIGUOUS, 52);
 	put_le(f->bz, 0x1f4, (BZ_KLEN + 15) / 16 + 1, 4);	/* 29 bytes short */
-	expect_reject_linux(f, FMT_E_BZ_TRUNCATED,
+	expect_reject_layout(f, FMT_E_BZ_TRUNCATED,
 			    "image: bzImage: syssize 0x514 (0x5140 bytes) is longer than the 0x5123 bytes after the setup sectors: truncated");
 	fx_free(f);
 }
@@ -2139,15 +2129,15 @@ static void test_linux_damaged_signature(void **state)
 
 	(void)state;
 	memcpy(f->bz + 0x202, "HdrZ", 4);
-	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
+	expect_reject_layout(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
 	f->rq.initrd = NULL;
-	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
+	expect_reject_layout(f, FMT_E_BZ_NOT_BZIMAGE, hdrs);
 
 	memcpy(f->bz + 0x202, "HdrS", 4);
 	put_le(f->bz, 0x1fe, 0xaa56, 2);
-	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, flag);
+	expect_reject_layout(f, FMT_E_BZ_NOT_BZIMAGE, flag);
 	f->rq.initrd = f->initrd;
-	expect_reject_linux(f, FMT_E_BZ_NOT_BZIMAGE, flag);
+	expect_reject_layout(f, FMT_E_BZ_NOT_BZIMAGE, flag);
 	fx_free(f);
 }
 
