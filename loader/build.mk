@@ -6,7 +6,7 @@
 # handoff's test_flags (BATON_TEST_*), so a production blob can never be told to
 # skip a safety step or to fault.
 
-LOADER_C    := loader/main.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
+LOADER_C    := loader/main.c loader/chain.c loader/memmap.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
 	       loader/crc32.c loader/plan.c loader/sort.c loader/format.c arch/x86/string.c
 LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm

@@ -1,44 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Validate a handoff before anything is written (coreboot's
- * check_payload_segments() before load_payload_segments()).
- *
- *  check_header: magic, version, header and total size, CRC, list bounds.
- *  check_runs:   memory map -> merged usable / forbidden ranges; every run aligned,
- *                non-empty, not wrapping; destinations inside usable RAM and off
- *                forbidden ranges; sources inside usable RAM and off the loader's own
- *                memory; no two destinations and no two sources overlapping; entry
- *                and timing slot inside what will be placed.
+ * check_payload_segments() before load_payload_segments()). loader/check.h lists
+ * the steps; loader/chain.c walks the list pages for them.
  */
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <string.h>
 #include "loader/check.h"
 #include "loader/crc32.h"
-#include "loader/layout.h"
+#include "loader/memmap.h"
 
 #define PAGE		BATON_PAGE_SIZE
-#define MAX_TOTAL	(1ull << 32)	/* 4 GiB of lists is far past any real image */
+#define MAP_BYTES(n)	((uint64_t)(n) * sizeof(struct baton_mem_range))
 
-const struct baton_mem_range *handoff_mem(const struct baton_handoff *h)
-{
-	return (const void *)((const uint8_t *)h + h->mem_off);
-}
-
-const struct baton_copy_run *handoff_copy(const struct baton_handoff *h)
-{
-	return (const void *)((const uint8_t *)h + h->copy_off);
-}
-
-const struct baton_zero_run *handoff_zero(const struct baton_handoff *h)
-{
-	return (const void *)((const uint8_t *)h + h->zero_off);
-}
-
-static int fail(struct check *c, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct check *c, int err, const char *fmt, ...)
+int check_fail(struct check *c, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -48,71 +24,261 @@ static int fail(struct check *c, int err, const char *fmt, ...)
 	return err;
 }
 
-/* A list of `count` entries of `size` bytes at `off` must lie inside the handoff. */
-static int list_in_bounds(const struct baton_handoff *h, uint64_t off, uint64_t count,
-			  uint64_t size)
+int check_format(char *buf, unsigned long len, const char *fmt, ...)
 {
-	uint64_t bytes, end;
+	va_list ap;
+	int n;
 
-	if (count == 0)
-		return 1;
-	if (off % 8 || off < h->header_size || count > MAX_TOTAL / size)
-		return 0;
-	bytes = count * size;
-	return !__builtin_add_overflow(off, bytes, &end) && end <= h->total_size;
+	va_start(ap, fmt);
+	n = check_vformat(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+#define fail check_fail
+
+/* Whether [a, b) meets [base, end). */
+static int meets(uint64_t a, uint64_t b, uint64_t base, uint64_t end)
+{
+	return a < end && b > base;
+}
+
+/* The range the loader owns that [a, b) meets, or NULL. */
+static const struct check_own *own_hit(const struct check *c, uint64_t a, uint64_t b)
+{
+	for (uint32_t i = 0; i < c->nown; i++)
+		if (meets(a, b, c->own[i].base, c->own[i].end))
+			return &c->own[i];
+	return NULL;
+}
+
+static void own_add(struct check *c, uint64_t base, uint64_t size, const char *name)
+{
+	c->own[c->nown++] = (struct check_own){ base, base + size, name };
+}
+
+static int any_nonzero(const void *p, uint64_t n)
+{
+	const uint8_t *b = p;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (b[i])
+			return 1;
+	return 0;
+}
+
+/* What check_header() reads besides magic, sizes and CRC: fields in range. */
+static int check_fields(struct check *c)
+{
+	const struct baton_handoff *h = &c->seen.h;
+	const struct baton_entry *e = &h->entry;
+	int64_t bad;
+
+	if (h->flags || h->pad0 || h->pad1 || h->console.pad || h->reset.pad || e->flags ||
+	    any_nonzero(h->reserved, sizeof(h->reserved)))
+		return fail(c, CHECK_E_FIELD, "flags 0x%x or a reserved field is not zero: handoff v2 defines none",
+			    (unsigned)h->flags);
+	if (h->hash_alg != BATON_HASH_XXH64)
+		return fail(c, CHECK_E_FIELD, "hash algorithm %u is not supported", (unsigned)h->hash_alg);
+	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > 1)
+		return fail(c, CHECK_E_FIELD, "reset action %u or ACPI space %u is not known",
+			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space);
+	if (e->mode != BATON_MODE_LONG64 && e->mode != BATON_MODE_PROT32)
+		return fail(c, CHECK_E_ENTRY, "entry mode %u is not supported by this loader",
+			    (unsigned)e->mode);
+	/* Paging off: 32-bit registers reach only the first 4 GiB. */
+	if (e->mode == BATON_MODE_PROT32)
+		for (int r = -1; r < BATON_REG_COUNT; r++)
+			if ((r < 0 ? e->addr : e->regs[r]) >> 32)
+				return fail(c, CHECK_E_ENTRY, "32-bit entry 0x%lx or a register 0x%lx lies above 4 GiB",
+					    (unsigned long)e->addr,
+					    (unsigned long)(r < 0 ? 0 : e->regs[r]));
+	bad = memmap_bad(c->seen.map, h->mem_count);
+	if (h->mem_count == 0)
+		return fail(c, CHECK_E_MEMMAP, "empty memory map");
+	if (bad >= 0)
+		return fail(c, CHECK_E_MEMMAP, "memory range %ld 0x%lx+0x%lx type %u is invalid or not sorted and disjoint",
+			    (long)bad, (unsigned long)c->seen.map[bad].base,
+			    (unsigned long)c->seen.map[bad].size, (unsigned)c->seen.map[bad].type);
+	return 0;
+}
+
+/* The work area the stage proposes: big enough, in usable RAM, off the loader. */
+static int check_work_proposal(struct check *c)
+{
+	const struct baton_handoff *h = &c->seen.h;
+	const struct check_own *o;
+	uint64_t end;
+
+	if (h->work_base % PAGE || h->work_size < c->work.size ||
+	    __builtin_add_overflow(h->work_base, h->work_size, &end))
+		return fail(c, CHECK_E_WORK, "work area 0x%lx+0x%lx: unaligned, or smaller than the 0x%lx bytes it needs",
+			    (unsigned long)h->work_base, (unsigned long)h->work_size,
+			    (unsigned long)c->work.size);
+	if (memmap_fits(c->seen.map, h->mem_count, h->work_base, end, NULL) != MEMMAP_FITS)
+		return fail(c, CHECK_E_WORK, "work area 0x%lx-0x%lx is not usable RAM",
+			    (unsigned long)h->work_base, (unsigned long)end);
+	o = own_hit(c, h->work_base, end);
+	if (o)
+		return fail(c, CHECK_E_WORK, "work area 0x%lx-0x%lx meets the %s 0x%lx-0x%lx",
+			    (unsigned long)h->work_base, (unsigned long)end, o->name,
+			    (unsigned long)o->base, (unsigned long)o->end);
+	own_add(c, h->work_base, h->work_size, "work area");
+	return 0;
 }
 
 int check_header(struct check *c)
 {
 	const struct baton_handoff *h = c->h;
+	struct baton_handoff *s = &c->seen.h;
 	uint32_t crc;
+	int err;
 
-	if (h->magic != BATON_HANDOFF_MAGIC)
+	*s = *h;	/* from here on, only the copy is read */
+	if (s->magic != BATON_HANDOFF_MAGIC)
 		return fail(c, CHECK_E_MAGIC, "bad magic 0x%016lx (want 0x%016lx)",
-			    (unsigned long)h->magic, (unsigned long)BATON_HANDOFF_MAGIC);
-	if (h->version != BATON_HANDOFF_VERSION)
+			    (unsigned long)s->magic, (unsigned long)BATON_HANDOFF_MAGIC);
+	if (s->version != BATON_HANDOFF_VERSION)
 		return fail(c, CHECK_E_VERSION, "handoff version %u, this loader reads %u",
-			    (unsigned)h->version, (unsigned)BATON_HANDOFF_VERSION);
-	if (h->header_size != sizeof(*h) || h->total_size < sizeof(*h) ||
-	    h->total_size > MAX_TOTAL)
-		return fail(c, CHECK_E_SIZE, "bad sizes: header %u total %lu",
-			    (unsigned)h->header_size, (unsigned long)h->total_size);
-	crc = crc32_handoff(h);
-	if (crc != h->crc32)
-		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over %lu bytes (header says 0x%08x)",
-			    (unsigned)crc, (unsigned long)h->total_size, (unsigned)h->crc32);
-	if (h->flags)
-		return fail(c, CHECK_E_FIELD, "flags 0x%x: handoff v1 defines none",
-			    (unsigned)h->flags);
-	if (!list_in_bounds(h, h->mem_off, h->mem_count, sizeof(struct baton_mem_range)) ||
-	    !list_in_bounds(h, h->copy_off, h->copy_count, sizeof(struct baton_copy_run)) ||
-	    !list_in_bounds(h, h->zero_off, h->zero_count, sizeof(struct baton_zero_run)))
-		return fail(c, CHECK_E_SIZE, "a list lies outside the handoff's %lu bytes",
-			    (unsigned long)h->total_size);
-	c->seen = *h;
+			    (unsigned)s->version, (unsigned)BATON_HANDOFF_VERSION);
+	if (s->header_size != sizeof(*s) || s->mem_count > BATON_MAP_MAX)
+		return fail(c, CHECK_E_SIZE, "bad sizes: header %u bytes, %u memory ranges (at most %u)",
+			    (unsigned)s->header_size, (unsigned)s->mem_count, BATON_MAP_MAX);
+	memcpy(c->seen.map, h + 1, MAP_BYTES(s->mem_count));
+	crc = crc32_handoff(&c->seen.h);
+	if (crc != s->crc32)
+		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over the handoff page (header says 0x%08x)",
+			    (unsigned)crc, (unsigned)s->crc32);
+	c->page_crc = crc;
+	err = check_fields(c);
+	if (err)
+		return err;
+	if (work_layout(s, c->seen.map, &c->work))
+		return fail(c, CHECK_E_SIZE, "no memory holds a work area for %lu copy runs in %lu pieces and %lu list pages",
+			    (unsigned long)s->copy_runs, (unsigned long)s->plan_pieces,
+			    (unsigned long)s->chain_pages);
+	/* Our own code, stack and tables must stay mapped once CR3 points at the new map. */
+	if (c->self_base + c->self_size > c->work.map_top || c->h_pa + PAGE > c->work.map_top)
+		return fail(c, CHECK_E_SIZE, "loader 0x%lx+0x%lx or handoff page 0x%lx lies above the memory map's RAM (top 0x%lx)",
+			    (unsigned long)c->self_base, (unsigned long)c->self_size,
+			    (unsigned long)c->h_pa, (unsigned long)c->work.map_top);
+	c->nown = 0;
+	own_add(c, c->self_base, c->self_size, "loader region");
+	own_add(c, c->h_pa, PAGE, "handoff page");
+	return c->no_work ? 0 : check_work_proposal(c);
+}
+
+/* Walk 1: a list page must not be memory the loader owns. */
+static int chain_page_own(struct check *c, uint64_t i, uint64_t pa)
+{
+	const struct check_own *o = own_hit(c, pa, pa + PAGE);
+
+	if (o)
+		return fail(c, CHECK_E_LIST, "list page %lu at 0x%lx lies in the %s 0x%lx-0x%lx",
+			    (unsigned long)i, (unsigned long)pa, o->name, (unsigned long)o->base,
+			    (unsigned long)o->end);
 	return 0;
+}
+
+/* Walk 1: nothing the lists place or read may lie in the work area, which the
+ * loader writes before it has sorted them. */
+static int chain_run_work(struct check *c, uint32_t kind, uint64_t src, uint64_t dst,
+			  uint64_t pages)
+{
+	const struct baton_handoff *h = &c->seen.h;
+	uint64_t b = h->work_base, e = h->work_base + h->work_size;
+
+	if (c->no_work)
+		return 0;
+	if (meets(dst, dst + pages * PAGE, b, e) ||
+	    (kind == BATON_L_SRC && meets(src, src + pages * PAGE, b, e)))
+		return fail(c, CHECK_E_WORK, "work area 0x%lx-0x%lx meets a run: src 0x%lx dst 0x%lx pages %lu",
+			    (unsigned long)b, (unsigned long)e,
+			    (unsigned long)(kind == BATON_L_SRC ? src : 0), (unsigned long)dst,
+			    (unsigned long)pages);
+	return 0;
+}
+
+/* The walk's totals against the header's. */
+static int chain_totals(struct check *c)
+{
+	const struct baton_handoff *h = &c->seen.h;
+
+	if (c->ncopy != h->copy_runs || c->nzero != h->zero_runs || c->nclaim != h->claim_runs)
+		return fail(c, CHECK_E_LIST, "the lists make %lu copy, %lu zero and %lu claim runs; the header says %lu, %lu, %lu",
+			    (unsigned long)c->ncopy, (unsigned long)c->nzero,
+			    (unsigned long)c->nclaim, (unsigned long)h->copy_runs,
+			    (unsigned long)h->zero_runs, (unsigned long)h->claim_runs);
+	if (c->chain_crc != h->chain_crc32)
+		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over %lu list pages (header says 0x%08x)",
+			    (unsigned)c->chain_crc, (unsigned long)c->nlist, (unsigned)h->chain_crc32);
+	return 0;
+}
+
+int check_chain(struct check *c)
+{
+	struct chain_ops ops = { .page = chain_page_own, .run = chain_run_work };
+
+	int err = chain_walk(c, &ops);
+
+	return err ? err : chain_totals(c);
 }
 
 /*
  * A CPU that was still running until the park step could have written the handoff
- * after check_header() read it: everything read so far (the work area's size, the
- * page tables' reach) came from that header and the map under its CRC.
+ * page after check_header() copied it: the copy is what the loader goes by, so
+ * the page must still say the same.
  */
 int check_unchanged(struct check *c)
 {
-	const struct baton_handoff *h = c->h;
-	const uint8_t *a = (const uint8_t *)h, *b = (const uint8_t *)&c->seen;
-	uint32_t crc;
+	const uint8_t *a = (const uint8_t *)c->h, *b = (const uint8_t *)&c->seen;
+	uint64_t n = sizeof(c->seen.h) + MAP_BYTES(c->seen.h.mem_count);
 
-	for (uint64_t i = 0; i < sizeof(*h); i++)
+	for (uint64_t i = 0; i < n; i++)
 		if (a[i] != b[i])
-			return fail(c, CHECK_E_CHANGED, "handoff header byte 0x%lx changed from 0x%02x to 0x%02x after it was checked",
+			return fail(c, CHECK_E_CHANGED, "handoff page byte 0x%lx changed from 0x%02x to 0x%02x after it was checked",
 				    (unsigned long)i, (unsigned)b[i], (unsigned)a[i]);
-	crc = crc32_handoff(h);
-	if (crc != c->seen.crc32)
-		return fail(c, CHECK_E_CHANGED, "handoff lists changed after they were checked: CRC 0x%08x, was 0x%08x",
-			    (unsigned)crc, (unsigned)c->seen.crc32);
 	return 0;
+}
+
+/* Walk 2: the runs and list pages into the work area, bounded by the header. */
+static int collect_page(struct check *c, uint64_t i, uint64_t pa)
+{
+	if (i >= c->seen.h.chain_pages)
+		return fail(c, CHECK_E_CHANGED, "list page %lu appeared after the lists were checked",
+			    (unsigned long)i);
+	c->list[i] = (struct sort_kv){ pa, i };
+	return chain_page_own(c, i, pa);
+}
+
+static int collect_run(struct check *c, uint32_t kind, uint64_t src, uint64_t dst,
+		       uint64_t pages)
+{
+	const struct baton_handoff *h = &c->seen.h;
+
+	if (kind == BATON_L_SRC && c->ncopy < h->copy_runs)
+		c->copy[c->ncopy] = (struct plan_run){ src, dst, pages };
+	else if (kind == BATON_L_ZERO && c->nzero < h->zero_runs)
+		c->zero[c->nzero] = (struct plan_zero){ dst, pages };
+	else if (kind == BATON_L_CLAIM && c->nclaim < h->claim_runs)
+		c->claim[c->nclaim] = (struct plan_zero){ dst, pages };
+	else
+		return fail(c, CHECK_E_CHANGED, "the lists make more runs than when they were checked");
+	return chain_run_work(c, kind, src, dst, pages);
+}
+
+int check_collect(struct check *c, uint8_t *w)
+{
+	struct chain_ops ops = { .page = collect_page, .run = collect_run };
+	int err;
+
+	c->mem = w + c->work.mem_off;
+	c->copy = (struct plan_run *)(w + c->work.copy_off);
+	c->zero = (struct plan_zero *)(w + c->work.zero_off);
+	c->claim = (struct plan_zero *)(w + c->work.claim_off);
+	c->list = (struct sort_kv *)(w + c->work.list_off);
+	err = chain_walk(c, &ops);
+	return err ? err : chain_totals(c);
 }
 
 /* Index of the last entry with key <= x, or -1. */
@@ -131,181 +297,115 @@ static int64_t find_le(const struct sort_kv *a, uint64_t n, uint64_t x)
 	return (int64_t)lo - 1;
 }
 
-uint64_t check_ranges_merge(struct sort_kv *a, struct sort_kv *tmp, uint64_t n)
+static const char *ref_kind(uint64_t ref)
 {
-	uint64_t out = 0;
-
-	sort_kv(a, tmp, n);
-	for (uint64_t i = 0; i < n; i++) {
-		if (out && a[i].key <= a[out - 1].val) {
-			if (a[i].val > a[out - 1].val)
-				a[out - 1].val = a[i].val;
-		} else {
-			a[out++] = a[i];
-		}
-	}
-	return out;
-}
-
-static int inside_usable(const struct check *c, uint64_t base, uint64_t end)
-{
-	int64_t i = find_le(c->usable, c->nusable, base);
-
-	return i >= 0 && c->usable[i].val >= end;
-}
-
-/* The forbidden range [*fb, *fe) that [base, end) meets, if any. */
-static int hits_forbidden(const struct check *c, uint64_t base, uint64_t end,
-			  uint64_t *fb, uint64_t *fe)
-{
-	int64_t i = find_le(c->forbid, c->nforbid, end - 1);
-
-	if (i < 0 || c->forbid[i].val <= base)
-		return 0;
-	*fb = c->forbid[i].key;
-	*fe = c->forbid[i].val;
-	return 1;
-}
-
-static int check_memmap(struct check *c, struct sort_kv *tmp)
-{
-	const struct baton_mem_range *m = handoff_mem(c->h);
-	uint64_t nu = 0, nf = 0;
-
-	if (c->h->mem_count == 0)
-		return fail(c, CHECK_E_MEMMAP, "empty memory map");
-	for (uint64_t i = 0; i < c->h->mem_count; i++) {
-		uint64_t end;
-
-		if (m[i].base % PAGE || m[i].size % PAGE || m[i].size == 0 ||
-		    __builtin_add_overflow(m[i].base, m[i].size, &end) ||
-		    m[i].type < BATON_MEM_USABLE || m[i].type > BATON_MEM_NEVER_TOUCH)
-			return fail(c, CHECK_E_MEMMAP, "memory range %lu 0x%lx+0x%lx type %u is invalid",
-				    (unsigned long)i, (unsigned long)m[i].base,
-				    (unsigned long)m[i].size, (unsigned)m[i].type);
-		if (m[i].type == BATON_MEM_USABLE)
-			c->usable[nu++] = (struct sort_kv){ m[i].base, end };
-		else
-			c->forbid[nf++] = (struct sort_kv){ m[i].base, end };
-	}
-	c->nusable = check_ranges_merge(c->usable, tmp, nu);
-	c->nforbid = check_ranges_merge(c->forbid, tmp, nf);
-	return 0;
-}
-
-/* [addr, addr + pages*4K): aligned, non-empty, not wrapping. */
-static int range_ok(uint64_t addr, uint64_t pages, uint64_t *end)
-{
-	return pages && addr % PAGE == 0 && pages <= (~0ull >> 12) &&
-	       !__builtin_add_overflow(addr, pages * PAGE, end);
-}
-
-static int check_dst(struct check *c, const char *kind, uint64_t i, uint64_t dst,
-		     uint64_t pages)
-{
-	uint64_t end, fb, fe;
-
-	if (!range_ok(dst, pages, &end))
-		return fail(c, CHECK_E_RUN, "%s run %lu dst 0x%lx pages %lu is unaligned, empty or wraps",
-			    kind, (unsigned long)i, (unsigned long)dst,
-			    (unsigned long)pages);
-	/* Forbidden first: in a disjoint map a never-touch range is outside usable
-	 * RAM too, and naming it says more. */
-	if (hits_forbidden(c, dst, end, &fb, &fe))
-		return fail(c, CHECK_E_FORBIDDEN, "%s run %lu dst 0x%lx-0x%lx covers reserved or never-touch range 0x%lx-0x%lx",
-			    kind, (unsigned long)i, (unsigned long)dst,
-			    (unsigned long)end, (unsigned long)fb,
-			    (unsigned long)fe);
-	if (!inside_usable(c, dst, end))
-		return fail(c, CHECK_E_OUTSIDE, "%s run %lu dst 0x%lx-0x%lx is outside usable RAM",
-			    kind, (unsigned long)i, (unsigned long)dst,
-			    (unsigned long)end);
-	c->pages += pages;
-	return 0;
-}
-
-/* Whether [a, b) meets [base, base + size). */
-static int meets(uint64_t a, uint64_t b, uint64_t base, uint64_t size)
-{
-	return a < base + size && b > base;
-}
-
-static int check_src(struct check *c, uint64_t i, uint64_t src, uint64_t pages)
-{
-	const struct baton_handoff *h = c->h;
-	uint64_t end, ob = 0, os = 0;
-
-	if (src % PAGE || __builtin_add_overflow(src, pages * PAGE, &end))
-		return fail(c, CHECK_E_RUN, "copy run %lu src 0x%lx is unaligned or wraps",
-			    (unsigned long)i, (unsigned long)src);
-	if (!inside_usable(c, src, end))
-		return fail(c, CHECK_E_OUTSIDE, "copy run %lu src 0x%lx-0x%lx is outside usable RAM",
-			    (unsigned long)i, (unsigned long)src, (unsigned long)end);
-	if (meets(src, end, c->self_base, c->self_size))
-		ob = c->self_base, os = c->self_size;
-	else if (meets(src, end, h->loader_base, h->loader_size))
-		ob = h->loader_base, os = h->loader_size;
-	if (os)
-		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the loader region 0x%lx-0x%lx",
-			    (unsigned long)i, (unsigned long)src, (unsigned long)end,
-			    (unsigned long)ob, (unsigned long)(ob + os));
-	if (c->h_pa && meets(src, end, c->h_pa, h->total_size))
-		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the handoff 0x%lx-0x%lx",
-			    (unsigned long)i, (unsigned long)src, (unsigned long)end,
-			    (unsigned long)c->h_pa, (unsigned long)(c->h_pa + h->total_size));
-	return 0;
+	return (ref & CHECK_REF_CLAIM) ? "claim" : (ref & CHECK_REF_ZERO) ? "zero" : "copy";
 }
 
 static uint64_t ref_end(const struct check *c, uint64_t ref)
 {
-	if (ref & CHECK_REF_ZERO) {
-		const struct baton_zero_run *z = &handoff_zero(c->h)[ref & ~CHECK_REF_ZERO];
+	uint64_t i = ref & CHECK_REF_INDEX;
 
-		return z->dst + z->pages * PAGE;
-	}
-	return handoff_copy(c->h)[ref].dst + handoff_copy(c->h)[ref].pages * PAGE;
+	if (ref & CHECK_REF_CLAIM)
+		return c->claim[i].dst + c->claim[i].pages * PAGE;
+	if (ref & CHECK_REF_ZERO)
+		return c->zero[i].dst + c->zero[i].pages * PAGE;
+	return c->copy[i].dst + c->copy[i].pages * PAGE;
 }
 
-static const char *ref_kind(uint64_t ref)
+static int check_dst(struct check *c, uint64_t ref, uint64_t dst, uint64_t pages)
 {
-	return (ref & CHECK_REF_ZERO) ? "zero" : "copy";
+	const struct baton_mem_range *hit = 0;
+	uint64_t end = dst + pages * PAGE;	/* the walker refused wrapping runs */
+	int fit = memmap_fits(c->seen.map, c->seen.h.mem_count, dst, end, &hit);
+
+	if (fit == MEMMAP_FORBIDDEN)
+		return fail(c, CHECK_E_FORBIDDEN, "%s run %lu dst 0x%lx-0x%lx covers reserved or never-touch range 0x%lx-0x%lx",
+			    ref_kind(ref), (unsigned long)(ref & CHECK_REF_INDEX),
+			    (unsigned long)dst, (unsigned long)end, (unsigned long)hit->base,
+			    (unsigned long)(hit->base + hit->size));
+	if (fit != MEMMAP_FITS)
+		return fail(c, CHECK_E_OUTSIDE, "%s run %lu dst 0x%lx-0x%lx is outside usable RAM",
+			    ref_kind(ref), (unsigned long)(ref & CHECK_REF_INDEX),
+			    (unsigned long)dst, (unsigned long)end);
+	c->dst[c->ndst++] = (struct sort_kv){ dst, ref };
+	return 0;
+}
+
+static int check_src(struct check *c, uint64_t i, uint64_t src, uint64_t pages)
+{
+	uint64_t end = src + pages * PAGE;
+	const struct check_own *o;
+
+	if (memmap_fits(c->seen.map, c->seen.h.mem_count, src, end, NULL) != MEMMAP_FITS)
+		return fail(c, CHECK_E_OUTSIDE, "copy run %lu src 0x%lx-0x%lx is outside usable RAM",
+			    (unsigned long)i, (unsigned long)src, (unsigned long)end);
+	o = own_hit(c, src, end);
+	if (o)
+		return fail(c, CHECK_E_SELF, "copy run %lu src 0x%lx-0x%lx lies in the %s 0x%lx-0x%lx",
+			    (unsigned long)i, (unsigned long)src, (unsigned long)end, o->name,
+			    (unsigned long)o->base, (unsigned long)o->end);
+	c->src[c->nsrc++] = (struct sort_kv){ src, i };
+	return 0;
 }
 
 static int check_overlaps(struct check *c, struct sort_kv *tmp)
 {
-	const struct baton_copy_run *cr = handoff_copy(c->h);
-
 	sort_kv(c->dst, tmp, c->ndst);
 	for (uint64_t i = 1; i < c->ndst; i++) {
 		uint64_t a = c->dst[i - 1].val, b = c->dst[i].val;
 
 		if (ref_end(c, a) > c->dst[i].key)
 			return fail(c, CHECK_E_OVERLAP, "%s run %lu dst 0x%lx-0x%lx overlaps %s run %lu dst 0x%lx-0x%lx",
-				    ref_kind(a), (unsigned long)(a & ~CHECK_REF_ZERO),
-				    (unsigned long)c->dst[i - 1].key,
-				    (unsigned long)ref_end(c, a), ref_kind(b),
-				    (unsigned long)(b & ~CHECK_REF_ZERO),
-				    (unsigned long)c->dst[i].key,
-				    (unsigned long)ref_end(c, b));
+				    ref_kind(a), (unsigned long)(a & CHECK_REF_INDEX),
+				    (unsigned long)c->dst[i - 1].key, (unsigned long)ref_end(c, a),
+				    ref_kind(b), (unsigned long)(b & CHECK_REF_INDEX),
+				    (unsigned long)c->dst[i].key, (unsigned long)ref_end(c, b));
 	}
 	sort_kv(c->src, tmp, c->nsrc);
 	for (uint64_t i = 1; i < c->nsrc; i++) {
-		const struct baton_copy_run *a = &cr[c->src[i - 1].val], *b = &cr[c->src[i].val];
+		const struct plan_run *a = &c->copy[c->src[i - 1].val], *b = &c->copy[c->src[i].val];
 
 		if (a->src + a->pages * PAGE > b->src)
 			return fail(c, CHECK_E_OVERLAP, "copy run %lu src 0x%lx overlaps copy run %lu src 0x%lx",
-				    (unsigned long)c->src[i - 1].val,
-				    (unsigned long)a->src,
-				    (unsigned long)c->src[i].val,
-				    (unsigned long)b->src);
+				    (unsigned long)c->src[i - 1].val, (unsigned long)a->src,
+				    (unsigned long)c->src[i].val, (unsigned long)b->src);
 	}
 	return 0;
 }
 
-/*
- * Whether [addr, addr + len) is placed by copy runs: it may run across several
- * runs whose destinations touch (a slot on a page boundary, sources apart).
- */
+static uint64_t src_end(const struct check *c, uint64_t i)
+{
+	return c->copy[i].src + c->copy[i].pages * PAGE;
+}
+
+/* List pages are read until the last verify: none may be placed over or be a
+ * source (the stage asks its allocator for pages that are neither). */
+static int check_list_pages(struct check *c, struct sort_kv *tmp)
+{
+	sort_kv(c->list, tmp, c->nlist);
+	for (uint64_t i = 0; i < c->nlist; i++) {
+		uint64_t pa = c->list[i].key;
+		int64_t d = find_le(c->dst, c->ndst, pa), s = find_le(c->src, c->nsrc, pa);
+
+		if (i && c->list[i - 1].key == pa)
+			return fail(c, CHECK_E_LIST, "list page 0x%lx is in the chain twice", (unsigned long)pa);
+		if (d >= 0 && ref_end(c, c->dst[d].val) > pa)
+			return fail(c, CHECK_E_LIST, "list page %lu at 0x%lx lies in %s run %lu's destination 0x%lx-0x%lx",
+				    (unsigned long)c->list[i].val, (unsigned long)pa,
+				    ref_kind(c->dst[d].val), (unsigned long)(c->dst[d].val & CHECK_REF_INDEX),
+				    (unsigned long)c->dst[d].key, (unsigned long)ref_end(c, c->dst[d].val));
+		if (s >= 0 && src_end(c, c->src[s].val) > pa)
+			return fail(c, CHECK_E_LIST, "list page %lu at 0x%lx lies in copy run %lu's source 0x%lx-0x%lx",
+				    (unsigned long)c->list[i].val, (unsigned long)pa,
+				    (unsigned long)c->src[s].val, (unsigned long)c->src[s].key,
+				    (unsigned long)src_end(c, c->src[s].val));
+	}
+	return 0;
+}
+
+/* Whether [addr, addr + len) is placed by copy runs: it may run across several
+ * runs whose destinations touch (a slot on a page boundary, sources apart). */
 static int placed_by_copy(const struct check *c, uint64_t addr, uint64_t len)
 {
 	uint64_t end;
@@ -315,7 +415,7 @@ static int placed_by_copy(const struct check *c, uint64_t addr, uint64_t len)
 	do {
 		int64_t i = find_le(c->dst, c->ndst, addr);
 
-		if (i < 0 || (c->dst[i].val & CHECK_REF_ZERO) || ref_end(c, c->dst[i].val) <= addr)
+		if (i < 0 || (c->dst[i].val & ~CHECK_REF_INDEX) || ref_end(c, c->dst[i].val) <= addr)
 			return 0;
 		addr = ref_end(c, c->dst[i].val);
 	} while (addr < end);
@@ -324,80 +424,41 @@ static int placed_by_copy(const struct check *c, uint64_t addr, uint64_t len)
 
 static int check_entry(struct check *c)
 {
-	const struct baton_handoff *h = c->h;
+	const struct baton_handoff *h = &c->seen.h;
 
-	uint32_t conv = h->entry.convention;
-	int is_linux = conv == BATON_ENTRY_LINUX64 || conv == BATON_ENTRY_LINUX32;
-	int paging_off = conv == BATON_ENTRY_LINUX32 || conv == BATON_ENTRY_ELF32;
-
-	if (conv < BATON_ENTRY_ELF64 || conv > BATON_ENTRY_ELF32)
-		return fail(c, CHECK_E_ENTRY, "entry convention %u is not supported by this loader",
-			    (unsigned)conv);
 	if (!placed_by_copy(c, h->entry.addr, 1))
 		return fail(c, CHECK_E_ENTRY, "entry 0x%lx is not inside any copied destination",
 			    (unsigned long)h->entry.addr);
-	/* The zero page must be placed whole: the kernel reads all of it. */
-	if (is_linux && !placed_by_copy(c, h->entry.args[1], PAGE))
-		return fail(c, CHECK_E_ENTRY, "Linux zero page 0x%lx is not inside a copied destination",
-			    (unsigned long)h->entry.args[1]);
-	/* Paging off: 32-bit registers reach only the first 4 GiB. */
-	if (paging_off && (h->entry.addr >= (1ull << 32) || h->entry.args[0] >= (1ull << 32) ||
-			   h->entry.args[1] >= (1ull << 32)))
-		return fail(c, CHECK_E_ENTRY, "32-bit entry 0x%lx or argument 0x%lx/0x%lx lies above 4 GiB",
-			    (unsigned long)h->entry.addr, (unsigned long)h->entry.args[0],
-			    (unsigned long)h->entry.args[1]);
 	if (h->timings_addr && h->timings_count &&
 	    !placed_by_copy(c, h->timings_addr, 8ull * h->timings_count))
 		return fail(c, CHECK_E_ENTRY, "timing slots 0x%lx x%u are not inside a copied destination",
 			    (unsigned long)h->timings_addr, (unsigned)h->timings_count);
-	if (h->hash_alg != BATON_HASH_XXH64)
-		return fail(c, CHECK_E_ENTRY, "hash algorithm %u is not supported", (unsigned)h->hash_alg);
 	return 0;
 }
 
 int check_runs(struct check *c)
 {
-	const struct baton_handoff *h = c->h;
-	const struct baton_copy_run *cr = handoff_copy(h);
-	const struct baton_zero_run *zr = handoff_zero(h);
-	uint64_t ndst = h->copy_count + h->zero_count;
+	uint64_t ndst = c->ncopy + c->nzero + c->nclaim;
 	struct sort_kv *tmp;
-	int err;
+	int err = 0;
 
-	if (c->work_bytes < check_work_size(h->copy_count, h->zero_count, h->mem_count))
-		return fail(c, CHECK_E_WORK, "work area of %lu bytes is too small for %lu runs",
-			    (unsigned long)c->work_bytes, (unsigned long)ndst);
-	c->dst = c->work;
+	c->dst = (struct sort_kv *)c->mem;
 	c->src = c->dst + ndst;
-	c->usable = c->src + h->copy_count;
-	c->forbid = c->usable + h->mem_count;
-	tmp = c->forbid + h->mem_count;		/* max(ndst, mem_count) entries */
-
-	err = check_memmap(c, tmp);
-	if (err)
-		return err;
-	c->pages = 0;
+	tmp = c->src + c->ncopy;		/* max(ndst, nlist) entries */
 	c->ndst = c->nsrc = 0;
-	for (uint64_t i = 0; i < h->copy_count; i++) {
-		err = check_dst(c, "copy", i, cr[i].dst, cr[i].pages);
+	for (uint64_t i = 0; !err && i < c->ncopy; i++) {
+		err = check_dst(c, i, c->copy[i].dst, c->copy[i].pages);
 		if (!err)
-			err = check_src(c, i, cr[i].src, cr[i].pages);
-		if (err)
-			return err;
-		c->dst[c->ndst++] = (struct sort_kv){ cr[i].dst, i };
-		c->src[c->nsrc++] = (struct sort_kv){ cr[i].src, i };
+			err = check_src(c, i, c->copy[i].src, c->copy[i].pages);
 	}
-	for (uint64_t i = 0; i < h->zero_count; i++) {
-		if (zr[i].reserved[0] || zr[i].reserved[1])
-			return fail(c, CHECK_E_FIELD, "zero run %lu: reserved 0x%lx 0x%lx, must be zero",
-				    (unsigned long)i, (unsigned long)zr[i].reserved[0],
-				    (unsigned long)zr[i].reserved[1]);
-		err = check_dst(c, "zero", i, zr[i].dst, zr[i].pages);
-		if (err)
-			return err;
-		c->dst[c->ndst++] = (struct sort_kv){ zr[i].dst, i | CHECK_REF_ZERO };
-	}
-	err = check_overlaps(c, tmp);
+	for (uint64_t i = 0; !err && i < c->nzero; i++)
+		err = check_dst(c, i | CHECK_REF_ZERO, c->zero[i].dst, c->zero[i].pages);
+	for (uint64_t i = 0; !err && i < c->nclaim; i++)
+		err = check_dst(c, i | CHECK_REF_CLAIM, c->claim[i].dst, c->claim[i].pages);
+	if (!err)
+		err = check_overlaps(c, tmp);
+	if (!err)
+		err = check_list_pages(c, tmp);
 	if (!err)
 		err = check_entry(c);
 	return err;
@@ -410,69 +471,88 @@ int check_hits_dst(const struct check *c, uint64_t base, uint64_t size)
 	return i >= 0 && ref_end(c, c->dst[i].val) > base;
 }
 
-/* The first busy range of a sorted array that ends after x and starts before x + need. */
-static int busy_in(const struct sort_kv *a, uint64_t n, uint64_t x, uint64_t need,
-		   uint64_t (*end)(const struct check *, const struct sort_kv *),
-		   const struct check *c, uint64_t *next)
+/* The end of the busy range of a sorted array that holds x, or 0. */
+static uint64_t busy_at(const struct check *c, const struct sort_kv *a, uint64_t n, uint64_t x,
+			int which)
 {
-	int64_t i = find_le(a, n, x + need - 1);
+	int64_t i = find_le(a, n, x);
+	uint64_t end;
 
-	if (i < 0 || end(c, &a[i]) <= x)
+	if (i < 0)
 		return 0;
-	*next = end(c, &a[i]);
-	return 1;
+	end = which == 0 ? ref_end(c, a[i].val) : which == 1 ? src_end(c, a[i].val) : a[i].key + PAGE;
+	return end > x ? end : 0;
 }
 
-static uint64_t end_dst(const struct check *c, const struct sort_kv *e)
+/* The start of the first busy range of a sorted array above x, or ~0. */
+static uint64_t busy_after(const struct sort_kv *a, uint64_t n, uint64_t x)
 {
-	return ref_end(c, e->val);
-}
+	int64_t i = find_le(a, n, x);
 
-static uint64_t end_src(const struct check *c, const struct sort_kv *e)
-{
-	const struct baton_copy_run *r = &handoff_copy(c->h)[e->val];
-
-	return r->src + r->pages * PAGE;
-}
-
-static uint64_t end_range(const struct check *c, const struct sort_kv *e)
-{
-	(void)c;
-	return e->val;
+	return (uint64_t)(i + 1) < n ? a[i + 1].key : ~0ull;
 }
 
 /*
- * Walk usable RAM upwards from 1 MiB; at each candidate x, if anything busy meets
- * [x, x + need), jump past its end. Each jump passes one busy range, so the walk
- * is O(n log n) at most.
+ * The free stretch of usable range [x, limit) that starts at x, or where the busy
+ * range holding x ends (*skip). Every array is sorted and disjoint, so each step
+ * is two binary searches per array.
  */
-int check_find_spot(struct check *c, uint64_t need, uint64_t avoid, uint64_t avoid_size,
+static uint64_t free_until(const struct check *c, uint64_t x, uint64_t limit, uint64_t *skip)
+{
+	const struct sort_kv *arr[3] = { c->dst, c->src, c->list };
+	const uint64_t cnt[3] = { c->ndst, c->nsrc, c->nlist };
+	uint64_t to = limit;
+
+	*skip = 0;
+	for (int k = 0; k < 3; k++) {
+		uint64_t e = busy_at(c, arr[k], cnt[k], x, k), b = busy_after(arr[k], cnt[k], x);
+
+		if (e > *skip)
+			*skip = e;
+		if (b < to)
+			to = b;
+	}
+	for (uint64_t i = 0; i < c->nown + c->nkeep; i++) {
+		uint64_t b = i < c->nown ? c->own[i].base : c->keep[i - c->nown].base;
+		uint64_t e = i < c->nown ? c->own[i].end : b + c->keep[i - c->nown].size;
+
+		if (b <= x && e > x && e > *skip)
+			*skip = e;
+		if (b > x && b < to)
+			to = b;
+	}
+	return to;
+}
+
+int check_find_spot(struct check *c, uint64_t need, uint64_t from, const char *what,
 		    uint64_t *spot)
 {
-	for (uint64_t u = 0; u < c->nusable; u++) {
-		uint64_t x = c->usable[u].key < (1ull << 20) ? (1ull << 20) : c->usable[u].key;
+	const struct baton_mem_range *m = c->seen.map;
+	uint64_t largest = 0;
 
-		while (x + need <= c->usable[u].val) {
-			uint64_t next = 0;
+	for (uint64_t u = 0; u < c->seen.h.mem_count; u++) {
+		uint64_t x = m[u].base < from ? from : m[u].base, limit = m[u].base + m[u].size;
 
-			if (busy_in(c->dst, c->ndst, x, need, end_dst, c, &next) ||
-			    busy_in(c->src, c->nsrc, x, need, end_src, c, &next) ||
-			    busy_in(c->forbid, c->nforbid, x, need, end_range, c, &next)) {
-				x = (next + PAGE - 1) & ~(PAGE - 1);
+		if (m[u].type != BATON_MEM_USABLE)
+			continue;
+		x = (x + PAGE - 1) & ~(PAGE - 1);
+		while (x < limit) {
+			uint64_t skip, to = free_until(c, x, limit, &skip);
+
+			if (skip) {
+				x = (skip + PAGE - 1) & ~(PAGE - 1);
 				continue;
 			}
-			if (x < avoid + avoid_size && x + need > avoid) {
-				x = (avoid + avoid_size + PAGE - 1) & ~(PAGE - 1);
-				continue;
+			to &= ~(PAGE - 1);
+			if (to - x >= need) {
+				*spot = x;
+				return 0;
 			}
-			if (x < c->self_base + c->self_size && x + need > c->self_base) {
-				x = (c->self_base + c->self_size + PAGE - 1) & ~(PAGE - 1);
-				continue;
-			}
-			*spot = x;
-			return 0;
+			if (to - x > largest)
+				largest = to - x;
+			x = to;
 		}
 	}
-	return fail(c, CHECK_E_NOSPOT, "no free 0x%lx bytes of usable RAM to move the loader to",
-		    (unsigned long)need);
+	return fail(c, CHECK_E_NOSPOT, "%s needs %lu KiB of free RAM in one block; the largest free block is %lu KiB",
+		    what, (unsigned long)(need >> 10), (unsigned long)(largest >> 10));
 }

@@ -41,5 +41,6 @@ uint32_t crc32_handoff(const struct baton_handoff *h)
 
 	crc = crc32_update(0, p, at);
 	crc = crc32_update(crc, &zero, sizeof(zero));
-	return crc32_update(crc, p + at + 4, h->total_size - at - 4);
+	return crc32_update(crc, p + at + 4, sizeof(*h) - at - 4 +
+			    (uint64_t)h->mem_count * sizeof(struct baton_mem_range));
 }

@@ -7,7 +7,8 @@
 /* CRC-32/IEEE (zlib's crc32): crc32_update(0, buf, len) for a whole buffer. */
 uint32_t crc32_update(uint32_t crc, const void *buf, uint64_t len);
 
-/* The handoff's CRC: over [0, total_size) with the crc32 field taken as zero. */
+/* The handoff page's CRC: its header (the crc32 field taken as zero) and the
+ * memory map after it. */
 struct baton_handoff;
 uint32_t crc32_handoff(const struct baton_handoff *h);
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Launch: store the step timings in the boot info, then enter the image with the
- * CPU state its convention promises (docs/entry.md). The loader's region stays
- * intact until the jump: the stack handed over lives there.
+ * Launch: store the step timings in the boot info, then enter the image in the
+ * CPU mode and with the registers the handoff's entry says (docs/entry.md). The
+ * loader knows no image format: Linux, ELF and Multiboot differ only in the
+ * entry the stage wrote. The loader's region stays intact until the jump: the
+ * stack handed over lives there.
  *
- *   ELF64, LINUX64   stay in long mode: arch_launch64, RDI/RSI = args[0]/args[1]
- *   ELF32, LINUX32   leave long mode through the 32-bit trampoline, copied to
- *                    L.tramp: a page below 4 GiB that no run, source, forbidden
- *                    range, loader or handoff owns (found by launch_reserve())
+ *   LONG64   stay in long mode: arch_launch64
+ *   PROT32   leave long mode through the 32-bit trampoline, copied to L.tramp:
+ *            a page below 4 GiB that no run, source, list page, forbidden range
+ *            or range the loader owns holds (found by launch_reserve())
  */
 #include <string.h>
 #include "arch/x86/cpu.h"
@@ -19,11 +21,6 @@
 
 static uint8_t launch_stack[8192] __attribute__((aligned(16)));
 
-static int conv_is_32(uint32_t conv)
-{
-	return conv == BATON_ENTRY_LINUX32 || conv == BATON_ENTRY_ELF32;
-}
-
 /*
  * Before the plan overwrites the validator's sorted lists: choose the
  * trampoline's page. Nothing the copy writes can land there, and with paging
@@ -31,21 +28,18 @@ static int conv_is_32(uint32_t conv)
  */
 void launch_reserve(struct check *c)
 {
-	const struct baton_handoff *h = L.h;
-	uint64_t hsize = (h->total_size + PAGE - 1) & ~(PAGE - 1);
-
-	if (!conv_is_32(h->entry.convention) || L.tramp)
+	if (c->seen.h.entry.mode != BATON_MODE_PROT32 || L.tramp)
 		return;
-	if (check_find_spot(c, PAGE, (uint64_t)h, hsize, &L.tramp) ||
-	    L.tramp + PAGE > (1ull << 32))
+	if (check_find_spot(c, PAGE, 1ull << 20, "the 32-bit trampoline", &L.tramp))
+		panic("launch", "%s", c->msg);
+	if (L.tramp + PAGE > (1ull << 32))
 		panic("launch", "no free page below 4 GiB for the 32-bit trampoline (lowest free 0x%lx)",
 		      (unsigned long)L.tramp);
 }
 
 /* The boot info's timing slots: big-endian u64, as an FDT property holds them. */
-static void launch_store_timings(void)
+static void launch_store_timings(const struct baton_handoff *h)
 {
-	const struct baton_handoff *h = L.h;
 	uint64_t *slot = (uint64_t *)h->timings_addr;
 
 	if (!slot)
@@ -78,18 +72,16 @@ static void launch32_idt(uint8_t *page)
 
 __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 {
+	const uint64_t *g = h->entry.regs;
 	uint8_t *page = (uint8_t *)L.tramp;
-	uint32_t top = (uint32_t)(L.tramp + PAGE - 16);
-	struct launch32 r = { .eip = (uint32_t)h->entry.addr, .esp = top };
+	struct launch32 r = {
+		.eax = (uint32_t)g[BATON_REG_RAX], .ebx = (uint32_t)g[BATON_REG_RBX],
+		.ecx = (uint32_t)g[BATON_REG_RCX], .edx = (uint32_t)g[BATON_REG_RDX],
+		.esi = (uint32_t)g[BATON_REG_RSI], .edi = (uint32_t)g[BATON_REG_RDI],
+		.ebp = (uint32_t)g[BATON_REG_RBP],
+		.esp = (uint32_t)(L.tramp + PAGE - 16), .eip = (uint32_t)h->entry.addr,
+	};
 
-	if (h->entry.convention == BATON_ENTRY_LINUX32) {
-		r.esi = (uint32_t)h->entry.args[1];	/* boot_params; EBP = EDI = EBX = 0 */
-	} else {
-		r.edi = (uint32_t)h->entry.args[0];
-		r.esi = (uint32_t)h->entry.args[1];
-		r.edx = (uint32_t)h->entry.args[2];
-		r.ecx = (uint32_t)h->entry.args[3];
-	}
 	r.con_port = h->console.kind == BATON_CON_UART_IO ? h->console.port : 0;
 	r.exit_port = h->exit_port;
 	memcpy(page, tramp32_start, (size_t)(tramp32_end - tramp32_start));
@@ -99,32 +91,34 @@ __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 	arch_jump(L.tramp, L.tramp);
 }
 
-__attribute__((noreturn)) void launch(void)
+/* "rsi 0x1000 rdi 0x2000": the registers that are not zero. */
+static void launch_regs(char *buf, unsigned long len, const uint64_t *regs)
 {
-	const struct baton_handoff *h = L.h;
-	uint64_t a0 = h->entry.args[0], a1 = h->entry.args[1];
+	const char *name = BATON_REG_NAMES;
+	unsigned long at = 0;
 
-	switch (h->entry.convention) {
-	case BATON_ENTRY_LINUX64:
-		step_log(STEP_LAUNCH, "Linux 64-bit entry 0x%lx, zero page 0x%lx in RSI",
-			 (unsigned long)h->entry.addr, (unsigned long)a1);
-		break;
-	case BATON_ENTRY_LINUX32:
-		step_log(STEP_LAUNCH, "Linux 32-bit entry 0x%lx, zero page 0x%lx in ESI, paging off through the trampoline at 0x%lx",
-			 (unsigned long)h->entry.addr, (unsigned long)a1, (unsigned long)L.tramp);
-		break;
-	case BATON_ENTRY_ELF32:
-		step_log(STEP_LAUNCH, "ELF32 entry 0x%lx, edi 0x%lx, paging off through the trampoline at 0x%lx",
-			 (unsigned long)h->entry.addr, (unsigned long)a0, (unsigned long)L.tramp);
-		break;
-	default:
-		step_log(STEP_LAUNCH, "ELF64 entry 0x%lx, rdi 0x%lx", (unsigned long)h->entry.addr,
-			 (unsigned long)a0);
-		break;
-	}
-	launch_store_timings();
-	if (conv_is_32(h->entry.convention))
+	buf[0] = 0;
+	for (int r = 0; r < BATON_REG_COUNT; r++, name += 4)
+		if (regs[r] && at < len)
+			at += (unsigned long)check_format(buf + at, len - at, " %s 0x%lx", name,
+							  (unsigned long)regs[r]);
+}
+
+__attribute__((noreturn)) void launch(struct check *c)
+{
+	const struct baton_handoff *h = &c->seen.h;
+	char regs[BATON_REG_COUNT * 24];
+
+	launch_regs(regs, sizeof(regs), h->entry.regs);
+	if (h->entry.mode == BATON_MODE_PROT32)
+		step_log(STEP_LAUNCH, "32-bit protected mode, paging off, entry 0x%lx,%s; through the trampoline at 0x%lx",
+			 (unsigned long)h->entry.addr, regs, (unsigned long)L.tramp);
+	else
+		step_log(STEP_LAUNCH, "64-bit long mode, entry 0x%lx,%s", (unsigned long)h->entry.addr,
+			 regs);
+	launch_store_timings(h);
+	if (h->entry.mode == BATON_MODE_PROT32)
 		launch32(h);
-	arch_launch64(h->entry.addr, h->entry.args,
+	arch_launch64(h->entry.addr, h->entry.regs,
 		      (uint64_t)(launch_stack + sizeof(launch_stack)));
 }

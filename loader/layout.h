@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The loader's work area: what it holds and how big it is. One function, used by
- * the stage (to allocate the loader region) and by the loader (to carve it up),
- * so the two can never disagree.
+ * the stage (to propose a free block of that size) and by the loader (to check
+ * the proposal and carve it up), so the two can never disagree.
  *
- *   loader region:  [ blob image | blob bss (stack, GDT, IDT) | work area ]
- *   work area:      [ page tables | scratch page | check/plan memory ]
+ *   work area:  [ page tables | scratch page | runs | list pages | check/plan memory ]
+ *
+ * runs: the copy runs (24 B), zero and claim runs (16 B) the list pages make;
+ * list pages: 16 B each (sorted); check/plan memory: the validator's sorted arrays,
+ * then, once they are done with, the planner's work.
  */
 #ifndef BATON_LAYOUT_H
 #define BATON_LAYOUT_H
@@ -18,21 +21,18 @@ struct work_layout {
 	uint64_t pt_off;	/* page tables: PML4, PDPTs, PDs (2 MiB pages) */
 	uint64_t pt_bytes;
 	uint64_t scratch_off;	/* one page for breaking copy cycles */
+	uint64_t copy_off, zero_off, claim_off, list_off;
 	uint64_t mem_off;	/* the validator's and the planner's arrays */
 	uint64_t mem_bytes;
 	uint64_t size;		/* total bytes, 4 KiB multiple */
 };
 
 /*
- * mem, nmem: the memory map (the identity map covers its RAM and the first 4 GiB);
- * ncopy, nzero: run counts; pieces: what plan_count() said. Returns 0, or -1 when
- * no machine could hold the work area (more pieces than the planner handles,
- * sizes past 2^52): never a size that wrapped.
+ * From the header (run counts, list pages, plan pieces) and its normal memory
+ * map. Returns 0, or -1 when no machine could hold the work area (more pieces
+ * than the planner handles, sizes past 2^52): never a size that wrapped.
  */
-int work_layout(const struct baton_mem_range *mem, uint64_t nmem, uint64_t ncopy,
-		uint64_t nzero, uint64_t pieces, struct work_layout *l);
-
-/* Bytes of sort_kv arrays the validator needs (loader/check.c). */
-uint64_t check_work_size(uint64_t ncopy, uint64_t nzero, uint64_t nmem);
+int work_layout(const struct baton_handoff *h, const struct baton_mem_range *map,
+		struct work_layout *l);
 
 #endif

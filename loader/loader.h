@@ -9,7 +9,6 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <baton/handoff.h>
-#include "loader/layout.h"
 #include "arch/x86/hw.h"
 #include "arch/x86/io.h"
 
@@ -31,17 +30,17 @@ enum step {
 _Static_assert(STEP_COUNT == BATON_TIMING_COUNT, "timing slots and steps disagree");
 
 /* Everything the loader keeps, in its bss: it travels with the loader when it moves. */
+struct check;
 struct loader {
 	uint64_t base;			/* where the blob runs now */
-	uint64_t region;		/* bytes of the loader region */
-	struct baton_handoff *h;
-	struct work_layout work;
-	uint8_t *work_mem;		/* base + h->work_off */
+	uint64_t region;		/* bytes of the loader region: blob and bss */
+	struct check *c;		/* the validator's state: the handoff as checked */
+	uint8_t *work_mem;		/* the work area */
 	uint64_t moved_from;		/* the first base, when it moved */
 	uint64_t tsc[STEP_COUNT];
 	uint32_t tsc_khz;
 	int parked;			/* APs parked (before a move: not again) */
-	uint64_t tramp;			/* 32-bit conventions: the trampoline page */
+	uint64_t tramp;			/* PROT32: the trampoline page */
 };
 
 extern struct loader L;
@@ -72,13 +71,12 @@ static inline void test_fault_point(void) {}
 #endif
 
 /* place.c: copy, zero, verify */
-void place_all(void);
-void place_verify(void);
+void place_all(struct check *c);
+void place_verify(struct check *c);
 
 /* launch.c */
-struct check;
 void launch_reserve(struct check *c);
-__attribute__((noreturn)) void launch(void);
+__attribute__((noreturn)) void launch(struct check *c);
 
 /* arch/x86 */
 

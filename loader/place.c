@@ -2,7 +2,8 @@
 /*
  * Placing the image: the planner (loader/plan.c) decides the order, these
  * callbacks touch real memory (identity-mapped, so a physical address is a
- * pointer), and place_verify() hashes every run at its destination.
+ * pointer), and place_verify() walks the list pages once more and hashes what
+ * each page's SRC entries placed.
  */
 #include <string.h>
 #define XXH_INLINE_ALL
@@ -36,13 +37,6 @@ static void mem_restore(void *ctx, uint64_t dst)
 	memcpy((void *)dst, ctx, PAGE);
 }
 
-static void place_fail(const char *what, int err)
-{
-	panic("plan", "%s: %s (%lu copy runs, %lu pieces expected, work area %lu bytes)", what,
-	      plan_strerror(err), (unsigned long)L.h->copy_count,
-	      (unsigned long)L.h->plan_pieces, (unsigned long)L.work.mem_bytes);
-}
-
 /* The plan step: the order is known, nothing written yet. */
 static void place_planned(void *ctx, const struct plan_stats *st)
 {
@@ -54,21 +48,22 @@ static void place_planned(void *ctx, const struct plan_stats *st)
 
 /* Plan and copy in one pass of the planner: it reports the plan step before its
  * first write, so the log still times planning and copying apart. */
-void place_all(void)
+void place_all(struct check *c)
 {
-	const struct baton_handoff *h = L.h;
 	struct plan_mem mem = {
-		.ctx = L.work_mem + L.work.scratch_off,
+		.ctx = L.work_mem + c->work.scratch_off,
 		.move = mem_move, .zero = mem_zero, .save = mem_save, .restore = mem_restore,
 		.planned = place_planned,
 	};
 	struct plan_stats st;
 	int err;
 
-	err = plan_execute(handoff_copy(h), h->copy_count, handoff_zero(h), h->zero_count,
-			   L.work_mem + L.work.mem_off, L.work.mem_bytes, &mem, &st);
+	err = plan_execute(c->copy, c->ncopy, c->zero, c->nzero, c->mem, c->work.mem_bytes,
+			   &mem, &st);
 	if (err)
-		place_fail("planning", err);
+		panic("plan", "%s (%lu copy runs, %lu pieces expected, work area %lu bytes)",
+		      plan_strerror(err), (unsigned long)c->ncopy,
+		      (unsigned long)c->seen.h.plan_pieces, (unsigned long)c->work.mem_bytes);
 	step_log(STEP_COPY, "%lu page copies in %lu moves (%lu moved + %lu cycles, longest chain %lu), %lu pages zeroed",
 		 (unsigned long)st.copies, (unsigned long)st.ops, (unsigned long)st.moved,
 		 (unsigned long)st.cycles, (unsigned long)st.longest, (unsigned long)st.zeroed);
@@ -88,36 +83,46 @@ static uint64_t nonzero_word(const uint64_t *p, uint64_t n)
 	return i;
 }
 
-void place_verify(void)
+static void verify_src(struct check *c, uint64_t dst, uint64_t pages)
 {
-	const struct baton_handoff *h = L.h;
-	const struct baton_copy_run *cr = handoff_copy(h);
-	const struct baton_zero_run *zr = handoff_zero(h);
-	uint64_t bytes = 0, zbytes = 0;
+	if (!c->hash_dst)
+		c->hash_dst = dst;
+	c->hash = XXH64((const void *)dst, pages * PAGE, c->hash);
+}
 
-	for (uint64_t i = 0; i < h->copy_count; i++) {
-		uint64_t got = XXH64((const void *)cr[i].dst, cr[i].pages * PAGE, 0);
+static int verify_page(struct check *c, uint64_t i, uint64_t pa, uint64_t want)
+{
+	if (c->hash != want)
+		panic("verify", "list page %lu at 0x%lx: its copies from dst 0x%lx on hash to 0x%016lx, expected 0x%016lx",
+		      (unsigned long)i, (unsigned long)pa, (unsigned long)c->hash_dst,
+		      (unsigned long)c->hash, (unsigned long)want);
+	c->hash = 0;
+	c->hash_dst = 0;
+	return 0;
+}
 
-		if (got != cr[i].hash)
-			panic("verify", "copy run %lu dst 0x%lx pages %lu: hash 0x%016lx, expected 0x%016lx",
-			      (unsigned long)i, (unsigned long)cr[i].dst, (unsigned long)cr[i].pages,
-			      (unsigned long)got, (unsigned long)cr[i].hash);
-		bytes += cr[i].pages * PAGE;
-	}
+void place_verify(struct check *c)
+{
+	struct chain_ops ops = { .src = verify_src, .page_end = verify_page };
+	uint64_t zbytes = 0;
+
+	c->hash = c->hash_dst = 0;
+	if (chain_walk(c, &ops))
+		panic("verify", "%s", c->msg);
 	/* Zero runs: every byte compared with zero, which is exact and, under
-	 * emulation, about twice as fast as hashing (a kernel's init_size tail is
-	 * tens of MiB). */
-	for (uint64_t i = 0; i < h->zero_count; i++) {
-		const uint64_t *p = (const uint64_t *)zr[i].dst;
-		uint64_t n = zr[i].pages * PAGE / 8, j = nonzero_word(p, n);
+	 * emulation, about twice as fast as hashing. */
+	for (uint64_t i = 0; i < c->nzero; i++) {
+		const uint64_t *p = (const uint64_t *)c->zero[i].dst;
+		uint64_t n = c->zero[i].pages * PAGE / 8, j = nonzero_word(p, n);
 
 		if (j < n)
 			panic("verify", "zero run %lu dst 0x%lx pages %lu: 0x%016lx at 0x%lx is not zero",
-			      (unsigned long)i, (unsigned long)zr[i].dst, (unsigned long)zr[i].pages,
-			      (unsigned long)p[j], (unsigned long)(p + j));
-		zbytes += zr[i].pages * PAGE;
+			      (unsigned long)i, (unsigned long)c->zero[i].dst,
+			      (unsigned long)c->zero[i].pages, (unsigned long)p[j],
+			      (unsigned long)(p + j));
+		zbytes += c->zero[i].pages * PAGE;
 	}
-	step_log(STEP_VERIFY, "%lu runs: %lu KiB hashed, %lu KiB checked zero, all match",
-		 (unsigned long)(h->copy_count + h->zero_count), (unsigned long)(bytes >> 10),
-		 (unsigned long)(zbytes >> 10));
+	step_log(STEP_VERIFY, "%lu list pages: %lu KiB hashed, %lu KiB checked zero, all match; %lu KiB claimed, left as found",
+		 (unsigned long)c->nlist, (unsigned long)(c->pages * PAGE - zbytes) >> 10,
+		 (unsigned long)(zbytes >> 10), (unsigned long)(c->claim_pages * PAGE) >> 10);
 }

@@ -177,10 +177,10 @@ static int plan_range_check(uint64_t addr, uint64_t pages)
 }
 
 /* Checks the runs, fills the records to sort by source, counts pages and cuts. */
-static int plan_runs_read(struct plan_refine *r, const struct baton_copy_run *runs)
+static int plan_runs_read(struct plan_refine *r, const struct plan_run *runs)
 {
 	for (uint64_t i = 0; i < r->n; i++) {
-		const struct baton_copy_run *c = &runs[i];
+		const struct plan_run *c = &runs[i];
 
 		if (plan_range_check(c->src, c->pages) || plan_range_check(c->dst, c->pages))
 			return PLAN_E_INPUT;
@@ -241,7 +241,7 @@ static int plan_runs_disjoint(const struct plan_refine *r)
  * Lays out the arena for n runs, sorts them by source and by destination, and
  * checks the preconditions.
  */
-static int plan_refine_init(struct plan_refine *r, const struct baton_copy_run *runs,
+static int plan_refine_init(struct plan_refine *r, const struct plan_run *runs,
 			    uint64_t n, char *arena)
 {
 	struct sort_kv3 *tmp;
@@ -279,7 +279,7 @@ static uint64_t plan_kv_below(const struct sort_kv *a, uint64_t n, uint64_t x)
 
 /* Zero runs are written last, so none may overlap a copy destination. */
 static int plan_zeros_check(const struct plan_refine *r,
-			    const struct baton_zero_run *zeros, uint64_t nzero)
+			    const struct plan_zero *zeros, uint64_t nzero)
 {
 	for (uint64_t i = 0; i < nzero; i++) {
 		uint64_t start = zeros[i].dst >> PLAN_SHIFT, end, k;
@@ -829,7 +829,7 @@ static void plan_zero_flush(struct plan_exec *x, uint64_t dst, uint64_t pages)
 }
 
 /* Zero runs in list order, adjacent ones in one call. */
-static void plan_zeros_run(struct plan_exec *x, const struct baton_zero_run *zeros,
+static void plan_zeros_run(struct plan_exec *x, const struct plan_zero *zeros,
 			   uint64_t nzero)
 {
 	uint64_t dst = 0, pages = 0;
@@ -848,7 +848,7 @@ static void plan_zeros_run(struct plan_exec *x, const struct baton_zero_run *zer
 	plan_zero_flush(x, dst, pages);
 }
 
-int plan_count(const struct baton_copy_run *runs, uint64_t ncopy,
+int plan_count(const struct plan_run *runs, uint64_t ncopy,
 	       void *work, size_t work_size, uint64_t *pieces)
 {
 	struct plan_refine r;
@@ -875,8 +875,8 @@ int plan_count(const struct baton_copy_run *runs, uint64_t ncopy,
  * them. Nothing in memory is touched yet, so every error is returned from here.
  */
 static int plan_prepare(struct plan_refine *r, struct plan_exec *x,
-			const struct baton_copy_run *runs, uint64_t ncopy,
-			const struct baton_zero_run *zeros, uint64_t nzero,
+			const struct plan_run *runs, uint64_t ncopy,
+			const struct plan_zero *zeros, uint64_t nzero,
 			void *work, size_t work_size)
 {
 	uint64_t w, cap;
@@ -923,8 +923,8 @@ static void plan_stats_fill(struct plan_stats *st, const struct plan_refine *r,
 		st->ordered += x->indeg[i] != 0;
 }
 
-int plan_execute(const struct baton_copy_run *runs, uint64_t ncopy,
-		 const struct baton_zero_run *zeros, uint64_t nzero,
+int plan_execute(const struct plan_run *runs, uint64_t ncopy,
+		 const struct plan_zero *zeros, uint64_t nzero,
 		 void *work, size_t work_size,
 		 const struct plan_mem *mem, struct plan_stats *stats)
 {

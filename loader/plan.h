@@ -38,6 +38,15 @@
 
 struct plan_stats;
 
+/* The planner's input, made from the handoff's list pages (loader/check.c):
+ * pages at src must end up at dst; pages at dst must end up zero. */
+struct plan_run {
+	uint64_t src, dst, pages;
+};
+struct plan_zero {
+	uint64_t dst, pages;
+};
+
 /*
  * How the plan touches memory. Addresses are physical, 4 KiB aligned. Filled at
  * run time (no static initialisers: the loader has no run-time relocation).
@@ -75,7 +84,7 @@ struct plan_stats {
 size_t plan_count_work_size(uint64_t ncopy);
 
 /* Dry analysis: how many pieces plan_execute() will need. */
-int plan_count(const struct baton_copy_run *runs, uint64_t ncopy,
+int plan_count(const struct plan_run *runs, uint64_t ncopy,
 	       void *work, size_t work_size, uint64_t *pieces);
 
 /* Work bytes plan_execute() needs for n copy runs that split into `pieces`. */
@@ -85,8 +94,8 @@ size_t plan_work_size(uint64_t ncopy, uint64_t pieces);
  * Place everything. runs[] is read only. Returns 0, PLAN_E_NOSPACE (also when the
  * runs split into more pieces than the work area holds) or PLAN_E_INPUT.
  */
-int plan_execute(const struct baton_copy_run *runs, uint64_t ncopy,
-		 const struct baton_zero_run *zeros, uint64_t nzero,
+int plan_execute(const struct plan_run *runs, uint64_t ncopy,
+		 const struct plan_zero *zeros, uint64_t nzero,
 		 void *work, size_t work_size,
 		 const struct plan_mem *mem, struct plan_stats *stats);
 

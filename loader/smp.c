@@ -19,6 +19,7 @@
  * loader running on an AP (a crash kexec from another CPU) leaves them running
  * and says so.
  */
+#include "loader/check.h"
 #include "loader/loader.h"
 
 #define PARK_SETTLE_US	10000
@@ -61,7 +62,7 @@ void smp_park(void)
 		return;
 	}
 #ifdef BATON_TEST_BUILD
-	if (L.h->test_flags & BATON_TEST_NO_PARK) {
+	if (L.c->seen.h.test_flags & BATON_TEST_NO_PARK) {
 		step_log(STEP_PARK, "APs NOT parked: test switch BATON_TEST_NO_PARK");
 		return;
 	}

@@ -8,27 +8,29 @@
  * one diagnostic a loader bug would leave; the QEMU case loader-exception holds
  * it to that.
  *
- * BATON_TEST_CHANGE: change one byte of the first copy run's hash, as a CPU still
- * running could, after the header check and before the park step. The check after
- * parking must end it: "PANIC check: handoff lists changed after they were
- * checked: CRC ..., was ..." (QEMU case fault-changed).
+ * BATON_TEST_CHANGE: change one byte of the first list page's hash word, as a CPU
+ * still running could, after the lists were checked and before the park step.
+ * The walk after parking must end it: "PANIC check: bad CRC ... over N list
+ * pages" (QEMU case fault-changed).
  */
 #include "loader/check.h"
 #include "loader/loader.h"
 
 void test_fault_point(void)
 {
-	if (!(L.h->test_flags & BATON_TEST_FAULT))
+	if (!(L.c->seen.h.test_flags & BATON_TEST_FAULT))
 		return;
 	con_printf("baton: test switch BATON_TEST_FAULT: reading 0x%lx, above the identity map\n",
-		   (unsigned long)L.work.map_top);
-	(void)*(volatile uint8_t *)L.work.map_top;
+		   (unsigned long)L.c->work.map_top);
+	(void)*(volatile uint8_t *)L.c->work.map_top;
 }
 
 void test_change_point(void)
 {
-	if (!(L.h->test_flags & BATON_TEST_CHANGE) || !L.h->copy_count)
+	const struct baton_handoff *h = &L.c->seen.h;
+
+	if (!(h->test_flags & BATON_TEST_CHANGE) || !h->chain)
 		return;
-	con_printf("baton: test switch BATON_TEST_CHANGE: one byte of copy run 0's hash changed after the header check\n");
-	((volatile uint8_t *)&handoff_copy(L.h)[0].hash)[0] ^= 0x5a;
+	con_printf("baton: test switch BATON_TEST_CHANGE: one byte of list page 0's hash changed after the lists were checked\n");
+	((volatile uint8_t *)(uintptr_t)h->chain)[8] ^= 0x5a;
 }

@@ -12,44 +12,36 @@
  */
 #include <libfdt.h>
 #include <string.h>
-#include "loader/check.h"
 #include "stage/stage_int.h"
 
 /*
- * Usable ranges, sorted by base and merged (loader/check.c's merge, so /memory is
- * exactly the RAM the loader accepts), rewritten in place as big-endian
- * (base, size) pairs: both are 16 bytes a range. kv holds 2 * mem_count entries.
+ * Usable ranges of the stage's normal map (loader/memmap.h: sorted, and ranges
+ * of one type that touch are merged, so /memory is exactly the RAM the loader
+ * accepts), as big-endian (base, size) pairs.
  */
-static uint64_t bootinfo_memory(const struct stage *s, struct sort_kv *kv)
+static uint64_t bootinfo_memory(const struct stage *s, fdt64_t *reg)
 {
-	const struct baton_mem_range *m = s->rq->mem;
-	fdt64_t *reg = (fdt64_t *)kv;
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < s->rq->mem_count; i++)
-		if (m[i].type == BATON_MEM_USABLE)
-			kv[n++] = (struct sort_kv){ m[i].base, m[i].base + m[i].size };
-	n = check_ranges_merge(kv, kv + s->rq->mem_count, n);
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t base = kv[i].key, size = kv[i].val - kv[i].key;
-
-		reg[2 * i] = cpu_to_fdt64(base);
-		reg[2 * i + 1] = cpu_to_fdt64(size);
-	}
+	for (uint64_t i = 0; i < s->nmap; i++)
+		if (s->map[i].type == BATON_MEM_USABLE) {
+			reg[2 * n] = cpu_to_fdt64(s->map[i].base);
+			reg[2 * n + 1] = cpu_to_fdt64(s->map[i].size);
+			n++;
+		}
 	return n;
 }
 
-static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, struct sort_kv *kv)
+static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, fdt64_t *reg)
 {
-	const struct baton_mem_range *m = s->rq->mem;
+	const struct baton_mem_range *m = s->map;
 	static const char names[] = BATON_TIMING_NAMES;
-	uint64_t nreg = bootinfo_memory(s, kv);
-	const fdt64_t *reg = (const fdt64_t *)kv;
+	uint64_t nreg = bootinfo_memory(s, reg);
 	char node[32];
 	void *slots;
 	int e = fdt_create(fdt, (int)size);
 
-	for (uint64_t i = 0; !e && i < s->rq->mem_count; i++)
+	for (uint64_t i = 0; !e && i < s->nmap; i++)
 		if (m[i].type == BATON_MEM_NEVER_TOUCH)
 			e = fdt_add_reservemap_entry(fdt, m[i].base, m[i].size);
 	e = e ? e : fdt_finish_reservemap(fdt);
@@ -83,15 +75,15 @@ static int bootinfo_write(struct stage *s, void *fdt, uint64_t size, struct sort
 int bootinfo_build(struct stage *s)
 {
 	uint64_t cmd = s->rq->cmdline ? strlen(s->rq->cmdline) : 0;
-	uint64_t size = 1024 + cmd + 48 * s->rq->mem_count;
-	struct sort_kv *kv = stage_tmp_keep(s, 2 * sizeof(*kv) * s->rq->mem_count);
+	uint64_t size = 1024 + cmd + 48 * s->nmap;
+	fdt64_t *reg = stage_tmp_keep(s, 16 * s->nmap);
 	const fdt64_t *slots;
 	int e, len;
 
 	s->fdt = stage_tmp_keep(s, size);
-	if (!s->fdt || !kv)
+	if (!s->fdt || !reg)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the boot info");
-	e = bootinfo_write(s, s->fdt, size, kv);
+	e = bootinfo_write(s, s->fdt, size, reg);
 	if (e)
 		return stage_fail(s, STAGE_E_FDT, "boot info: libfdt: %s", fdt_strerror(e));
 	s->fdt_size = fdt_totalsize(s->fdt);

@@ -4,7 +4,7 @@
 
 STAGE_C := stage/stage.c stage/place.c stage/linux.c stage/bootinfo.c stage/handoff.c stage/errors.c \
 	   fmt/fmt.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c \
-	   loader/check.c
+	   loader/check.c loader/chain.c loader/memmap.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 
 # The same sources built for the host, for tests and benchmarks.

@@ -26,6 +26,7 @@ const char *stage_strerror(int err)
 	case STAGE_E_SELF_CHECK:	return "the handoff failed the loader's own checks";
 	case STAGE_E_INITRD:		return "an initrd or DTB was given for an image that takes none";
 	case STAGE_E_MULTIBOOT:		return "the image is a Multiboot kernel, which baton does not launch yet";
+	case STAGE_E_NO_WORK:		return "no free RAM is large enough for the loader's work area";
 	default:			return "unknown error";
 	}
 }

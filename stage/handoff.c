@@ -1,35 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The last two steps: the loader region (blob image, then room for its bss and
- * work area, sized by loader/layout.c exactly as the loader will carve it), and
- * the handoff itself, filled and sealed.
+ * The last steps: the loader blob in a region of its own, the handoff page, the
+ * list pages (single pages from the allocator, none a destination), the work
+ * area proposed in RAM that will be free at the jump, and the loader's own
+ * validator run on the result, step by step as the loader runs it.
  */
 #include <string.h>
+#define XXH_INLINE_ALL
+#define XXH_VECTOR 0
+#include <xxhash.h>
 #include "loader/check.h"
+#include "loader/crc32.h"
 #include "loader/layout.h"
+#include "loader/memmap.h"
 #include "stage/stage_int.h"
 
-#define PAGE	BATON_PAGE_SIZE
+#define PAGE		BATON_PAGE_SIZE
+#define LIST_ENTRIES	(BATON_LIST_WORDS - BATON_LIST_FIRST)
 
+static int alloc_page(struct stage *s, uint64_t pages, uint32_t purpose, const char *what,
+		      uint64_t *pa)
+{
+	int err = s->env->alloc(s->env->ctx, pages, purpose, 0, pa);
+
+	if (err)
+		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %lu KiB for the %s (%d)",
+				  (unsigned long)(pages * PAGE >> 10), what, err);
+	if (*pa % PAGE)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned %s 0x%lx",
+				  what, (unsigned long)*pa);
+	return 0;
+}
 
 int stage_place_loader(struct stage *s)
 {
 	struct stage_result *res = s->res;
-	struct work_layout wl;
 	struct baton_blob_header *copy;
 	uint64_t base;
 	int err;
 
-	if (work_layout(s->rq->mem, s->rq->mem_count, s->ncopy, s->nzero, s->pieces, &wl))
-		return stage_fail(s, STAGE_E_TOO_BIG, "loader work area would overflow");
-	res->loader_size = s->blob->mem_size + wl.size;
-	err = s->env->alloc(s->env->ctx, res->loader_size / PAGE, STAGE_FOR_LOADER, 0, &base);
+	res->loader_size = s->blob->mem_size;
+	err = alloc_page(s, res->loader_size / PAGE, STAGE_FOR_LOADER, "loader region", &base);
 	if (err)
-		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %lu KiB for the loader region (%d)",
-				  (unsigned long)(res->loader_size >> 10), err);
-	if (base % PAGE)
-		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned loader region 0x%lx",
-				  (unsigned long)base);
+		return err;
 	copy = s->env->map(s->env->ctx, base, s->blob->image_size);
 	memcpy(copy, s->blob, s->blob->image_size);
 	copy->con_port = s->rq->console.kind == BATON_CON_UART_IO ? s->rq->console.port : 0;
@@ -39,27 +52,30 @@ int stage_place_loader(struct stage *s)
 	return 0;
 }
 
-/* The entry convention and its arguments (docs/entry.md). */
+/* The entry: CPU mode and registers (docs/entry.md has each convention). */
 static void stage_entry(struct stage *s, struct baton_handoff *h)
 {
 	struct stage_result *res = s->res;
+	uint64_t *r = h->entry.regs;
 
 	h->entry.addr = s->img->entry;
 	if (s->is_linux) {
-		h->entry.convention = s->rq->linux_entry == STAGE_LINUX_32 ?
-				      BATON_ENTRY_LINUX32 : BATON_ENTRY_LINUX64;
-		h->entry.args[1] = s->lay.boot;		/* the zero page: RSI / ESI */
+		/* Linux boot protocol: RSI / ESI = the zero page; the rest zero. */
+		h->entry.mode = s->rq->linux_entry == STAGE_LINUX_32 ? BATON_MODE_PROT32 :
+				BATON_MODE_LONG64;
+		r[BATON_REG_RSI] = s->lay.boot;
 		res->bootinfo = s->lay.boot;
 		res->initrd = s->lay.initrd;
 	} else {
-		h->entry.convention = s->img->kind == FMT_KIND_ELF32 ? BATON_ENTRY_ELF32 :
-				      BATON_ENTRY_ELF64;
-		h->entry.args[0] = s->fdt_dst;		/* the boot info: RDI / EDI */
+		/* baton's ELF convention: RDI / EDI = the boot info FDT. */
+		h->entry.mode = s->img->kind == FMT_KIND_ELF32 ? BATON_MODE_PROT32 :
+				BATON_MODE_LONG64;
+		r[BATON_REG_RDI] = s->fdt_dst;
 		h->timings_addr = s->fdt_dst + s->fdt_timings_off;
 		h->timings_count = BATON_TIMING_COUNT;
 		res->bootinfo = s->fdt_dst;
 	}
-	res->convention = h->entry.convention;
+	res->mode = h->entry.mode;
 	res->image_entry = h->entry.addr;
 }
 
@@ -67,88 +83,224 @@ int stage_write_handoff(struct stage *s)
 {
 	const struct stage_request *rq = s->rq;
 	struct stage_result *res = s->res;
-	uint64_t mem_off = sizeof(struct baton_handoff);
-	uint64_t copy_off = mem_off + rq->mem_count * sizeof(struct baton_mem_range);
-	uint64_t zero_off = copy_off + s->ncopy * sizeof(struct baton_copy_run);
-	uint64_t total = zero_off + s->nzero * sizeof(struct baton_zero_run);
 	struct baton_handoff *h;
 	struct baton_blob_header *bh;
 	uint64_t pa;
-	int err;
+	int err = alloc_page(s, 1, STAGE_FOR_HANDOFF, "handoff page", &pa);
 
-	err = s->env->alloc(s->env->ctx, pg_up(total) / PAGE, STAGE_FOR_HANDOFF, 0, &pa);
 	if (err)
-		return stage_fail(s, STAGE_E_NOMEM, "allocator: no %lu KiB for the handoff (%d)",
-				  (unsigned long)(pg_up(total) >> 10), err);
-	if (pa % PAGE)
-		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned handoff 0x%lx",
-				  (unsigned long)pa);
-	h = s->env->map(s->env->ctx, pa, total);
-	memset(h, 0, sizeof(*h));
+		return err;
+	h = s->env->map(s->env->ctx, pa, PAGE);
+	memset(h, 0, PAGE);
 	h->magic = BATON_HANDOFF_MAGIC;
 	h->version = BATON_HANDOFF_VERSION;
 	h->header_size = sizeof(*h);
-	h->mem_off = mem_off;
-	h->mem_count = rq->mem_count;
-	h->copy_off = copy_off;
-	h->copy_count = s->ncopy;
-	h->zero_off = zero_off;
-	h->zero_count = s->nzero;
-	memcpy((uint8_t *)h + mem_off, rq->mem, rq->mem_count * sizeof(struct baton_mem_range));
-	memcpy((uint8_t *)h + copy_off, s->copy, s->ncopy * sizeof(struct baton_copy_run));
-	memcpy((uint8_t *)h + zero_off, s->zero, s->nzero * sizeof(struct baton_zero_run));
+	h->mem_count = (uint32_t)s->nmap;
+	memcpy(h + 1, s->map, s->nmap * sizeof(*s->map));
+	h->hash_alg = BATON_HASH_XXH64;
 	stage_entry(s, h);
 	h->console = rq->console;
+	h->reset = rq->reset;
 	h->loader_base = res->loader_base;
 	h->loader_size = res->loader_size;
-	h->work_off = s->blob->mem_size;
-	h->plan_pieces = s->pieces;
 	h->tsc_khz = rq->tsc_khz;
-	h->hash_alg = BATON_HASH_XXH64;
 	h->exit_port = rq->exit_port;
 	h->test_flags = rq->test_flags;
-	stage_seal(h);
 	s->h = h;
 
 	/* Hooks that cannot pass RDI find the handoff in the blob's header. */
 	bh = s->env->map(s->env->ctx, res->loader_base, sizeof(*bh));
 	bh->handoff = pa;
-
 	res->handoff = pa;
-	res->copy_runs = s->ncopy;
-	res->zero_runs = s->nzero;
-	res->image_pages = s->dst_pages;
+	return 0;
+}
+
+/* h = 0; h = XXH64(bytes, seed h) for each SRC entry of the page, in order. */
+static uint64_t list_hash(struct stage *s, const uint64_t *w, uint64_t n)
+{
+	uint64_t h = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (BATON_L_KIND(w[i]) == BATON_L_SRC) {
+			uint64_t bytes = BATON_L_SRC_PAGES(w[i]) * PAGE;
+
+			h = XXH64(s->env->map(s->env->ctx, BATON_L_ADDR(w[i]), bytes), bytes, h);
+		}
+	return h;
+}
+
+/* Single pages from the allocator, none a destination; then linked and filled. */
+int stage_write_lists(struct stage *s)
+{
+	uint64_t n = (s->nwords + LIST_ENTRIES - 1) / LIST_ENTRIES;
+	uint32_t crc = 0;
+
+	s->list_pa = stage_tmp_keep(s, n * sizeof(*s->list_pa));
+	if (!s->list_pa)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu list pages",
+				  (unsigned long)n);
+	for (s->nlist = 0; s->nlist < n; s->nlist++) {
+		uint64_t *pa = &s->list_pa[s->nlist];
+		int err = alloc_page(s, 1, STAGE_FOR_LIST, "list page", pa);
+
+		if (err)
+			return err;
+		if (stage_meets_dst(s, *pa))
+			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned list page 0x%lx, which is a destination",
+					  (unsigned long)*pa);
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *w = s->env->map(s->env->ctx, s->list_pa[i], PAGE);
+		uint64_t at = i * LIST_ENTRIES;
+		uint64_t k = s->nwords - at < LIST_ENTRIES ? s->nwords - at : LIST_ENTRIES;
+
+		memset(w, 0, PAGE);
+		w[0] = (i + 1 < n ? s->list_pa[i + 1] : 0) | BATON_LIST_MARK;
+		memcpy(w + BATON_LIST_FIRST, s->words + at, k * sizeof(*w));
+		w[1] = list_hash(s, w + BATON_LIST_FIRST, k);
+		crc = crc32_update(crc, w, PAGE);
+	}
+	s->h->chain = n ? s->list_pa[0] : 0;
+	s->h->chain_pages = n;
+	s->h->chain_crc32 = crc;
+	s->res->list_pages = n;
+	s->res->list_words = s->nwords;
+	return 0;
+}
+
+static const uint64_t *stage_page(void *ctx, uint64_t pa)
+{
+	const struct stage_env *env = ctx;
+
+	return env->map(env->ctx, pa, PAGE);
+}
+
+/* The loader's validator, set up as the loader sets it up. */
+static struct check *check_new(struct stage *s, int no_work)
+{
+	struct check *c = stage_tmp_keep(s, sizeof(*c));
+
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		c->h = s->h;
+		c->h_pa = s->res->handoff;
+		c->self_base = s->res->loader_base;
+		c->self_size = s->res->loader_size;
+		c->page_ptr = stage_page;
+		c->ctx = (void *)s->env;
+		c->keep = s->rq->keep;
+		c->nkeep = s->rq->keep_count;
+		c->no_work = no_work;
+	}
+	return c;
+}
+
+/* A refusal of the validator as the stage reports it. */
+static int check_refused(struct stage *s, const struct check *c, int err)
+{
+	if (err == CHECK_E_OVERLAP || err == CHECK_E_SELF)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator handed out a page twice: %s", c->msg);
+	if (err == CHECK_E_NOSPOT)
+		return stage_fail(s, STAGE_E_NO_WORK, "%s", c->msg);
+	return stage_fail(s, STAGE_E_SELF_CHECK, "loader check: %s", c->msg);
+}
+
+/*
+ * What the loader will need, and where: the run counts from a walk of the lists,
+ * the plan's pieces from the planner's own count, the work area's size from
+ * loader/layout.c and its place from the validator's free-space search over
+ * everything the lists, the loader and the caller's keep ranges hold.
+ */
+int stage_size_work(struct stage *s)
+{
+	struct baton_handoff *h = s->h;
+	struct chain_ops none = { 0 };
+	struct check *c = check_new(s, 1);
+	uint64_t pieces, base;
+	void *work;
+	int err;
+
+	if (!c)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the loader's checks");
+	h->crc32 = crc32_handoff(h);
+	err = check_header(c);
+	if (!err)
+		err = chain_walk(c, &none);
+	if (err)
+		return check_refused(s, c, err);
+	h->copy_runs = c->ncopy;
+	h->zero_runs = c->nzero;
+	h->claim_runs = c->nclaim;
+	h->crc32 = crc32_handoff(h);
+	err = check_header(c);
+	work = err ? NULL : stage_tmp_keep(s, c->work.size);
+	if (!err && !work)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for a %lu KiB work area",
+				  (unsigned long)(c->work.size >> 10));
+	if (!err)
+		err = check_collect(c, work);
+	if (!err)
+		err = check_runs(c);
+	if (err)
+		return check_refused(s, c, err);
+	work = stage_tmp_keep(s, plan_count_work_size(c->ncopy));
+	if (!work)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for planning");
+	err = plan_count(c->copy, c->ncopy, work, plan_count_work_size(c->ncopy), &pieces);
+	if (err)
+		return stage_fail(s, err, "planner: %s", plan_strerror(err));
+	h->plan_pieces = pieces;
+	if (work_layout(h, s->map, &c->work))
+		return stage_fail(s, STAGE_E_TOO_BIG, "the loader's work area would overflow");
+	err = check_find_spot(c, c->work.size, 1ull << 20, "the loader's work area", &base);
+	if (err)
+		return check_refused(s, c, err);
+	h->work_base = base;
+	h->work_size = c->work.size;
+	h->crc32 = crc32_handoff(h);
+	s->res->work_base = base;
+	s->res->work_size = c->work.size;
 	return 0;
 }
 
 /*
- * The finished handoff through the loader's own validator (loader/check.c), so
- * whatever the loader would refuse is refused here, before any jump. It also
- * catches an allocator that handed out a page twice: two sources overlap, or a
- * source lies in the loader region.
+ * The finished handoff through the loader's own steps (loader/main.c), on
+ * simulated memory: whatever the loader would refuse is refused here, before
+ * any jump. It also catches an allocator that handed out a page twice.
  */
 int stage_self_check(struct stage *s)
 {
-	struct check *c = stage_tmp_keep(s, sizeof(*c));
+	struct stage_result *res = s->res;
+	struct check *c = check_new(s, 0);
+	void *work = NULL;
 	int err;
 
 	if (!c)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the self check");
-	memset(c, 0, sizeof(*c));
-	c->h = s->h;
-	c->self_base = s->res->loader_base;
-	c->self_size = s->res->loader_size;
-	c->h_pa = s->res->handoff;
-	c->work_bytes = check_work_size(s->ncopy, s->nzero, s->rq->mem_count);
-	c->work = stage_tmp_keep(s, c->work_bytes);
-	if (!c->work)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the self check");
 	err = check_header(c);
 	if (!err)
+		err = check_chain(c);
+	if (!err)
+		err = check_unchanged(c);
+	if (!err) {
+		work = stage_tmp_keep(s, c->work.size);
+		if (!work)
+			return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the self check");
+		err = check_collect(c, work);
+	}
+	if (!err)
 		err = check_runs(c);
-	if (err == CHECK_E_OVERLAP || err == CHECK_E_SELF)
-		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator handed out a page twice: %s", c->msg);
 	if (err)
-		return stage_fail(s, STAGE_E_SELF_CHECK, "loader check: %s", c->msg);
+		return check_refused(s, c, err);
+	err = plan_execute(c->copy, c->ncopy, c->zero, c->nzero, c->mem, c->work.mem_bytes,
+			   NULL, &res->plan);
+	if (err)
+		return stage_fail(s, err, "planner: %s", plan_strerror(err));
+	res->copy_runs = c->ncopy;
+	res->zero_runs = c->nzero;
+	res->claim_runs = c->nclaim;
+	res->image_pages = c->pages;
+	res->claim_pages = c->claim_pages;
+	s->chk = c;
 	return 0;
 }

@@ -2,8 +2,10 @@
 /*
  * Staging the image's pages: one source page per destination page that holds
  * file bytes or boot info, from the caller's allocator, in increasing destination
- * order; pages with nothing but zeros (bss, holes) become zero runs. Neighbouring
- * pages merge into one run when both their sources and destinations touch.
+ * order, written as list entries (include/baton/handoff.h): a DST entry where
+ * the destination jumps, a SRC entry per source (grown to 512 pages while the
+ * sources touch), a ZERO entry for pages with nothing but zeros (bss, holes), a
+ * CLAIM entry for what Linux only needs free (its init_size past the file).
  *
  * The destination is [low, end) for an ELF (holes between segments zero-filled,
  * the boot info FDT last) and each segment's own pages for Linux. A segment's
@@ -11,8 +13,6 @@
  * boot area built in scratch memory.
  */
 #include <string.h>
-#include "loader/plan.h"
-#include "loader/sort.h"
 #include "stage/stage_int.h"
 
 #define PAGE	BATON_PAGE_SIZE
@@ -64,26 +64,61 @@ static void page_fill(const struct stage *s, uint64_t dst, uint32_t first, uint8
 	}
 }
 
-static void run_add_copy(struct stage *s, uint64_t src, uint64_t dst)
-{
-	struct baton_copy_run *r = s->ncopy ? &s->copy[s->ncopy - 1] : NULL;
+#define NONE	(~0ull)
 
-	if (r && r->src + r->pages * PAGE == src && r->dst + r->pages * PAGE == dst) {
-		r->pages++;
+/* Entries place at the cursor: a DST entry first when it is elsewhere. */
+static void entry_at(struct stage *s, uint64_t dst)
+{
+	if (s->have_cursor && s->cursor == dst)
 		return;
-	}
-	s->copy[s->ncopy++] = (struct baton_copy_run){ .src = src, .dst = dst, .pages = 1 };
+	s->words[s->nwords++] = dst | BATON_L_DST;
+	s->cursor = dst;
+	s->have_cursor = 1;
+	s->last = NONE;
 }
 
-static void run_add_zero(struct stage *s, uint64_t dst)
+static void entry_src(struct stage *s, uint64_t src, uint64_t dst)
 {
-	struct baton_zero_run *r = s->nzero ? &s->zero[s->nzero - 1] : NULL;
+	entry_at(s, dst);
+	if (s->last != NONE) {
+		uint64_t w = s->words[s->last];
 
-	if (r && r->dst + r->pages * PAGE == dst) {
-		r->pages++;
+		if (BATON_L_KIND(w) == BATON_L_SRC && BATON_L_SRC_PAGES(w) < BATON_L_SRC_MAX &&
+		    BATON_L_ADDR(w) + BATON_L_SRC_PAGES(w) * PAGE == src) {
+			s->words[s->last] = w + (1 << 3);
+			s->cursor += PAGE;
+			return;
+		}
+	}
+	s->last = s->nwords;
+	s->words[s->nwords++] = src | BATON_L_SRC;
+	s->cursor += PAGE;
+}
+
+static void entry_count(struct stage *s, uint32_t kind, uint64_t dst)
+{
+	entry_at(s, dst);
+	s->cursor += PAGE;
+	if (s->last != NONE && BATON_L_KIND(s->words[s->last]) == kind) {
+		s->words[s->last] += 1ull << 12;
 		return;
 	}
-	s->zero[s->nzero++] = (struct baton_zero_run){ .dst = dst, .pages = 1 };
+	s->last = s->nwords;
+	s->words[s->nwords++] = 1ull << 12 | kind;
+}
+
+/* Linux's kernel segment past its file bytes is only claimed: the kernel clears
+ * its own bss and decompresses into the rest. */
+static int page_claimed(const struct stage *s, uint64_t dst)
+{
+	for (uint32_t j = 0; s->is_linux && j < s->img->nseg; j++) {
+		const struct fmt_segment *g = &s->img->seg[j];
+
+		if (g->source == FMT_SRC_IMAGE && dst >= g->paddr &&
+		    dst < g->paddr + g->memsz)
+			return 1;
+	}
+	return 0;
 }
 
 static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *first)
@@ -93,7 +128,7 @@ static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *firs
 		int err;
 
 		if (!page_has_bytes(s, dst, first)) {
-			run_add_zero(s, dst);
+			entry_count(s, page_claimed(s, dst) ? BATON_L_CLAIM : BATON_L_ZERO, dst);
 			continue;
 		}
 		err = s->env->alloc(s->env->ctx, 1, STAGE_FOR_SOURCE, dst, &src);
@@ -104,7 +139,7 @@ static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *firs
 			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%lx",
 					  (unsigned long)src);
 		page_fill(s, dst, *first, s->env->map(s->env->ctx, src, PAGE));
-		run_add_copy(s, src, dst);
+		entry_src(s, src, dst);
 	}
 	return 0;
 }
@@ -115,11 +150,14 @@ int stage_place_pages(struct stage *s)
 	uint32_t first = 0;
 	int err = 0;
 
-	s->copy = stage_tmp_keep(s, pages * sizeof(*s->copy));
-	s->zero = stage_tmp_keep(s, (pages / 2 + 1) * sizeof(*s->zero));
-	if (!s->copy || !s->zero)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of runs",
+	/* At most two words a page (DST and SRC), as kexec's IND_* list. */
+	s->words = stage_tmp_keep(s, (2 * pages + 2) * sizeof(*s->words));
+	if (!s->words)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of list entries",
 				  (unsigned long)pages);
+	s->nwords = 0;
+	s->last = NONE;
+	s->have_cursor = 0;
 	if (!s->is_linux)
 		return place_range(s, s->low, s->end, &first);
 	for (uint32_t i = 0; !err && i < s->img->nseg; i++) {
@@ -130,60 +168,17 @@ int stage_place_pages(struct stage *s)
 	return err;
 }
 
-int stage_hash_runs(struct stage *s)
+/* Whether page pa is a destination: a list page there would be overwritten
+ * before the loader's last walk. */
+int stage_meets_dst(const struct stage *s, uint64_t pa)
 {
-	for (uint64_t i = 0; i < s->ncopy; i++) {
-		uint64_t bytes = s->copy[i].pages * PAGE;
+	if (!s->is_linux)
+		return pa >= s->low && pa < s->end;
+	for (uint32_t i = 0; i < s->img->nseg; i++) {
+		const struct fmt_segment *g = &s->img->seg[i];
 
-		s->copy[i].hash = stage_hash(s->env->map(s->env->ctx, s->copy[i].src, bytes), bytes);
+		if (pa >= pg_down(g->paddr) && pa < pg_up(g->paddr + g->memsz))
+			return 1;
 	}
-	return 0;
-}
-
-/*
- * An allocator that hands out a page twice would have the second page's bytes
- * overwrite the first's: find it before the planner (which needs disjoint
- * sources) and name it.
- */
-int stage_check_sources(struct stage *s)
-{
-	struct sort_kv *kv = stage_tmp_keep(s, 2 * s->ncopy * sizeof(*kv));
-
-	if (!kv)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory to check the sources");
-	for (uint64_t i = 0; i < s->ncopy; i++)
-		kv[i] = (struct sort_kv){ s->copy[i].src, i };
-	sort_kv(kv, kv + s->ncopy, s->ncopy);
-	for (uint64_t i = 1; i < s->ncopy; i++) {
-		const struct baton_copy_run *a = &s->copy[kv[i - 1].val];
-
-		if (a->src + a->pages * PAGE > kv[i].key)
-			return stage_fail(s, STAGE_E_ALLOC_BAD,
-					  "allocator handed out page 0x%lx twice (copy runs %lu and %lu)",
-					  (unsigned long)kv[i].key, (unsigned long)kv[i - 1].val,
-					  (unsigned long)kv[i].val);
-	}
-	return 0;
-}
-
-/* The loader's planner, dry: how many pieces its work area must hold, and stats. */
-int stage_plan(struct stage *s)
-{
-	uint64_t bytes = plan_count_work_size(s->ncopy);
-	void *work = stage_tmp_keep(s, bytes);
-	int err;
-
-	if (!work)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for planning");
-	err = plan_count(s->copy, s->ncopy, work, bytes, &s->pieces);
-	if (err)
-		return stage_fail(s, err, "planner: %s", plan_strerror(err));
-	bytes = plan_work_size(s->ncopy, s->pieces);
-	work = stage_tmp_keep(s, bytes);
-	if (!work)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for planning");
-	err = plan_execute(s->copy, s->ncopy, s->zero, s->nzero, work, bytes, NULL, &s->res->plan);
-	if (err)
-		return stage_fail(s, err, "planner: %s", plan_strerror(err));
 	return 0;
 }

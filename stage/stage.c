@@ -2,18 +2,19 @@
 /*
  * stage_build(): from an image to a sealed handoff, checking before allocating.
  *
- *   1. stage_check_inputs  blob header, memory map, command line, image format
+ *   1. stage_check_inputs  blob header, memory map (made normal), command line,
+ *                          image format
  *   2. stage_check_dsts    every destination page inside usable RAM, off forbidden
  *                          ranges, and the whole image smaller than usable RAM
  *   3. bootinfo_build      the FDT for the payload (stage/bootinfo.c), in scratch
  *   4. stage_place_pages   a source page per destination page from the caller's
- *                          allocator, file bytes copied in, runs merged
- *   5. stage_hash_runs     each copy run's XXH64 as the loader must find it, after
- *                          stage_check_sources named any page handed out twice
- *   6. stage_plan          the loader's own planner, dry: pieces for the work area
- *   7. stage_place_loader  the blob plus its work area, early console patched in
- *   8. stage_write_handoff header and lists, sealed with a CRC
- *   9. stage_self_check    the loader's own validator on the finished handoff
+ *                          allocator, file bytes copied in, list entries written
+ *   5. stage_place_loader  the blob in its own few pages, early console patched in
+ *   6. stage_write_handoff the handoff page: header, entry, memory map
+ *   7. stage_write_lists   the list pages, single pages, linked, hashed
+ *   8. stage_size_work     run counts, plan pieces, and the work area proposed in
+ *                          RAM that is free at the jump
+ *   9. stage_self_check    the loader's own steps on the finished handoff
  * Nothing the caller owns is written before step 4, and only pages the
  * allocator handed out are ever written.
  */
@@ -29,6 +30,7 @@
 #include "fmt/multiboot.h"
 #include "loader/crc32.h"
 #include "loader/layout.h"
+#include "loader/memmap.h"
 #include "stage/stage_int.h"
 
 #define PAGE		BATON_PAGE_SIZE
@@ -82,33 +84,36 @@ static int stage_check_blob(struct stage *s)
 	return 0;
 }
 
+/* The request's map made normal (loader/memmap.h) in scratch memory: what the
+ * stage, fmt and the handoff page all go by. */
 static int stage_check_memmap(struct stage *s)
 {
-	const struct baton_mem_range *m = s->rq->mem;
+	uint64_t n = s->rq->mem_count, a = 0, b = 0;
+	int err;
 
-	if (!m || s->rq->mem_count == 0)
+	if (!s->rq->mem || n == 0)
 		return stage_fail(s, STAGE_E_MEMMAP, "memory map is empty");
-	s->usable_bytes = 0;
-	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
-		uint64_t end;
-
-		if (m[i].base % PAGE || m[i].size % PAGE || !m[i].size ||
-		    __builtin_add_overflow(m[i].base, m[i].size, &end) ||
-		    m[i].type < BATON_MEM_USABLE || m[i].type > BATON_MEM_NEVER_TOUCH)
-			return stage_fail(s, STAGE_E_MEMMAP,
-					  "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
-					  (unsigned long)i, (unsigned long)m[i].base,
-					  (unsigned long)m[i].size, (unsigned)m[i].type);
-		for (uint64_t j = 0; j < i; j++)
-			if (m[j].base < end && m[i].base < m[j].base + m[j].size)
-				return stage_fail(s, STAGE_E_MEMMAP,
-						  "memory ranges %lu 0x%lx+0x%lx and %lu 0x%lx+0x%lx overlap",
-						  (unsigned long)j, (unsigned long)m[j].base,
-						  (unsigned long)m[j].size, (unsigned long)i,
-						  (unsigned long)m[i].base, (unsigned long)m[i].size);
-		if (m[i].type == BATON_MEM_USABLE)
-			s->usable_bytes += m[i].size;
-	}
+	s->map = stage_tmp_keep(s, n * sizeof(*s->map));
+	if (!s->map)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the memory map");
+	memcpy(s->map, s->rq->mem, n * sizeof(*s->map));
+	err = memmap_normalize(s->map, &n, &a, &b);
+	if (err == -2)
+		return stage_fail(s, STAGE_E_MEMMAP,
+				  "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
+				  (unsigned long)a, (unsigned long)s->rq->mem[a].base,
+				  (unsigned long)s->rq->mem[a].size, (unsigned)s->rq->mem[a].type);
+	if (err)
+		return stage_fail(s, STAGE_E_MEMMAP,
+				  "memory ranges %lu 0x%lx+0x%lx and %lu 0x%lx+0x%lx overlap with different types",
+				  (unsigned long)a, (unsigned long)s->rq->mem[a].base,
+				  (unsigned long)s->rq->mem[a].size, (unsigned long)b,
+				  (unsigned long)s->rq->mem[b].base, (unsigned long)s->rq->mem[b].size);
+	if (n > BATON_MAP_MAX)
+		return stage_fail(s, STAGE_E_MEMMAP, "memory map of %lu ranges (after merging) is longer than the handoff page's %u",
+				  (unsigned long)n, BATON_MAP_MAX);
+	s->nmap = n;
+	s->usable_bytes = memmap_usable_bytes(s->map, n);
 	return 0;
 }
 
@@ -189,45 +194,22 @@ static int stage_check_inputs(struct stage *s)
 	return err;
 }
 
-/* The usable range that contains addr, or NULL. */
-static const struct baton_mem_range *usable_at(const struct stage *s, uint64_t addr)
-{
-	const struct baton_mem_range *m = s->rq->mem;
-
-	for (uint64_t i = 0; i < s->rq->mem_count; i++)
-		if (m[i].type == BATON_MEM_USABLE && addr >= m[i].base &&
-		    addr - m[i].base < m[i].size)
-			return &m[i];
-	return NULL;
-}
-
-/*
- * [base, end) must be covered by usable ranges (touching ones count as one, as
- * UEFI maps often split RAM) and meet no reserved or never-touch range.
- */
+/* [base, end) inside usable RAM and off forbidden ranges: loader/memmap.c's rule. */
 static int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
 {
-	const struct baton_mem_range *m = s->rq->mem;
+	const struct baton_mem_range *hit = NULL;
+	int fit = memmap_fits(s->map, s->nmap, base, end, &hit);
 
-	for (uint64_t i = 0; i < s->rq->mem_count; i++) {
-		uint64_t me = m[i].base + m[i].size;
-
-		if (m[i].type != BATON_MEM_USABLE && base < me && end > m[i].base)
-			return stage_fail(s, m[i].type == BATON_MEM_NEVER_TOUCH ?
-					  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
-					  "%s 0x%lx-0x%lx covers %s range 0x%lx-0x%lx", what,
-					  (unsigned long)base, (unsigned long)end,
-					  m[i].type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
-					  (unsigned long)m[i].base, (unsigned long)me);
-	}
-	for (uint64_t at = base; at < end;) {
-		const struct baton_mem_range *u = usable_at(s, at);
-
-		if (!u)
-			return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
-					  what, (unsigned long)base, (unsigned long)end);
-		at = u->base + u->size;
-	}
+	if (fit == MEMMAP_FORBIDDEN)
+		return stage_fail(s, hit->type == BATON_MEM_NEVER_TOUCH ?
+				  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
+				  "%s 0x%lx-0x%lx covers %s range 0x%lx-0x%lx", what,
+				  (unsigned long)base, (unsigned long)end,
+				  hit->type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
+				  (unsigned long)hit->base, (unsigned long)(hit->base + hit->size));
+	if (fit != MEMMAP_FITS)
+		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
+				  what, (unsigned long)base, (unsigned long)end);
 	return 0;
 }
 
@@ -316,32 +298,31 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 	if (!err)
 		err = stage_place_pages(s);
 	if (!err)
-		err = stage_check_sources(s);
-	if (!err)
-		err = stage_hash_runs(s);
-	if (!err)
-		err = stage_plan(s);
-	if (!err)
 		err = stage_place_loader(s);
 	if (!err)
 		err = stage_write_handoff(s);
+	if (!err)
+		err = stage_write_lists(s);
+	if (!err)
+		err = stage_size_work(s);
 	if (!err)
 		err = stage_self_check(s);
 	stage_release(s);
 	return err;
 }
 
-void stage_seal(struct baton_handoff *h)
+void stage_seal(struct baton_handoff *h, const struct stage_env *env)
 {
-	uint64_t end = h->header_size;
+	uint64_t pa = h->chain;
+	uint32_t crc = 0;
 
-	if (h->mem_count && h->mem_off + h->mem_count * sizeof(struct baton_mem_range) > end)
-		end = h->mem_off + h->mem_count * sizeof(struct baton_mem_range);
-	if (h->copy_count && h->copy_off + h->copy_count * sizeof(struct baton_copy_run) > end)
-		end = h->copy_off + h->copy_count * sizeof(struct baton_copy_run);
-	if (h->zero_count && h->zero_off + h->zero_count * sizeof(struct baton_zero_run) > end)
-		end = h->zero_off + h->zero_count * sizeof(struct baton_zero_run);
-	h->total_size = end;
+	for (uint64_t i = 0; pa && i < h->chain_pages; i++) {
+		const uint64_t *w = env->map(env->ctx, pa, BATON_PAGE_SIZE);
+
+		crc = crc32_update(crc, w, BATON_PAGE_SIZE);
+		pa = BATON_L_ADDR(w[0]);
+	}
+	h->chain_crc32 = crc;
 	h->crc32 = crc32_handoff(h);
 }
 

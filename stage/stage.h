@@ -28,6 +28,7 @@
 #define STAGE_E_SELF_CHECK	(-309)	/* the finished handoff failed the loader's own checks */
 #define STAGE_E_INITRD		(-310)	/* an initrd or DTB given for an image that takes none */
 #define STAGE_E_MULTIBOOT	(-311)	/* a Multiboot image: baton does not launch that convention yet */
+#define STAGE_E_NO_WORK		(-312)	/* no free RAM is large enough for the loader's work area */
 
 /* struct stage_request.linux_entry: which entry of a bzImage the loader uses */
 #define STAGE_LINUX_64		0	/* long mode at load address + 0x200 (default) */
@@ -35,12 +36,15 @@
 
 /* What an allocation is for: the allocator may place each kind differently. */
 #define STAGE_FOR_SOURCE	1	/* one page of the image; dst says where it goes */
-#define STAGE_FOR_LOADER	2	/* the loader region (contiguous) */
-#define STAGE_FOR_HANDOFF	3	/* the handoff header and lists (contiguous) */
+#define STAGE_FOR_LOADER	2	/* the loader blob and its bss (a few contiguous pages) */
+#define STAGE_FOR_HANDOFF	3	/* the handoff page (one page) */
+#define STAGE_FOR_LIST		4	/* one list page: must be no destination (the stage
+					 * refuses one that is; kexec keeps such pages aside) */
 
 struct stage_env {
 	void *ctx;
-	/* `pages` contiguous 4 KiB pages, never handed out twice; 0 or < 0. */
+	/* `pages` contiguous 4 KiB pages, never handed out twice; 0 or < 0. Only
+	 * STAGE_FOR_LOADER asks for more than one. */
 	int (*alloc)(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
 		     uint64_t *pa);
 	/* A pointer through which the stage writes physical [pa, pa + len). */
@@ -59,11 +63,17 @@ struct stage_request {
 	const void *dtb;			/* bzImage only: DTB for SETUP_DTB, or NULL */
 	uint64_t dtb_len;
 	uint32_t linux_entry;			/* STAGE_LINUX_* */
-	const struct baton_mem_range *mem;	/* the machine's memory map */
+	const struct baton_mem_range *mem;	/* the machine's memory map, any order */
 	uint64_t mem_count;
+	/* Memory the outgoing side still uses when the loader starts and until it
+	 * has its own page tables (the caller's page tables): the loader's work
+	 * area, which the stage proposes in free RAM, keeps off it. */
+	const struct baton_mem_range *keep;
+	uint64_t keep_count;
 	const void *blob;			/* build/loader.bin */
 	uint64_t blob_len;
 	struct baton_console console;
+	struct baton_reset reset;		/* what the loader does after a panic */
 	uint32_t tsc_khz;
 	uint16_t exit_port;			/* tests: isa-debug-exit, else 0 */
 	uint32_t test_flags;
@@ -74,9 +84,12 @@ struct stage_result {
 	uint64_t entry;			/* physical address to jump to, RDI = handoff */
 	uint64_t loader_base, loader_size;
 	uint64_t image_pages;		/* pages placed: copy + zero */
-	uint64_t copy_runs, zero_runs;
+	uint64_t claim_pages;		/* pages that must only be free */
+	uint64_t copy_runs, zero_runs, claim_runs;
+	uint64_t list_pages, list_words;	/* the chain, and its entries */
+	uint64_t work_base, work_size;	/* the work area the loader will use */
 	uint64_t bootinfo;		/* ELF: the FDT; Linux: the zero page */
-	uint32_t convention;		/* BATON_ENTRY_* the loader will use */
+	uint32_t mode;			/* BATON_MODE_* the loader will use */
 	uint64_t image_entry;		/* where the loader jumps */
 	uint64_t initrd;		/* Linux: where the initrd goes, 0 if none */
 	struct plan_stats plan;		/* the loader's plan, from a dry run */
@@ -97,8 +110,9 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
 		       char *msg, unsigned long msglen);
 
-/* Recompute total size and CRC of a handoff (after a deliberate edit, in tests). */
-void stage_seal(struct baton_handoff *h);
+/* Recompute the CRCs of a handoff page and its list pages (after a deliberate
+ * edit, in tests), reading list pages through env->map. */
+void stage_seal(struct baton_handoff *h, const struct stage_env *env);
 
 /* One message for any baton error code (FMT_E_*, PLAN_E_*, STAGE_E_*). */
 const char *stage_strerror(int err);

@@ -22,6 +22,8 @@ struct stage {
 	struct fmt_bzimage bz;
 	struct fmt_bz_layout lay;
 	void *boot;
+	struct baton_mem_range *map;	/* the request's map, normal (loader/memmap.h) */
+	uint64_t nmap;
 	uint64_t usable_bytes;
 	uint64_t low, high;		/* image destination, page aligned, holes included */
 	uint64_t end;			/* high plus the boot info */
@@ -29,12 +31,14 @@ struct stage {
 	/* boot info, built in scratch memory, placed at fdt_dst */
 	void *fdt;
 	uint64_t fdt_size, fdt_dst, fdt_pages, fdt_timings_off;
-	/* runs, in scratch memory while staging */
-	struct baton_copy_run *copy;
-	struct baton_zero_run *zero;
-	uint64_t ncopy, nzero, copy_cap, zero_cap;
-	uint64_t pieces;
-	struct baton_handoff *h;	/* the finished handoff, mapped */
+	/* list entries, in scratch memory while staging (include/baton/handoff.h) */
+	uint64_t *words;
+	uint64_t nwords, cursor, last;	/* last: the entry that may grow, or ~0 */
+	int have_cursor;
+	uint64_t *list_pa;		/* the list pages, in chain order */
+	uint64_t nlist;
+	struct baton_handoff *h;	/* the handoff page, mapped */
+	struct check *chk;		/* the loader's validator, run on what was built */
 	/* scratch allocations to give back */
 	struct { void *p; uint64_t bytes; } tmp[16];
 	int ntmp;
@@ -56,11 +60,11 @@ int stage_linux_layout(const struct stage_request *rq, struct fmt_bzimage *bz,
 		       char *msg, unsigned long msglen);	/* stage/linux.c */
 int stage_linux_boot_area(struct stage *s);
 int stage_place_pages(struct stage *s);			/* stage/place.c */
-int stage_check_sources(struct stage *s);
-int stage_hash_runs(struct stage *s);
-int stage_plan(struct stage *s);
+int stage_meets_dst(const struct stage *s, uint64_t pa);
 int stage_place_loader(struct stage *s);		/* stage/handoff.c */
 int stage_write_handoff(struct stage *s);
+int stage_write_lists(struct stage *s);
+int stage_size_work(struct stage *s);
 int stage_self_check(struct stage *s);
 
 uint64_t stage_hash(const void *p, uint64_t bytes);

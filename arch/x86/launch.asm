@@ -8,27 +8,20 @@ default rel
 %include "hw.inc"
 global arch_launch64
 
-; arch_launch64(entry, args, stack_top): start a 64-bit image.
-;   In:  RDI = entry (physical, identity-mapped), RSI = pointer to 4 u64 arguments,
-;        RDX = top of the stack to hand over (16-byte aligned).
-;   Out: at entry: RDI, RSI, RDX, RCX = args[0..3]; RSP = stack_top - 8 with a zero
-;        return address at [RSP] (as right after a call); every other general
-;        register zero; RFLAGS = 0x2 (IF = 0, DF = 0). CR0/CR3/CR4/EFER, GDT and
-;        segments as the loader set them (docs/entry.md).
+; arch_launch64(entry, regs, stack_top): start a 64-bit image.
+;   In:  RDI = entry (physical, identity-mapped), RSI = pointer to the registers
+;        (struct baton_entry.regs: RAX, RBX, RCX, RDX, RSI, RDI, RBP), RDX = top of
+;        the stack to hand over (16-byte aligned).
+;   Out: at entry: those seven registers from regs; RSP = stack_top - 8 with a
+;        zero return address at [RSP] (as right after a call); R8-R15 zero;
+;        RFLAGS = 0x2 (IF = 0, DF = 0). CR0/CR3/CR4/EFER, GDT and segments as the
+;        loader set them (docs/entry.md).
 arch_launch64:
-	mov	rax, rdi			; rax = entry
 	mov	rsp, rdx
 	push	0				; the fake return address
-	mov	rdi, [rsi]
-	mov	rdx, [rsi + 16]
-	mov	rcx, [rsi + 24]
-	mov	rsi, [rsi + 8]
-	push	rax				; entry, popped by the ret below
+	push	rdi				; entry, popped by the ret below
 	push	2				; RFLAGS: only the always-one bit
 	popfq
-	xor	eax, eax
-	xor	ebx, ebx
-	xor	ebp, ebp
 	xor	r8d, r8d
 	xor	r9d, r9d
 	xor	r10d, r10d
@@ -37,6 +30,13 @@ arch_launch64:
 	xor	r13d, r13d
 	xor	r14d, r14d
 	xor	r15d, r15d
+	mov	rax, [rsi + 8 * BATON_REG_RAX]
+	mov	rbx, [rsi + 8 * BATON_REG_RBX]
+	mov	rcx, [rsi + 8 * BATON_REG_RCX]
+	mov	rdx, [rsi + 8 * BATON_REG_RDX]
+	mov	rdi, [rsi + 8 * BATON_REG_RDI]
+	mov	rbp, [rsi + 8 * BATON_REG_RBP]
+	mov	rsi, [rsi + 8 * BATON_REG_RSI]
 	ret					; to entry; RSP ends at the fake return address
 
 ; The 32-bit trampoline: copied by loader/launch.c to a page below 4 GiB that no

@@ -21,7 +21,7 @@ extern const char tramp32_start[], tramp32_regs[], tramp32_idtr[], tramp32_fault
 #define TRAMP32_IDT_OFF	0x800	/* the IDT's place in the trampoline page */
 #define TRAMP32_VECTORS	32	/* the exception vectors */
 
-void arch_launch64(uint64_t entry, const uint64_t *args, uint64_t stack_top)
+void arch_launch64(uint64_t entry, const uint64_t *regs, uint64_t stack_top)
 	__attribute__((noreturn));
 
 #endif

@@ -85,7 +85,7 @@ static void shuffle(uint64_t *v, uint64_t n)
 	}
 }
 
-static void run_set(struct baton_copy_run *r, uint64_t src, uint64_t dst, uint64_t pages)
+static void run_set(struct plan_run *r, uint64_t src, uint64_t dst, uint64_t pages)
 {
 	r->src = src * PAGE;
 	r->dst = dst * PAGE;
@@ -94,7 +94,7 @@ static void run_set(struct baton_copy_run *r, uint64_t src, uint64_t dst, uint64
 }
 
 struct layout {
-	struct baton_copy_run *runs;
+	struct plan_run *runs;
 	uint64_t n;
 };
 
@@ -134,7 +134,7 @@ static struct layout layout_worst(void)
 	free(page);
 	for (uint64_t i = l.n; i > 1; i--) {
 		uint64_t j = rnd(i);
-		struct baton_copy_run t = l.runs[i - 1];
+		struct plan_run t = l.runs[i - 1];
 
 		l.runs[i - 1] = l.runs[j], l.runs[j] = t;
 	}
@@ -397,7 +397,7 @@ static void engine_verify(const struct layout *l, struct arena *a, const struct 
 static void engine_baseline(const struct layout *l, struct arena *a)
 {
 	for (uint64_t i = 0; i < l->n; i++) {
-		const struct baton_copy_run *r = &l->runs[i];
+		const struct plan_run *r = &l->runs[i];
 
 		memmove(a->mem + r->dst, a->mem + r->src, r->pages * PAGE);
 	}

@@ -126,8 +126,8 @@ static void refused_untouched(const struct layout *l)
 
 static uint8_t *arena, *before;
 static uint8_t work_area[256 << 10] __attribute__((aligned(4096)));
-static uint64_t handoff_buf[(sizeof(struct baton_handoff) +
-			     2 * RUNS_MAX * sizeof(struct baton_copy_run)) / 8];
+static struct plan_run copy_buf[RUNS_MAX];
+static struct plan_zero zero_buf[RUNS_MAX];
 
 /* Not inlined: tests/fuzz/nocov.txt leaves it out of the coverage feedback. */
 __attribute__((noinline)) static void fill(uint64_t npages, uint64_t seed)
@@ -139,7 +139,7 @@ __attribute__((noinline)) static void fill(uint64_t npages, uint64_t seed)
 	memcpy(before, arena, npages * PAGE);
 }
 
-/* place_verify() trusts the hashes; compare every byte as well. */
+/* Every byte of every page where it must be. */
 __attribute__((noinline)) static void compare_pages(const struct layout *l)
 {
 	static const uint8_t zero[PAGE];
@@ -164,37 +164,35 @@ __attribute__((noinline)) static void compare_pages(const struct layout *l)
 	}
 }
 
+/* The loader's own copy step (loader/place.c) on real memory. */
 static void real_memory(const struct layout *l, uint64_t seed)
 {
-	struct baton_handoff *h = (struct baton_handoff *)handoff_buf;
-	struct baton_copy_run *cr = (void *)(h + 1);
-	struct baton_zero_run *zr = (void *)(cr + l->n);
+	static struct check c;
 	uint64_t a = (uint64_t)(uintptr_t)arena, pieces = 0;
 	size_t size = plan_count_work_size(l->n);
 
 	fill(l->npages, seed);
-	memset(h, 0, sizeof(*h));
-	h->copy_off = sizeof(*h), h->copy_count = l->n;
-	h->zero_off = h->copy_off + l->n * sizeof(*cr), h->zero_count = l->nz;
 	for (uint64_t i = 0; i < l->n; i++) {
 		uint64_t s = run_src_page(l, i), d = run_dst_page(l, i);
 
-		cr[i] = (struct baton_copy_run){ a + s * PAGE, a + d * PAGE, l->runs[i].pages,
-			XXH64(before + s * PAGE, l->runs[i].pages * PAGE, 0) };
+		copy_buf[i] = (struct plan_run){ a + s * PAGE, a + d * PAGE, l->runs[i].pages };
 	}
 	for (uint64_t i = 0; i < l->nz; i++)
-		zr[i] = (struct baton_zero_run){ a + zero_dst_page(l, i) * PAGE,
-						 l->zeros[i].pages, { 0, 0 } };
-	FUZZ_ASSERT(!plan_count(cr, l->n, work_area, size, &pieces), "plan_count (real)");
+		zero_buf[i] = (struct plan_zero){ a + zero_dst_page(l, i) * PAGE, l->zeros[i].pages };
+	FUZZ_ASSERT(!plan_count(copy_buf, l->n, work_area, size, &pieces), "plan_count (real)");
 	memset(&L, 0, sizeof(L));
-	L.h = h;
+	memset(&c, 0, sizeof(c));
+	L.c = &c;
 	L.work_mem = work_area;
-	L.work.scratch_off = 0;
-	L.work.mem_off = PAGE;
-	L.work.mem_bytes = plan_work_size(l->n, pieces);
-	FUZZ_ASSERT(L.work.mem_bytes <= sizeof(work_area) - PAGE, "work area");
-	place_all();
-	place_verify();
+	c.copy = copy_buf;
+	c.ncopy = l->n;
+	c.zero = zero_buf;
+	c.nzero = l->nz;
+	c.work.scratch_off = 0;
+	c.mem = work_area + PAGE;
+	c.work.mem_bytes = plan_work_size(l->n, pieces);
+	FUZZ_ASSERT(c.work.mem_bytes <= sizeof(work_area) - PAGE, "work area");
+	place_all(&c);
 	compare_pages(l);
 }
 

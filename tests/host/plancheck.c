@@ -13,17 +13,16 @@ static size_t work_room;
 
 void add_run(struct layout *l, uint64_t src, uint64_t dst, uint64_t pages)
 {
-	struct baton_copy_run *r = &l->runs[l->n++];
+	struct plan_run *r = &l->runs[l->n++];
 
 	r->src = (l->base + src) << 12;
 	r->dst = (l->base + dst) << 12;
 	r->pages = pages;
-	r->hash = 0;
 }
 
 void add_zero(struct layout *l, uint64_t dst, uint64_t pages)
 {
-	struct baton_zero_run *z = &l->zeros[l->nz++];
+	struct plan_zero *z = &l->zeros[l->nz++];
 
 	memset(z, 0, sizeof(*z));
 	z->dst = (l->base + dst) << 12;

@@ -25,9 +25,9 @@
 /* A layout in page indices of a simulated memory at pfn base. */
 struct layout {
 	uint64_t base, npages;
-	struct baton_copy_run runs[MAX_RUNS];
+	struct plan_run runs[MAX_RUNS];
 	uint64_t n;
-	struct baton_zero_run zeros[MAX_PAGES];
+	struct plan_zero zeros[MAX_PAGES];
 	uint64_t nz;
 };
 

@@ -33,8 +33,8 @@ static void sim_fail(struct sim *s, const char *what, uint64_t page)
 }
 
 void sim_reset(struct sim *s, uint64_t base, uint64_t npages,
-	       const struct baton_copy_run *runs, uint64_t ncopy,
-	       const struct baton_zero_run *zeros, uint64_t nzero)
+	       const struct plan_run *runs, uint64_t ncopy,
+	       const struct plan_zero *zeros, uint64_t nzero)
 {
 	uint64_t room = s->room;
 	uint32_t *mem = s->mem, *want = s->want, *writes = s->writes;

@@ -44,8 +44,8 @@ void sim_alloc(struct sim *s, uint64_t room);
 void sim_free(struct sim *s);
 /* Fresh memory of npages pages at pfn base, roles and expected image from a layout. */
 void sim_reset(struct sim *s, uint64_t base, uint64_t npages,
-	       const struct baton_copy_run *runs, uint64_t ncopy,
-	       const struct baton_zero_run *zeros, uint64_t nzero);
+	       const struct plan_run *runs, uint64_t ncopy,
+	       const struct plan_zero *zeros, uint64_t nzero);
 void sim_plan_mem(struct sim *s, struct plan_mem *mem);
 /* After the plan: the first problem (during or after), NULL if memory is right. */
 const char *sim_verify(struct sim *s);

@@ -283,7 +283,7 @@ static void test_wide_indegree(void **state)
 static void test_huge_run(void **state)
 {
 	const uint64_t G = 1ULL << 33, D = 1ULL << 40;
-	struct baton_copy_run runs[3] = {
+	struct plan_run runs[3] = {
 		{ .src = 0, .dst = D << 12, .pages = G },
 		{ .src = (2 * D) << 12, .dst = 100 << 12, .pages = 5 },
 		{ .src = (D + G - 7) << 12, .dst = 3000 << 12, .pages = 1 },
@@ -634,7 +634,7 @@ static void shuffle_runs(struct gen *g, struct layout *l)
 {
 	for (uint64_t i = l->n; i > 1; i--) {
 		uint64_t j = rnd(g, i);
-		struct baton_copy_run t = l->runs[i - 1];
+		struct plan_run t = l->runs[i - 1];
 
 		l->runs[i - 1] = l->runs[j], l->runs[j] = t;
 	}

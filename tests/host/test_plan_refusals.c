@@ -51,57 +51,57 @@ static const struct plan_mem trap = {
 
 static uint64_t work[1 << 14];
 
-static int refuse(const struct baton_copy_run *runs, uint64_t n,
-		  const struct baton_zero_run *zeros, uint64_t nz, size_t work_bytes)
+static int refuse(const struct plan_run *runs, uint64_t n,
+		  const struct plan_zero *zeros, uint64_t nz, size_t work_bytes)
 {
 	return plan_execute(runs, n, zeros, nz, work, work_bytes, &trap, NULL);
 }
 
-#define RUN(s, d, p)	{ (s) * PG, (d) * PG, (p), 0 }
+#define RUN(s, d, p)	{ (s) * PG, (d) * PG, (p) }
 
 static void test_refused_runs(void **state)
 {
-	struct baton_copy_run one[1] = { RUN(0x100, 0x200, 4) };
-	struct baton_copy_run two[2];
+	struct plan_run one[1] = { RUN(0x100, 0x200, 4) };
+	struct plan_run two[2];
 	(void)state;
 
 	one[0].src += 0x800;						/* unaligned source */
 	assert_int_equal(refuse(one, 1, NULL, 0, sizeof(work)), PLAN_E_INPUT);
-	one[0] = (struct baton_copy_run)RUN(0x100, 0x200, 4);
+	one[0] = (struct plan_run)RUN(0x100, 0x200, 4);
 	one[0].dst += 8;						/* unaligned destination */
 	assert_int_equal(refuse(one, 1, NULL, 0, sizeof(work)), PLAN_E_INPUT);
-	one[0] = (struct baton_copy_run)RUN(0x100, 0x200, 0);		/* empty */
+	one[0] = (struct plan_run)RUN(0x100, 0x200, 0);		/* empty */
 	assert_int_equal(refuse(one, 1, NULL, 0, sizeof(work)), PLAN_E_INPUT);
-	one[0] = (struct baton_copy_run)RUN(0x100, PLAN_PFN_END - 2, 4);	/* wraps */
+	one[0] = (struct plan_run)RUN(0x100, PLAN_PFN_END - 2, 4);	/* wraps */
 	assert_int_equal(refuse(one, 1, NULL, 0, sizeof(work)), PLAN_E_INPUT);
-	two[0] = (struct baton_copy_run)RUN(0x100, 0x200, 4);
-	two[1] = (struct baton_copy_run)RUN(0x102, 0x300, 4);		/* sources overlap */
+	two[0] = (struct plan_run)RUN(0x100, 0x200, 4);
+	two[1] = (struct plan_run)RUN(0x102, 0x300, 4);		/* sources overlap */
 	assert_int_equal(refuse(two, 2, NULL, 0, sizeof(work)), PLAN_E_INPUT);
-	two[1] = (struct baton_copy_run)RUN(0x400, 0x203, 4);		/* destinations overlap */
+	two[1] = (struct plan_run)RUN(0x400, 0x203, 4);		/* destinations overlap */
 	assert_int_equal(refuse(two, 2, NULL, 0, sizeof(work)), PLAN_E_INPUT);
 }
 
 static void test_refused_zero_runs(void **state)
 {
-	struct baton_copy_run one[1] = { RUN(0x100, 0x200, 4) };
-	struct baton_zero_run z = { 0x300 * PG + 16, 1, { 0, 0 } };
+	struct plan_run one[1] = { RUN(0x100, 0x200, 4) };
+	struct plan_zero z = { 0x300 * PG + 16, 1 };
 	(void)state;
 
 	assert_int_equal(refuse(one, 1, &z, 1, sizeof(work)), PLAN_E_INPUT);	/* unaligned */
-	z = (struct baton_zero_run){ 0x300 * PG, 0, { 0, 0 } };			/* empty */
+	z = (struct plan_zero){ 0x300 * PG, 0 };			/* empty */
 	assert_int_equal(refuse(one, 1, &z, 1, sizeof(work)), PLAN_E_INPUT);
-	z = (struct baton_zero_run){ (PLAN_PFN_END - 1) * PG, 2, { 0, 0 } };	/* wraps */
+	z = (struct plan_zero){ (PLAN_PFN_END - 1) * PG, 2 };	/* wraps */
 	assert_int_equal(refuse(one, 1, &z, 1, sizeof(work)), PLAN_E_INPUT);
-	z = (struct baton_zero_run){ 0x203 * PG, 2, { 0, 0 } };		/* on a destination */
+	z = (struct plan_zero){ 0x203 * PG, 2 };		/* on a destination */
 	assert_int_equal(refuse(one, 1, &z, 1, sizeof(work)), PLAN_E_INPUT);
 }
 
 static void test_refused_work_area(void **state)
 {
 	/* Two runs swapping halves: after refinement, 2 pieces... */
-	struct baton_copy_run swap[2] = { RUN(0x100, 0x104, 4), RUN(0x104, 0x100, 4) };
+	struct plan_run swap[2] = { RUN(0x100, 0x104, 4), RUN(0x104, 0x100, 4) };
 	/* ...and a run shifted into itself by one page: 4 pieces from 1 run. */
-	struct baton_copy_run shift[1] = { RUN(0x100, 0x101, 4) };
+	struct plan_run shift[1] = { RUN(0x100, 0x101, 4) };
 	uint64_t pieces;
 	(void)state;
 

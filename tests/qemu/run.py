@@ -40,6 +40,8 @@ BOOTARGS = "console=ttyS0 baton.case={name} quiet"
 # Linux: not quiet, so the kernel's e820 map shows; earlycon for the first line.
 LINUX_BOOTARGS = "console=ttyS0 earlycon=uart8250,io,0x3f8 panic=-1 baton.case={name}"
 INITRAMFS = os.path.join(BUILD, "linux", "initramfs.cpio")
+# The same init with /data.bin of about 64 MiB: a 64 MiB initrd.
+INITRAMFS_64 = os.path.join(BUILD, "linux", "initramfs-64m.cpio")
 
 # The loader's step lines, in order: every passing case must show all of them.
 STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", "launch"]
@@ -48,7 +50,7 @@ STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
          entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64",
-         nevertouch=None, what=None, shows=None):
+         nevertouch=None, what=None, shows=None, initrd_mib=23):
     """One QEMU run. payload "vmlinuz" is the kernel mk/vmlinuz.sh names
     (linux-image-amd64's default flavour); it and every copy of it ("vmlinuz-*" in
     DERIVED) come with our initramfs and Linux's command line. A name in DERIVED
@@ -59,15 +61,16 @@ def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
                 payload=payload, smp=smp, entry=entry, aps=aps, blob=blob, test=test,
-                linux=linux, cpu=cpu, nevertouch=nevertouch, what=what, shows=shows)
+                linux=linux, cpu=cpu, nevertouch=nevertouch, what=what, shows=shows,
+                initrd=INITRAMFS_64 if initrd_mib == 64 else INITRAMFS)
 
 
 def linux_case(name, strategy, entry, smp, mem="512M", seed=1, expect=(), summary=None,
                exit=EXIT_LINUX, aps="none", cpu="qemu64", what=None, shows=None,
-               payload="vmlinuz"):
+               payload="vmlinuz", initrd_mib=23):
     return case(name, strategy, seed=seed, mem=mem, payload=payload, smp=smp, entry=entry,
                 expect=expect, summary=summary, exit=exit, aps=aps, cpu=cpu, what=what,
-                shows=shows)
+                shows=shows, initrd_mib=initrd_mib)
 
 
 # One table: what each case builds and the outcome it must end in.
@@ -85,15 +88,18 @@ CASES = [
                  r"baton: loader at 0x[0-9a-f]+, handoff at 0x[0-9a-f]+$"]),
     case("high", "high", seed=5, mem="6G",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}"]),
+    # A long-running kernel's memory: every page the stage asks for (sources, list
+    # pages, the handoff page) a single page, no two adjacent.
+    case("fragmented", "fragmented", seed=11, summary={"list_pages": "[1-9][0-9]*"}),
     # The ELF32 probe: protected mode, paging off, through the 32-bit trampoline.
     case("elf32", "scattered", seed=6, payload="probe32.elf",
-         expect=[r"launch: ELF32 entry 0x3000000, edi 0x[0-9a-f]+, paging off through the trampoline"]),
+         expect=[r"launch: 32-bit protected mode, paging off, entry 0x3000000, rdi 0x[0-9a-f]+; through the trampoline at 0x[0-9a-f]+$"]),
     case("elf32-worst", "worst", seed=2, payload="probe32.elf",
          summary={"cycles": "[1-9][0-9]*"}),
     # The loader (and its GDT) above 4 GiB: the trampoline must bring its own.
     case("elf32-high", "high", seed=4, mem="6G", payload="probe32.elf",
          expect=[r"baton: loader at 0x1[0-9a-f]{8}, handoff at 0x1[0-9a-f]{8}",
-                 r"paging off through the trampoline at 0x[0-9a-f]{1,8}$"]),
+                 r"; through the trampoline at 0x[0-9a-f]{1,8}$"]),
     # 5-level paging: with LA57 on the CPU the outgoing kernel runs 5-level, as Linux
     # does, and jumps with CR4.LA57 set, which long mode cannot clear: the loader's
     # own map must be 5-level too, and the 32-bit trampoline must drop it.
@@ -117,7 +123,7 @@ CASES = [
     linux_case("linux64-worst-smp4", "worst", 64, smp=4,
                summary={"cycles": "[1-9][0-9]*"}),
     linux_case("linux32-smp4", "scattered", 32, smp=4, seed=3,
-               expect=[r"launch: Linux 32-bit entry 0x[0-9a-f]+, zero page 0x[0-9a-f]+ in ESI, paging off"]),
+               expect=[r"launch: 32-bit protected mode, paging off, entry 0x[0-9a-f]+, rsi 0x[0-9a-f]+; through the trampoline"]),
     linux_case("linux32-worst", "worst", 32, smp=1, seed=5,
                summary={"cycles": "[1-9][0-9]*"}),
     linux_case("linux64-initrd-high", "high", 64, smp=2, mem="6G", seed=9,
@@ -127,6 +133,9 @@ CASES = [
     linux_case("linux32-high", "high", 32, smp=2, mem="6G", seed=10,
                expect=[r"baton: loader at 0x1[0-9a-f]{8}"],
                summary={"initrd": "0x[0-9a-f]{1,8}"}),
+    # Debian's kernel and a 64 MiB initrd from single pages, no two adjacent.
+    linux_case("linux64-fragmented", "fragmented", 64, smp=1, mem="1G", seed=15,
+               initrd_mib=64, summary={"list_pages": "[1-9][0-9]*", "claimed": "[1-9][0-9]*"}),
     # The kernel as some signed images ship: 8 bytes short of syssize * 16 (the
     # last paragraph partial). The missing bytes are zeros in memory.
     linux_case("linux64-syssize-short", "scattered", 64, smp=1, seed=14,
@@ -206,71 +215,88 @@ FAULT_MATRIX = [
     # A handoff damaged after staging: the loader's header check and validator.
     case("fault-magic", "scattered", fault="magic", exit=EXIT_PANIC,
          what="handoff magic changed",
-         shows="PANIC check: handoff at 0x...: bad magic 0x... (want 0x314f484e4f544142)",
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic 0x[0-9a-f]+ \(want 0x314f484e4f544142\)"]),
+         shows="PANIC check: handoff at 0x...: bad magic 0x... (want 0x324f484e4f544142)",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic 0x[0-9a-f]+ \(want 0x324f484e4f544142\)"]),
     case("fault-version", "scattered", fault="version", exit=EXIT_PANIC,
          what="handoff version 99, CRC resealed",
-         shows="PANIC check: handoff at 0x...: handoff version 99, this loader reads 1",
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: handoff version 99, this loader reads 1"]),
+         shows="PANIC check: handoff at 0x...: handoff version 99, this loader reads 2",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: handoff version 99, this loader reads 2"]),
     case("fault-crc", "scattered", fault="crc", exit=EXIT_PANIC,
-         what="one byte of a run's hash changed, CRC not resealed",
-         shows="PANIC check: handoff at 0x...: bad CRC 0x... over N bytes (header says 0x...)",
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: bad CRC 0x[0-9a-f]{8} over \d+ bytes \(header says 0x[0-9a-f]{8}\)"]),
+         what="one byte of a list page's hash word changed, CRC not resealed",
+         shows="PANIC check: bad CRC 0x... over N list pages (header says 0x...)",
+         expect=[r"^PANIC check: bad CRC 0x[0-9a-f]{8} over \d+ list pages \(header says 0x[0-9a-f]{8}\)$"]),
     case("fault-flags", "scattered", fault="flags", exit=EXIT_PANIC,
          what="handoff flags 0x1 (once: skip verify), CRC resealed",
-         shows="PANIC check: handoff at 0x...: flags 0x1: handoff v1 defines none",
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: flags 0x1: handoff v1 defines none$"]),
+         shows="PANIC check: handoff at 0x...: flags 0x1 or a reserved field is not zero: handoff v2 defines none",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: flags 0x1 or a reserved field is not zero: handoff v2 defines none$"]),
     case("fault-overlap", "scattered", fault="overlap", exit=EXIT_PANIC,
-         what="two copy runs with the same destination",
-         shows="PANIC check: copy run N dst 0x...-0x... overlaps copy run N dst 0x...-0x...",
-         expect=[r"^PANIC check: copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+ overlaps copy run \d+ dst 0x[0-9a-f]+-0x[0-9a-f]+"]),
+         what="a zero run added on the first destination page",
+         shows="PANIC check: copy run 0 dst 0x...-0x... overlaps zero run N dst 0x...-0x...",
+         expect=[r"^PANIC check: copy run 0 dst 0x([0-9a-f]+)-0x[0-9a-f]+ overlaps zero run \d+ dst 0x\1-0x[0-9a-f]+$"]),
     case("fault-outside", "scattered", fault="outside", exit=EXIT_PANIC,
          what="a destination at 1 TiB, past all RAM",
-         shows="PANIC check: copy run 0 dst 0x10000000000-0x... is outside usable RAM",
-         expect=[r"^PANIC check: copy run 0 dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
+         shows="PANIC check: zero run N dst 0x10000000000-0x... is outside usable RAM",
+         expect=[r"^PANIC check: zero run \d+ dst 0x10000000000-0x[0-9a-f]+ is outside usable RAM"]),
     case("fault-reserved", "scattered", fault="reserved", exit=EXIT_PANIC,
-         what="a destination moved onto a reserved range (firmware)",
-         shows="PANIC check: copy run 0 dst 0x...-0x... covers reserved or never-touch range 0x...-0x...",
-         expect=[r"^PANIC check: copy run 0 dst 0x([0-9a-f]+)-0x[0-9a-f]+ covers reserved or never-touch range 0x\1-0x[0-9a-f]+$"]),
+         what="a destination on a reserved range (firmware)",
+         shows="PANIC check: zero run N dst 0x...-0x... covers reserved or never-touch range 0x...-0x...",
+         expect=[r"^PANIC check: zero run \d+ dst 0x([0-9a-f]+)-0x[0-9a-f]+ covers reserved or never-touch range 0x\1-0x[0-9a-f]+$"]),
     case("fault-never-touch", "scattered", fault="nevertouch", nevertouch=0x10000000, exit=EXIT_PANIC,
-         what="a destination moved onto a never-touch range (64 KiB at 256 MiB)",
-         shows="PANIC check: copy run 0 dst 0x10000000-0x... covers reserved or never-touch range 0x10000000-0x10010000",
+         what="a destination on a never-touch range (64 KiB at 256 MiB)",
+         shows="PANIC check: zero run N dst 0x10000000-0x... covers reserved or never-touch range 0x10000000-0x10010000",
          expect=[r"^outgoing: mem 0x0000000010000000-0x0000000010010000 never-touch$",
-                 r"^PANIC check: copy run 0 dst 0x10000000-0x[0-9a-f]+ covers reserved or never-touch range 0x10000000-0x10010000$"]),
+                 r"^PANIC check: zero run \d+ dst 0x10000000-0x[0-9a-f]+ covers reserved or never-touch range 0x10000000-0x10010000$"]),
     case("fault-runs-huge", "scattered", fault="runs-huge", exit=EXIT_PANIC,
-         what="a run list of 2^40 more runs than the handoff holds",
-         shows="PANIC check: handoff at 0x...: a list lies outside the handoff's N bytes",
-         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: a list lies outside the handoff's \d+ bytes$"]),
+         what="a header counting 2^41 more copy runs than the lists make",
+         shows="PANIC check: handoff at 0x...: no memory holds a work area for N copy runs in N pieces and N list pages",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: no memory holds a work area for \d+ copy runs in \d+ pieces and \d+ list pages$"]),
     case("fault-work-huge", "scattered", fault="work-huge", exit=EXIT_PANIC,
-         what="a plan of 2^36 pieces: a work area larger than any memory",
-         shows="PANIC check: no memory holds a work area for N copy runs in 68719476736 pieces",
-         expect=[r"^PANIC check: no memory holds a work area for \d+ copy runs in 68719476736 pieces$"]),
+         what="a plan of 2^30 pieces: more work area than the stage proposed",
+         shows="PANIC check: handoff at 0x...: work area 0x...+0x...: unaligned, or smaller than the 0x... bytes it needs",
+         expect=[r"^PANIC check: handoff at 0x[0-9a-f]+: work area 0x[0-9a-f]+\+0x[0-9a-f]+: unaligned, or smaller than the 0x[0-9a-f]+ bytes it needs$"]),
+    # The list pages' chain: each broken link named before anything is written.
+    case("fault-list-loop", "scattered", fault="list-loop", exit=EXIT_PANIC,
+         what="the last list page points back at the first, CRCs resealed",
+         shows="PANIC check: list chain goes on past its N pages (a loop?): page N at 0x...",
+         expect=[r"^PANIC check: list chain goes on past its (\d+) pages \(a loop\?\): page \1 at 0x[0-9a-f]+$"]),
+    case("fault-list-outside", "scattered", fault="list-outside", exit=EXIT_PANIC,
+         what="the first list page at 1 TiB, past all RAM",
+         shows="PANIC check: list page 0 at 0x10000000000 is unaligned or outside usable RAM",
+         expect=[r"^PANIC check: list page 0 at 0x10000000000 is unaligned or outside usable RAM$"]),
+    case("fault-list-in-dst", "scattered", fault="list-in-dst", exit=EXIT_PANIC,
+         what="list page 0 moved onto the first destination page",
+         shows="PANIC check: list page 0 at 0x2000000 lies in copy run 0's destination 0x2000000-0x...",
+         expect=[r"^PANIC check: list page 0 at 0x2000000 lies in copy run 0's destination 0x2000000-0x[0-9a-f]+$"]),
+    case("fault-list-truncated", "scattered", fault="list-truncated", exit=EXIT_PANIC,
+         what="a header counting one list page more than the chain has",
+         shows="PANIC check: list chain ends after N pages, the header says N+1",
+         expect=[r"^PANIC check: list chain ends after \d+ pages, the header says \d+$"]),
     # Pages changed after staging: the hashes.
     case("fault-corrupt", "scattered", fault="corrupt", exit=EXIT_PANIC,
          what="a source page changed after staging",
-         shows="PANIC verify: copy run 0 dst 0x... pages N: hash 0x..., expected 0x...",
-         expect=[r"^PANIC verify: copy run 0 dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}"]),
+         shows="PANIC verify: list page 0 at 0x...: its copies from dst 0x... on hash to 0x..., expected 0x...",
+         expect=[r"^PANIC verify: list page 0 at 0x[0-9a-f]+: its copies from dst 0x[0-9a-f]+ on hash to 0x[0-9a-f]{16}, expected 0x[0-9a-f]{16}$"]),
     # Hostile CPUs: APs left writing the payload's pages. A test loader told not to
     # park (test=no-park) must fail the case its production twin passes.
     case("aps-unparked", "scattered", seed=8, smp=4, aps="hostile", blob="loader-test.bin",
          test="no-park", exit=(EXIT_PANIC, EXIT_PROBE_FAIL),
          what="3 APs writing the payload's pages, parking switched off (test loader)",
-         shows="PANIC verify: ... hash 0x..., expected 0x... (or the probe's FAIL)",
+         shows="PANIC verify: ... hash to 0x..., expected 0x... (or the probe's FAIL)",
          expect=[r"^outgoing: aps: 3 of 4 started", r"park: APs NOT parked: test switch",
-                 r"^(PANIC verify: .* hash 0x[0-9a-f]{16}, expected|PROBE FAIL )"]),
+                 r"^(PANIC verify: .* hash to 0x[0-9a-f]{16}, expected|PROBE FAIL )"]),
     case("linux64-aps-unparked", "scattered", seed=12, smp=4, aps="hostile", payload="vmlinuz",
          blob="loader-test.bin", test="no-park", exit=EXIT_PANIC,
          what="the same with Debian's kernel: APs writing its initrd",
-         shows="PANIC verify: copy run N dst 0x... pages N: hash 0x..., expected 0x...",
+         shows="PANIC verify: list page N at 0x...: its copies from dst 0x... on hash to 0x..., expected 0x...",
          expect=[r"park: APs NOT parked: test switch",
-                 r"^PANIC verify: copy run \d+ dst 0x[0-9a-f]+ pages \d+: hash 0x[0-9a-f]{16}, expected"]),
+                 r"^PANIC verify: list page \d+ at 0x[0-9a-f]+: its copies from dst 0x[0-9a-f]+ on hash to 0x[0-9a-f]{16}, expected"]),
     # Exceptions: in the loader (test switch), and in 32-bit code before an IDT.
     case("fault-changed", "scattered", seed=3, blob="loader-test.bin", test="change",
          exit=EXIT_PANIC,
-         what="a copy run changed after the header check, before parking, as a CPU still running could (test switch BATON_TEST_CHANGE)",
-         shows="PANIC check: handoff lists changed after they were checked: CRC 0x..., was 0x...",
-         expect=[r"^baton: test switch BATON_TEST_CHANGE: one byte of copy run 0's hash changed after the header check$",
-                 r"^PANIC check: handoff lists changed after they were checked: CRC 0x[0-9a-f]{8}, was 0x[0-9a-f]{8}$"]),
+         what="a list page changed after the lists were checked, before parking, as a CPU still running could (test switch BATON_TEST_CHANGE)",
+         shows="PANIC check: bad CRC 0x... over N list pages (header says 0x...)",
+         expect=[r"^baton: test switch BATON_TEST_CHANGE: one byte of list page 0's hash changed after the lists were checked$",
+                 r"^PANIC check: bad CRC 0x[0-9a-f]{8} over \d+ list pages \(header says 0x[0-9a-f]{8}\)$"]),
     case("loader-exception", "scattered", seed=2, blob="loader-test.bin", test="fault",
          exit=EXIT_PANIC,
          what="a page fault inside the loader (test switch BATON_TEST_FAULT)",
@@ -452,7 +478,7 @@ def qemu_command(c, log):
     append += " -- " + args
     modules = [os.path.join(BUILD, c["blob"]), payload_path(c["payload"])]
     if c["linux"]:
-        modules.append(INITRAMFS)
+        modules.append(c["initrd"])
     return [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", c["cpu"], "-m", c["mem"], "-smp", str(c["smp"]),
         "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
@@ -534,7 +560,7 @@ def judge_linux(c, text):
         why.append("cpus %s/%s online, want %d/%d" % (online, present, c["smp"], c["smp"]))
     if cmdline.strip() != bootargs(c):
         why.append("cmdline '%s', want '%s'" % (cmdline.strip(), bootargs(c)))
-    want = open(INITRAMFS + ".expect").read().strip()
+    want = open(c["initrd"] + ".expect").read().strip()
     if data != want:
         why.append("initrd file: %s, want %s" % (data, want))
     # The kernel's e820 must be the memory map the stage passed, range for range.

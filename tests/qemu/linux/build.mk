@@ -4,6 +4,7 @@
 #   $(B)/linux/init                   /init: static, freestanding, no libc
 #   $(B)/linux/initramfs.cpio         newc cpio: /dev/console, /proc, /sys, /init, /data.bin
 #   $(B)/linux/initramfs.cpio.expect  data_bytes=<N> data_crc32=<hex> of /data.bin
+#   $(B)/linux/initramfs-64m.cpio     the same with 63 MiB of data: a 64 MiB initrd
 
 LINUX_SRC := tests/qemu/linux
 LINUX_B   := $(B)/linux
@@ -22,6 +23,12 @@ $(LINUX_B)/initramfs.cpio $(LINUX_B)/initramfs.cpio.expect &: $(LINUX_B)/init \
 		$(LINUX_SRC)/mkinitramfs.py
 	$(PYTHON) $(LINUX_SRC)/mkinitramfs.py --init $(LINUX_B)/init --out $(LINUX_B)/initramfs.cpio
 
+$(LINUX_B)/initramfs-64m.cpio $(LINUX_B)/initramfs-64m.cpio.expect &: $(LINUX_B)/init \
+		$(LINUX_SRC)/mkinitramfs.py
+	$(PYTHON) $(LINUX_SRC)/mkinitramfs.py --init $(LINUX_B)/init --out $(LINUX_B)/initramfs-64m.cpio \
+		--data-mib 63
+
 -include $(LINUX_B)/init.d
 
-ALL += $(LINUX_B)/initramfs.cpio $(LINUX_B)/initramfs.cpio.expect
+ALL += $(LINUX_B)/initramfs.cpio $(LINUX_B)/initramfs.cpio.expect \
+       $(LINUX_B)/initramfs-64m.cpio $(LINUX_B)/initramfs-64m.cpio.expect

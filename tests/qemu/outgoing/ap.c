@@ -59,12 +59,11 @@ static void target_avoid(uint64_t lo, uint64_t hi, const char *what, uint64_t a,
 		    lo, hi, what, a, b);
 }
 
-/* Nothing the loader reads before it verifies lies in [lo, hi), nor do we. */
+/* Nothing the loader reads before it verifies, nor writes before it parks the
+ * APs, lies in [lo, hi), nor do we. */
 static void target_check(const struct stage_result *res, uint64_t lo, uint64_t hi)
 {
 	const struct baton_handoff *h = (const void *)(uintptr_t)res->handoff;
-	const struct baton_copy_run *run =
-		(const void *)((const uint8_t *)h + h->copy_off);
 
 	if (hi > 1ULL << 32)
 		die(EXIT_SETUP, "aps: target 0x%lx-0x%lx ends above 4 GiB: the APs write "
@@ -74,10 +73,18 @@ static void target_check(const struct stage_result *res, uint64_t lo, uint64_t h
 	target_avoid(lo, hi, "trampoline page", AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE);
 	target_avoid(lo, hi, "loader region", res->loader_base,
 		     res->loader_base + res->loader_size);
-	target_avoid(lo, hi, "handoff", res->handoff, res->handoff + h->total_size);
-	for (uint64_t i = 0; i < h->copy_count; i++)
-		target_avoid(lo, hi, "source of a copy run", run[i].src,
-			     run[i].src + (run[i].pages << PAGE_SHIFT));
+	target_avoid(lo, hi, "handoff page", res->handoff, res->handoff + PAGE_SIZE);
+	target_avoid(lo, hi, "work area", res->work_base, res->work_base + res->work_size);
+	for (uint64_t pa = h->chain; pa; pa = BATON_L_ADDR(((const uint64_t *)(uintptr_t)pa)[0])) {
+		const uint64_t *w = (const uint64_t *)(uintptr_t)pa;
+
+		target_avoid(lo, hi, "list page", pa, pa + PAGE_SIZE);
+		for (uint32_t j = BATON_LIST_FIRST; j < BATON_LIST_WORDS; j++)
+			if (BATON_L_KIND(w[j]) == BATON_L_SRC)
+				target_avoid(lo, hi, "source of a copy run", BATON_L_ADDR(w[j]),
+					     BATON_L_ADDR(w[j]) +
+					     (BATON_L_SRC_PAGES(w[j]) << PAGE_SHIFT));
+	}
 }
 
 static uint32_t fw_cfg_read(uint16_t key, unsigned bytes)

@@ -28,6 +28,7 @@ const char *const strategy_names[STRAT_COUNT] = {
 	[STRAT_WORST] = "worst",
 	[STRAT_LOADER_IN_DST] = "loader-in-dst",
 	[STRAT_HIGH] = "high",
+	[STRAT_FRAGMENTED] = "fragmented",
 };
 
 const char *const fault_names[FAULT_COUNT] = {
@@ -45,6 +46,10 @@ const char *const fault_names[FAULT_COUNT] = {
 	[FAULT_RUNS_HUGE] = "runs-huge",
 	[FAULT_WORK_HUGE] = "work-huge",
 	[FAULT_FLAGS] = "flags",
+	[FAULT_LIST_LOOP] = "list-loop",
+	[FAULT_LIST_OUTSIDE] = "list-outside",
+	[FAULT_LIST_IN_DST] = "list-in-dst",
+	[FAULT_LIST_TRUNCATED] = "list-truncated",
 };
 
 const char *const aps_names[APS_COUNT] = {

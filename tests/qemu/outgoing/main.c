@@ -113,15 +113,26 @@ static void env_tmp_free(void *ctx, void *p, uint64_t bytes)
 	scratch_free(p, bytes);
 }
 
+/* Our page tables and everything else of this kernel: in use until the loader
+ * has its own tables, so its work area keeps off them. */
+static struct baton_mem_range keep[1];
+
 static void request_init(const struct config *cfg, const struct module mod[MODULES_MAX],
 			 struct stage_request *rq)
 {
+	keep[0] = (struct baton_mem_range){
+		.base = align_down((uintptr_t)__kernel_start, PAGE_SIZE),
+		.size = align_up((uintptr_t)__bss_end, PAGE_SIZE) -
+			align_down((uintptr_t)__kernel_start, PAGE_SIZE),
+		.type = BATON_MEM_USABLE,
+	};
 	*rq = (struct stage_request){
 		.image = mod[1].data, .image_len = mod[1].len,
 		.cmdline = cfg->payload_cmdline,
 		.initrd = mod[2].data, .initrd_len = mod[2].len,
 		.linux_entry = cfg->linux_entry,
 		.mem = memmap.r, .mem_count = memmap.n,
+		.keep = keep, .keep_count = 1,
 		.blob = mod[0].data, .blob_len = mod[0].len,
 		.console = { .port = COM1_PORT, .kind = BATON_CON_UART_IO, .baud = 0 },
 		.tsc_khz = tsc_calibrate_khz(),
@@ -152,13 +163,16 @@ static void stage_payload(struct stage_request *rqp, struct strategy *s,
 
 static void print_summary(const struct config *cfg, const struct stage_result *r)
 {
-	say("staged strategy=%s seed=%lu pages=%lu copy_runs=%lu zero_runs=%lu "
+	say("staged strategy=%s seed=%lu pages=%lu claimed=%lu copy_runs=%lu zero_runs=%lu "
+	    "claim_runs=%lu list_pages=%lu list_words=%lu "
 	    "pieces=%lu ordered=%lu longest=%lu cycles=%lu copies=%lu in_place=%lu "
-	    "loader=0x%lx handoff=0x%lx convention=%u entry=0x%lx bootinfo=0x%lx initrd=0x%lx",
-	    strategy_names[cfg->strategy], cfg->seed,
-	    r->image_pages, r->copy_runs, r->zero_runs, r->plan.pieces, r->plan.ordered,
+	    "loader=0x%lx handoff=0x%lx work=0x%lx+0x%lx mode=%u entry=0x%lx bootinfo=0x%lx initrd=0x%lx",
+	    strategy_names[cfg->strategy], cfg->seed, r->image_pages, r->claim_pages,
+	    r->copy_runs, r->zero_runs, r->claim_runs, r->list_pages, r->list_words,
+	    r->plan.pieces, r->plan.ordered,
 	    r->plan.longest, r->plan.cycles, r->plan.copies, r->plan.in_place,
-	    r->loader_base, r->handoff, r->convention, r->image_entry, r->bootinfo, r->initrd);
+	    r->loader_base, r->handoff, r->work_base, r->work_size, r->mode, r->image_entry,
+	    r->bootinfo, r->initrd);
 }
 
 NORETURN void kmain(uint64_t mbi_pa, uint64_t magic);

@@ -23,8 +23,9 @@ struct strategy {
 	uint32_t *src_of;		/* worst: per span page, source index + 1 */
 	uint64_t rev_lo, rev_next;	/* reverse: the area, handed out downwards */
 	uint64_t pool_lo, pool_hi;	/* scattered, high: room kept for the regions */
-	uint64_t sources, fallbacks;
+	uint64_t sources, fallbacks, lists;
 	int bzimage;			/* the span has gaps that are no destination */
+	const struct fmt_image *img;
 };
 
 static struct strategy strat;
@@ -218,6 +219,7 @@ struct strategy *strategy_init(const struct config *cfg, const struct fmt_image 
 
 	s->kind = cfg->strategy;
 	s->rng = rng_seed(cfg->seed);
+	s->img = img;
 	if (img) {
 		s->bzimage = img->kind == FMT_KIND_BZIMAGE;
 		s->lo = img->low >> PAGE_SHIFT;
@@ -235,6 +237,54 @@ struct strategy *strategy_init(const struct config *cfg, const struct fmt_image 
 	if (img && s->kind == STRAT_WORST)
 		worst_init(s, img);
 	return s;
+}
+
+/*
+ * fragmented: a long-running kernel's memory, where only single pages can be had.
+ * The middle page of a free run of three, from a random start: no two pages
+ * this strategy hands out are ever adjacent.
+ */
+static uint64_t take_lonely(struct strategy *s)
+{
+	uint64_t top = pages_top();
+	uint64_t p = pages_find(3, LOW_PAGES, top, LOW_PAGES + rng_below(&s->rng, top - LOW_PAGES),
+				0, 0);
+
+	if (p == PFN_NONE)
+		return PFN_NONE;
+	pages_take(p + 1, 1);
+	return p + 1;
+}
+
+/* Whether pfn p is a destination page of the image. */
+static int is_dst(const struct strategy *s, uint64_t p)
+{
+	if (!s->img)
+		return 0;
+	if (!s->bzimage)
+		return p >= s->lo && p < s->hi;
+	for (uint32_t i = 0; i < s->img->nseg; i++) {
+		const struct fmt_segment *g = &s->img->seg[i];
+
+		if (p >= g->paddr >> PAGE_SHIFT &&
+		    p < align_up(g->paddr + g->memsz, PAGE_SIZE) >> PAGE_SHIFT)
+			return 1;
+	}
+	return 0;
+}
+
+/* A list page: never a destination (pages that are stay taken, as kexec keeps
+ * them aside). */
+static uint64_t list_pick(struct strategy *s)
+{
+	for (int tries = 0; tries < 256; tries++) {
+		uint64_t p = s->kind == STRAT_FRAGMENTED ? take_lonely(s) :
+			     take_random(s, 1, LOW_PAGES, pages_top(), 0, 0);
+
+		if (p == PFN_NONE || !is_dst(s, p))
+			return p;
+	}
+	return PFN_NONE;
 }
 
 /* Where the source of the image page at pfn d goes. */
@@ -270,6 +320,8 @@ static uint64_t source_pick(struct strategy *s, uint64_t d)
 		return take_random(s, 1, LOW_PAGES, top, s->lo, s->hi);
 	case STRAT_HIGH:
 		return take_random(s, 1, PFN_4G, top, s->pool_lo, s->pool_hi);
+	case STRAT_FRAGMENTED:
+		return take_lonely(s);
 	default:
 		break;
 	}
@@ -310,7 +362,8 @@ static const char *purpose_name(uint32_t purpose)
 {
 	return purpose == STAGE_FOR_SOURCE ? "source" :
 	       purpose == STAGE_FOR_LOADER ? "loader" :
-	       purpose == STAGE_FOR_HANDOFF ? "handoff" : "unknown";
+	       purpose == STAGE_FOR_HANDOFF ? "handoff" :
+	       purpose == STAGE_FOR_LIST ? "list page" : "unknown";
 }
 
 int strategy_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
@@ -324,6 +377,11 @@ int strategy_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
 	if (purpose == STAGE_FOR_SOURCE && pages == 1) {
 		pfn = source_pick(s, dst >> PAGE_SHIFT);
 		s->sources++;
+	} else if (purpose == STAGE_FOR_LIST && pages == 1) {
+		pfn = list_pick(s);
+		s->lists++;
+	} else if (purpose == STAGE_FOR_HANDOFF && s->kind == STRAT_FRAGMENTED) {
+		pfn = take_lonely(s);
 	} else {
 		pfn = region_pick(s, pages);
 	}
@@ -332,13 +390,13 @@ int strategy_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
 		return -1;
 	}
 	*pa = pfn << PAGE_SHIFT;
-	if (purpose != STAGE_FOR_SOURCE || pages != 1)
+	if (purpose != STAGE_FOR_SOURCE && purpose != STAGE_FOR_LIST)
 		say("alloc: %s at 0x%lx, %lu pages", purpose_name(purpose), *pa, pages);
 	return 0;
 }
 
 void strategy_report(const struct strategy *s)
 {
-	say("sources: %lu pages, %lu outside the strategy's plan", s->sources,
-	    s->fallbacks);
+	say("sources: %lu pages, %lu outside the strategy's plan; %lu list pages", s->sources,
+	    s->fallbacks, s->lists);
 }
