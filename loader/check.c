@@ -84,6 +84,11 @@ int check_header(struct check *c)
 	if (h->flags)
 		return fail(c, CHECK_E_FIELD, "flags 0x%x: handoff v1 defines none",
 			    (unsigned)h->flags);
+	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > BATON_RESET_SPACE_IO ||
+	    h->reset.pad)
+		return fail(c, CHECK_E_FIELD, "reset: action %u, ACPI space %u, pad 0x%x: v1 defines actions 0-1, spaces 0-1, pad 0",
+			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space,
+			    (unsigned)h->reset.pad);
 	if (!list_in_bounds(h, h->mem_off, h->mem_count, sizeof(struct baton_mem_range)) ||
 	    !list_in_bounds(h, h->copy_off, h->copy_count, sizeof(struct baton_copy_run)) ||
 	    !list_in_bounds(h, h->zero_off, h->zero_count, sizeof(struct baton_zero_run)))

@@ -107,6 +107,9 @@ int stage_write_handoff(struct stage *s)
 	h->hash_alg = BATON_HASH_XXH64;
 	h->exit_port = rq->exit_port;
 	h->test_flags = rq->test_flags;
+	h->reset = rq->reset;
+	if (!h->reset.delay_ms)
+		h->reset.delay_ms = BATON_RESET_DELAY_MS;
 	stage_seal(h);
 	s->h = h;
 

@@ -50,6 +50,18 @@
 #define BATON_CON_NONE		0
 #define BATON_CON_UART_IO	1	/* 16550 UART at an I/O port (COM1 = 0x3f8) */
 
+/* struct baton_reset.action: what the loader does after a panic */
+#define BATON_PANIC_RESET	0	/* reset the machine after delay_ms */
+#define BATON_PANIC_HALT	1	/* halt: the machine stays as the panic left it */
+
+/* struct baton_reset.acpi_space: the ACPI Generic Address Structure's space IDs */
+#define BATON_RESET_SPACE_MEM	0	/* acpi_addr is a physical memory address */
+#define BATON_RESET_SPACE_IO	1	/* acpi_addr is an I/O port */
+
+/* The wait before a reset when the outgoing side names none (the stage's
+ * default), and the loader's own before it trusts a handoff. */
+#define BATON_RESET_DELAY_MS	5000
+
 /* One range of the physical memory map. Ranges are 4 KiB aligned. */
 struct baton_mem_range {
 	uint64_t base;		/* 0x00 */
@@ -91,6 +103,16 @@ struct baton_console {
 	uint32_t baud;		/* 0x04 0 = leave the UART as it is */
 };
 
+/* What the loader does after a panic (docs/entry.md). */
+struct baton_reset {
+	uint64_t acpi_addr;	/* 0x00 FADT RESET_REG address, 0 = not given */
+	uint8_t  acpi_space;	/* 0x08 its ACPI address space: 0 memory, 1 I/O */
+	uint8_t  acpi_value;	/* 0x09 FADT RESET_VALUE */
+	uint8_t  action;	/* 0x0a BATON_PANIC_RESET (0) or BATON_PANIC_HALT (1) */
+	uint8_t  pad;		/* 0x0b zero */
+	uint32_t delay_ms;	/* 0x0c wait before resetting */
+};
+
 struct baton_handoff {
 	uint64_t magic;		/* 0x00 BATON_HANDOFF_MAGIC */
 	uint32_t version;	/* 0x08 BATON_HANDOFF_VERSION */
@@ -120,11 +142,12 @@ struct baton_handoff {
 	uint32_t tsc_khz;	/* 0xbc TSC frequency for the log, 0 = unknown */
 
 	uint32_t hash_alg;	/* 0xc0 BATON_HASH_* */
-	uint16_t exit_port;	/* 0xc4 test only: isa-debug-exit port, 0 = halt on panic */
+	uint16_t exit_port;	/* 0xc4 test only: isa-debug-exit port; 0: as `reset` says */
 	uint16_t pad0;		/* 0xc6 zero */
 	uint32_t test_flags;	/* 0xc8 test only: BATON_TEST_* switches */
 	uint32_t pad1;		/* 0xcc zero */
-	uint64_t reserved[6];	/* 0xd0 zero */
+	struct baton_reset reset;	/* 0xd0 after a panic (added within v1: docs/handoff.md) */
+	uint64_t reserved[4];	/* 0xe0 zero */
 };
 
 /*
@@ -138,6 +161,8 @@ struct baton_handoff {
 #define BATON_TEST_NO_PARK	(1u << 0)	/* leave the APs running (proves parking) */
 #define BATON_TEST_FAULT	(1u << 1)	/* take a page fault before placing (proves the dump) */
 #define BATON_TEST_CHANGE	(1u << 2)	/* change the handoff before parking (proves the re-check) */
+#define BATON_TEST_RESET_SKIP_SHIFT 3		/* bits 3-4: pass over the first n reset methods */
+#define BATON_TEST_RESET_SKIP	(3u << 3)	/* (ACPI, 0xcf9, keyboard controller: proves each) */
 
 /* isa-debug-exit values the loader writes to exit_port (QEMU exits with 2v+1). */
 #define BATON_EXIT_PANIC	0x20
@@ -147,12 +172,17 @@ _Static_assert(sizeof(struct baton_copy_run) == 0x20, "copy_run size");
 _Static_assert(sizeof(struct baton_zero_run) == 0x20, "zero_run size");
 _Static_assert(sizeof(struct baton_entry) == 0x38, "entry size");
 _Static_assert(sizeof(struct baton_console) == 0x08, "console size");
+_Static_assert(sizeof(struct baton_reset) == 0x10, "reset size");
+_Static_assert(__builtin_offsetof(struct baton_reset, acpi_space) == 0x08, "reset acpi_space");
+_Static_assert(__builtin_offsetof(struct baton_reset, action) == 0x0a, "reset action");
+_Static_assert(__builtin_offsetof(struct baton_reset, delay_ms) == 0x0c, "reset delay_ms");
 _Static_assert(__builtin_offsetof(struct baton_handoff, entry) == 0x50, "entry offset");
 _Static_assert(__builtin_offsetof(struct baton_handoff, console) == 0x88, "console offset");
 _Static_assert(__builtin_offsetof(struct baton_handoff, loader_base) == 0x90, "loader_base");
 _Static_assert(__builtin_offsetof(struct baton_handoff, timings_addr) == 0xb0, "timings_addr");
 _Static_assert(__builtin_offsetof(struct baton_handoff, hash_alg) == 0xc0, "hash_alg");
-_Static_assert(__builtin_offsetof(struct baton_handoff, reserved) == 0xd0, "reserved");
+_Static_assert(__builtin_offsetof(struct baton_handoff, reset) == 0xd0, "reset");
+_Static_assert(__builtin_offsetof(struct baton_handoff, reserved) == 0xe0, "reserved");
 _Static_assert(sizeof(struct baton_handoff) == 0x100, "handoff header size");
 
 #endif
