@@ -86,7 +86,7 @@ int check_header(struct check *c)
 			    (unsigned)h->flags);
 	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > BATON_RESET_SPACE_IO ||
 	    h->reset.pad)
-		return fail(c, CHECK_E_FIELD, "reset: action %u, ACPI space %u, pad 0x%x: v1 defines actions 0-1, spaces 0-1, pad 0",
+		return fail(c, CHECK_E_FIELD, "reset: action %u, ACPI space %u, pad 0x%x: not defined in v1",
 			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space,
 			    (unsigned)h->reset.pad);
 	if (!list_in_bounds(h, h->mem_off, h->mem_count, sizeof(struct baton_mem_range)) ||

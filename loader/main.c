@@ -45,6 +45,7 @@ static void loader_check_header(uint64_t handoff)
 	if (h->console.kind == BATON_CON_UART_IO)
 		con_init(h->console.port, h->exit_port);
 	L.tsc_khz = h->tsc_khz;
+	reset_init(h);
 	step_log(STEP_HEADER, "handoff 0x%lx v%u, %lu bytes, CRC ok; %lu copy runs, %lu zero runs, %lu memory ranges",
 		 (unsigned long)handoff, (unsigned)h->version, (unsigned long)h->total_size,
 		 (unsigned long)h->copy_count, (unsigned long)h->zero_count,
