@@ -8,13 +8,14 @@
 
 LOADER_C    := loader/main.c loader/chain.c loader/memmap.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
-	       loader/crc32.c loader/plan.c loader/sort.c loader/format.c arch/x86/string.c
-LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm
+	       loader/crc32.c loader/plan.c loader/sort.c loader/format.c arch/x86/string.c \
+	       loader/reset.c
+LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm arch/x86/reset.asm
 LOADER_OBJS := $(LOADER_C:%.c=$(B)/obj/fs/%.o) $(LOADER_ASM:%.asm=$(B)/obj/fs/%.o)
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 LOADER_TARGET_KIB := 16
 
-LOADER_TEST_C    := loader/smp.c loader/main.c
+LOADER_TEST_C    := loader/smp.c loader/main.c loader/reset.c
 LOADER_TEST_ONLY := loader/test.c
 LOADER_TEST_OBJS := $(filter-out $(LOADER_TEST_C:%.c=$(B)/obj/fs/%.o),$(LOADER_OBJS)) \
 		    $(LOADER_TEST_C:%.c=$(B)/obj/fs-test/%.o) $(LOADER_TEST_ONLY:%.c=$(B)/obj/fs-test/%.o)

@@ -74,15 +74,17 @@ static int check_fields(struct check *c)
 	const struct baton_entry *e = &h->entry;
 	int64_t bad;
 
-	if (h->flags || h->pad0 || h->pad1 || h->console.pad || h->reset.pad || e->flags ||
+	if (h->flags || h->pad0 || h->pad1 || h->console.pad || e->flags ||
 	    any_nonzero(h->reserved, sizeof(h->reserved)))
 		return fail(c, CHECK_E_FIELD, "flags 0x%x or a reserved field is not zero: handoff v2 defines none",
 			    (unsigned)h->flags);
 	if (h->hash_alg != BATON_HASH_XXH64)
 		return fail(c, CHECK_E_FIELD, "hash algorithm %u is not supported", (unsigned)h->hash_alg);
-	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > 1)
-		return fail(c, CHECK_E_FIELD, "reset action %u or ACPI space %u is not known",
-			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space);
+	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > BATON_RESET_SPACE_IO ||
+	    h->reset.pad)
+		return fail(c, CHECK_E_FIELD, "reset: action %u, ACPI space %u, pad 0x%x: not defined in v2",
+			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space,
+			    (unsigned)h->reset.pad);
 	if (e->mode != BATON_MODE_LONG64 && e->mode != BATON_MODE_PROT32)
 		return fail(c, CHECK_E_ENTRY, "entry mode %u is not supported by this loader",
 			    (unsigned)e->mode);

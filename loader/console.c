@@ -55,10 +55,11 @@ void con_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Microseconds since the loader was entered, when the TSC rate is known. */
-static void con_stamp(uint64_t tsc)
+/* A line's start: the time since the loader was entered, in ms when the TSC
+ * rate is known. Returns the TSC it stamped. */
+uint64_t con_stamp(void)
 {
-	uint64_t d = tsc - L.tsc[STEP_ENTRY];
+	uint64_t tsc = rdtsc(), d = tsc - L.tsc[STEP_ENTRY];
 
 	if (L.tsc_khz) {
 		uint64_t us = d * 1000 / L.tsc_khz;
@@ -68,6 +69,7 @@ static void con_stamp(uint64_t tsc)
 	} else {
 		con_printf("baton: [%12lu tsc] ", (unsigned long)d);
 	}
+	return tsc;
 }
 
 static const char *step_name(enum step s)
@@ -91,8 +93,7 @@ void step_log(enum step s, const char *fmt, ...)
 {
 	va_list ap;
 
-	L.tsc[s] = rdtsc();
-	con_stamp(L.tsc[s]);
+	L.tsc[s] = con_stamp();
 	con_printf("%s: ", step_name(s));
 	va_start(ap, fmt);
 	con_vprintf(fmt, ap);
@@ -100,10 +101,13 @@ void step_log(enum step s, const char *fmt, ...)
 	con_printf("\n");
 }
 
+/* After a PANIC line (and a register dump): exit QEMU through the exit port in
+ * tests, else reset or halt as the handoff says (reset.c). */
 __attribute__((noreturn)) void loader_halt(uint8_t exit_code)
 {
-	if (con_exit_port)
-		outb(con_exit_port, exit_code);
+	if (!con_exit_port)
+		reset_after_panic();
+	outb(con_exit_port, exit_code);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

@@ -49,10 +49,18 @@ extern struct loader L;
 void con_init(uint16_t port, uint16_t exit_port);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void con_vprintf(const char *fmt, va_list ap);
+uint64_t con_stamp(void);	/* "baton: [time since entry] ", returns the TSC */
 void step_log(enum step s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 __attribute__((noreturn)) void panic(const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 __attribute__((noreturn)) void loader_halt(uint8_t exit_code);
+
+/* reset.c: after a panic with no exit port, the handoff's action: reset after
+ * its delay (ACPI register, port 0xcf9, keyboard controller, triple fault) or
+ * halt. Before reset_init() (the header check) the defaults of a handoff that
+ * names no reset. */
+void reset_init(const struct baton_handoff *checked);
+__attribute__((noreturn)) void reset_after_panic(void);
 
 /* paging.c */
 void paging_build_and_load(uint8_t *tables, uint64_t map_top);
@@ -65,9 +73,11 @@ void smp_park(void);
 #ifdef BATON_TEST_BUILD
 void test_fault_point(void);
 void test_change_point(void);
+unsigned test_reset_skip(uint32_t test_flags);
 #else
 static inline void test_change_point(void) {}
 static inline void test_fault_point(void) {}
+static inline unsigned test_reset_skip(uint32_t test_flags) { (void)test_flags; return 0; }
 #endif
 
 /* place.c: copy, zero, verify */
@@ -81,5 +91,6 @@ __attribute__((noreturn)) void launch(struct check *c);
 /* arch/x86 */
 
 void arch_jump(uint64_t addr, uint64_t arg) __attribute__((noreturn));
+void arch_triple_fault(void) __attribute__((noreturn));	/* reset.asm */
 
 #endif

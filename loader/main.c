@@ -59,6 +59,7 @@ static void loader_check_header(uint64_t handoff, const struct baton_blob_header
 	if (h->console.kind == BATON_CON_UART_IO)
 		con_init(h->console.port, h->exit_port);
 	L.tsc_khz = h->tsc_khz;
+	reset_init(h);
 	if (h->loader_base != L.base || h->loader_size != bh->mem_size)
 		panic("check", "handoff says the loader is 0x%lx+0x%lx but it runs at 0x%lx+0x%lx",
 		      (unsigned long)h->loader_base, (unsigned long)h->loader_size,

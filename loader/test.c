@@ -12,6 +12,11 @@
  * still running could, after the lists were checked and before the park step.
  * The walk after parking must end it: "PANIC check: bad CRC ... over N list
  * pages" (QEMU case fault-changed).
+ *
+ * BATON_TEST_RESET_SKIP (2 bits): after a panic with no exit port, pass over the
+ * first n reset methods (loader/reset.c: ACPI register, port 0xcf9, keyboard
+ * controller), logging each, so that each later one is proven to reset the
+ * machine by itself (QEMU cases reset-kbc, reset-triple).
  */
 #include "loader/check.h"
 #include "loader/loader.h"
@@ -33,4 +38,9 @@ void test_change_point(void)
 		return;
 	con_printf("baton: test switch BATON_TEST_CHANGE: one byte of list page 0's hash changed after the lists were checked\n");
 	((volatile uint8_t *)(uintptr_t)h->chain)[8] ^= 0x5a;
+}
+
+unsigned test_reset_skip(uint32_t test_flags)
+{
+	return (test_flags & BATON_TEST_RESET_SKIP) >> BATON_TEST_RESET_SKIP_SHIFT;
 }

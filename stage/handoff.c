@@ -101,6 +101,8 @@ int stage_write_handoff(struct stage *s)
 	stage_entry(s, h);
 	h->console = rq->console;
 	h->reset = rq->reset;
+	if (!h->reset.delay_ms)
+		h->reset.delay_ms = BATON_RESET_DELAY_MS;
 	h->loader_base = res->loader_base;
 	h->loader_size = res->loader_size;
 	h->tsc_khz = rq->tsc_khz;

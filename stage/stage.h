@@ -73,9 +73,12 @@ struct stage_request {
 	const void *blob;			/* build/loader.bin */
 	uint64_t blob_len;
 	struct baton_console console;
-	struct baton_reset reset;		/* what the loader does after a panic */
 	uint32_t tsc_khz;
 	uint16_t exit_port;			/* tests: isa-debug-exit, else 0 */
+	/* After a loader panic: the FADT's reset register (acpi_addr 0: none),
+	 * the action, and delay_ms, where 0 means BATON_RESET_DELAY_MS (ask for
+	 * 1 to reset at once). Copied to the handoff as it is otherwise. */
+	struct baton_reset reset;
 	uint32_t test_flags;
 };
 

@@ -98,6 +98,18 @@
 #define FW_CFG_NB_CPUS	0x0005		/* item: CPUs at boot, little-endian u16 */
 #define FW_CFG_QEMU	0x554d4551	/* "QEMU" read as a little-endian u32 */
 
+/* Resetting a PC (loader/reset.c): the chipset's reset control register (Intel
+ * ICH/PCH RST_CNT, PIIX3/4 RC), the 8042 keyboard controller, and port 0x80 as
+ * a clock when there is no other */
+#define RST_CNT_PORT	0xcf9
+#define RST_CNT_SYS_RST	(1 << 1)	/* reset the platform, not only the CPU */
+#define RST_CNT_RST_CPU	(1 << 2)	/* 0 -> 1 starts the reset */
+#define RST_CNT_FULL_RST (1 << 3)	/* with SYS_RST: a full (cold) reset, power cycled */
+#define KBC_STATUS	0x64		/* status (read), command (write) */
+#define KBC_STATUS_IBF	(1 << 1)	/* input buffer full: a command now would be lost */
+#define KBC_CMD_RESET	0xfe		/* pulse output port bit 0: the CPU's reset line */
+#define POST_PORT	0x80		/* POST codes: a write does nothing but take ~1 us (a delay) */
+
 /* QEMU isa-debug-exit: writing v to the port exits QEMU with status 2v+1 */
 #define DEBUG_EXIT_PORT	0xf4
 

@@ -24,7 +24,7 @@ struct baton_blob_header {
 	uint64_t handoff;	/* 0x30 patch slot: handoff address, used when RDI is 0 */
 	/* Early diagnostics, patched in by the stage: used before the handoff is trusted. */
 	uint16_t con_port;	/* 0x38 UART I/O port, 0 = none */
-	uint16_t exit_port;	/* 0x3a tests: isa-debug-exit port, 0 = halt on panic */
+	uint16_t exit_port;	/* 0x3a tests: isa-debug-exit port, 0 = reset on panic */
 	uint32_t pad;		/* 0x3c zero */
 };
 

@@ -100,7 +100,15 @@ struct baton_console {
 
 /* What the loader does after a panic (docs/entry.md). */
 #define BATON_PANIC_RESET	0	/* reset the machine after delay_ms */
-#define BATON_PANIC_HALT	1	/* stop the CPU and stay */
+#define BATON_PANIC_HALT	1	/* halt: the machine stays as the panic left it */
+
+/* struct baton_reset.acpi_space: the ACPI Generic Address Structure's space IDs */
+#define BATON_RESET_SPACE_MEM	0	/* acpi_addr is a physical memory address */
+#define BATON_RESET_SPACE_IO	1	/* acpi_addr is an I/O port */
+
+/* The wait before a reset when the outgoing side names none (the stage's
+ * default), and the loader's own before it trusts a handoff. */
+#define BATON_RESET_DELAY_MS	5000
 struct baton_reset {
 	uint64_t acpi_addr;	/* 0x00 FADT RESET_REG address, 0 = not given */
 	uint8_t  acpi_space;	/* 0x08 its ACPI address space: 0 memory, 1 I/O */
@@ -197,6 +205,8 @@ struct baton_handoff {
 #define BATON_TEST_NO_PARK	(1u << 0)	/* leave the APs running (proves parking) */
 #define BATON_TEST_FAULT	(1u << 1)	/* take a page fault before placing (proves the dump) */
 #define BATON_TEST_CHANGE	(1u << 2)	/* change the handoff before parking (proves the re-check) */
+#define BATON_TEST_RESET_SKIP_SHIFT 3		/* bits 3-4: pass over the first n reset methods */
+#define BATON_TEST_RESET_SKIP	(3u << 3)	/* (ACPI, 0xcf9, keyboard controller: proves each) */
 
 /* isa-debug-exit values the loader writes to exit_port (QEMU exits with 2v+1). */
 #define BATON_EXIT_PANIC	0x20

@@ -545,6 +545,10 @@ static void verify_machine(struct fx *f, const struct loader_sim *ls)
 	assert_int_equal(h->exit_port, EXIT_PORT);
 	assert_int_equal(h->hash_alg, BATON_HASH_XXH64);
 	assert_int_equal(h->flags, 0);
+	/* a request that names no reset: no ACPI register, reset after the default wait */
+	assert_int_equal(h->reset.acpi_addr, 0);
+	assert_int_equal(h->reset.action, BATON_PANIC_RESET);
+	assert_int_equal(h->reset.delay_ms, BATON_RESET_DELAY_MS);
 	assert_int_equal(h->mem_count, e->nmem);
 	assert_memory_equal(handoff_mem(h), e->mem, e->nmem * sizeof(e->mem[0]));
 	assert_int_equal(f->res.entry, f->res.loader_base + BLOB_ENTRY);
@@ -1065,6 +1069,43 @@ static void test_reject_allocator_reused(void **state)
 }
 
 /*
+ * The request's reset reaches the handoff as it was asked for; a delay of 0 is
+ * the default one; a reset the loader would refuse is refused here, after the
+ * handoff is built (stage_self_check: one rule, loader/check.c's).
+ */
+static void test_stage_reset_fields(void **state)
+{
+	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 3, 24 * MIB);
+	const struct baton_handoff *h;
+	struct baton_reset want = { .acpi_addr = 0xcf9, .acpi_space = BATON_RESET_SPACE_IO,
+				    .acpi_value = 0x0f, .action = BATON_PANIC_HALT, .delay_ms = 1 };
+
+	(void)state;
+	f->rq.reset = want;
+	fx_stage_ok(f);
+	h = hostenv_ptr(&f->e, f->res.handoff, sizeof(*h));
+	assert_memory_equal(&h->reset, &want, sizeof(want));
+	fx_free(f);
+
+	f = fx_new(HOSTENV_CONTIGUOUS, 3, 24 * MIB);
+	f->rq.reset = (struct baton_reset){ .acpi_addr = 0xfed00000, .acpi_value = 6 };
+	fx_stage_ok(f);
+	h = hostenv_ptr(&f->e, f->res.handoff, sizeof(*h));
+	assert_int_equal(h->reset.acpi_addr, 0xfed00000);
+	assert_int_equal(h->reset.acpi_space, BATON_RESET_SPACE_MEM);
+	assert_int_equal(h->reset.acpi_value, 6);
+	assert_int_equal(h->reset.action, BATON_PANIC_RESET);
+	assert_int_equal(h->reset.delay_ms, BATON_RESET_DELAY_MS);
+	fx_free(f);
+
+	f = fx_new(HOSTENV_CONTIGUOUS, 3, 24 * MIB);
+	f->rq.reset.action = 2;
+	expect_reject(f, STAGE_E_SELF_CHECK,
+		      "loader check: reset: action 2, ACPI space 0, pad 0x0: not defined in v1", 0);
+	fx_free(f);
+}
+
+/*
  * stage.h: STAGE_E_MEMMAP is "memory map empty, unaligned or overlapping itself".
  * Two usable ranges over the same RAM also count it twice in usable_bytes.
  */
@@ -1480,6 +1521,35 @@ static void test_check_reserved_zero_fields(void **state)
 	stage_seal(x->h);
 	expect_checked(x, CHECK_E_FIELD, WANT("zero run %llu: reserved 0x0 0x1, must be zero",
 					    ULL(x->h->zero_count - 1)));
+}
+
+/* The reset after a panic: an action, an address space or a pad v1 does not
+ * define is refused by the header check, so a panic never acts on it. */
+static void test_check_reset_fields(void **state)
+{
+	struct cfx *x = *state;
+
+	assert_int_equal(x->h->reset.delay_ms, BATON_RESET_DELAY_MS);
+	x->h->reset.action = BATON_PANIC_HALT;
+	x->h->reset.acpi_space = BATON_RESET_SPACE_IO;
+	x->h->reset.acpi_addr = 0xcf9;
+	x->h->reset.acpi_value = 0xff;
+	x->h->reset.delay_ms = 0;
+	stage_seal(x->h);
+	assert_int_equal(cfx_check(x), 0);
+	cfx_reset(x);
+	x->h->reset.action = 2;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD,
+		       "reset: action 2, ACPI space 0, pad 0x0: not defined in v1");
+	x->h->reset.acpi_space = 2;		/* PCI configuration space: not taken */
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD,
+		       "reset: action 0, ACPI space 2, pad 0x0: not defined in v1");
+	x->h->reset.pad = 0x80;
+	stage_seal(x->h);
+	expect_checked(x, CHECK_E_FIELD,
+		       "reset: action 0, ACPI space 0, pad 0x80: not defined in v1");
 }
 
 /* A CPU still running until the park step may have rewritten the handoff after
@@ -2262,9 +2332,11 @@ int main(void)
 		cmocka_unit_test(test_reject_allocator_reused),
 		cmocka_unit_test(test_reject_memmap_overlap),
 		cmocka_unit_test(test_stage_touching_usable_ranges),
+		cmocka_unit_test(test_stage_reset_fields),
 		cmocka_unit_test_setup_teardown(test_check_valid, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_header, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_reserved_zero_fields, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_reset_fields, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_unchanged_after_park, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_list_bounds, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_memmap, cfx_setup, cfx_teardown),

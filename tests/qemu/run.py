@@ -35,6 +35,9 @@ EXIT_PANIC = 2 * 0x20 + 1        # loader: PANIC (BATON_EXIT_PANIC)
 EXIT_STAGE = 2 * 0x32 + 1        # outgoing: the stage refused the input
 
 EXIT_LINUX = 0                   # Linux: init powered the machine off
+EXIT_RESET = 0                   # -no-reboot: the guest reset the machine
+HALTED = "still running"         # reset-halt: QEMU had not exited when it was killed
+HALT_WATCH = 3                   # seconds a halted machine must stay up
 
 BOOTARGS = "console=ttyS0 baton.case={name} quiet"
 # Linux: not quiet, so the kernel's e820 map shows; earlycon for the first line.
@@ -50,18 +53,26 @@ STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", 
 def case(name, strategy, seed=1, fault="none", mem="512M", exit=EXIT_PROBE_PASS,
          expect=(), summary=None, handoff="rdi", payload="probe.elf", smp=1,
          entry=64, aps="none", blob="loader.bin", test=None, cpu="qemu64",
-         nevertouch=None, what=None, shows=None, initrd_mib=23):
+         nevertouch=None, what=None, shows=None, by=None, machine="pc", more="",
+         last=None, panics=1, delay_ms=None, min_secs=None, initrd_mib=23):
     """One QEMU run. payload "vmlinuz" is the kernel mk/vmlinuz.sh names
     (linux-image-amd64's default flavour); it and every copy of it ("vmlinuz-*" in
     DERIVED) come with our initramfs and Linux's command line. A name in DERIVED
     is a changed copy of a real payload. what/shows: the fault matrix's columns
-    (docs/faults.md), for the cases in FAULT_MATRIX."""
+    (docs/faults.md), for the cases in FAULT_MATRIX; by names who catches it when
+    the line's prefix does not say. more: further words for the outgoing
+    kernel's command line. After a panic with no exit port (exit EXIT_RESET or
+    HALTED): last is the loader's last "reset:" line, panics the PANIC lines,
+    delay_ms the least time between "reset: in" and the next line (TSC
+    stamps), min_secs the least wall-clock time of the run."""
     linux = payload.startswith("vmlinuz")
     return dict(name=name, strategy=strategy, seed=seed, fault=fault, mem=mem,
                 exit=EXIT_LINUX if linux and exit == EXIT_PROBE_PASS else exit,
                 expect=list(expect), summary=summary or {}, handoff=handoff,
                 payload=payload, smp=smp, entry=entry, aps=aps, blob=blob, test=test,
                 linux=linux, cpu=cpu, nevertouch=nevertouch, what=what, shows=shows,
+                by=by, machine=machine, more=more, last=last, panics=panics,
+                delay_ms=delay_ms, min_secs=min_secs,
                 initrd=INITRAMFS_64 if initrd_mib == 64 else INITRAMFS)
 
 
@@ -311,12 +322,81 @@ FAULT_MATRIX = [
          shows="PANIC entry32: CPU exception before the image loaded its own IDT; stack [esp..esp+12]: ...",
          expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "
                  r"stack \[esp..esp\+12\]: 03000002 00000010 00000002 [0-9a-f]{8}$"]),
+] + [
+    # After the PANIC line, with no exit port, as on a real machine: QEMU runs with
+    # -no-reboot, so the loader's reset must end it by itself (exit 0), and the
+    # method named last must be the one that did (loader/reset.c). q35's FADT has
+    # a reset register (port 0xcf9, 0xf); pc's (revision 1) has none.
+    case("reset-acpi", "scattered", fault="corrupt", machine="q35", more="exit=0 delay=100",
+         exit=EXIT_RESET, by="loader: hashes, then a reset through the FADT's register",
+         what="a source page changed, no exit port, on q35 (its FADT has a reset register)",
+         shows="reset: ACPI reset register, I/O 0xcf9 <- 0xf",
+         expect=[r"^outgoing: acpi: FADT revision 3 at 0x[0-9a-f]+: reset register I/O 0xcf9 <- 0xf$",
+                 r"^PANIC verify: list page 0 at 0x[0-9a-f]+: its copies from dst 0x[0-9a-f]+ on hash to 0x[0-9a-f]{16}, expected",
+                 r"^baton: \[.*\] reset: in 100 ms$"],
+         last=r"reset: ACPI reset register, I/O 0xcf9 <- 0xf"),
+    case("reset-cf9", "scattered", fault="corrupt", more="exit=0 delay=100", exit=EXIT_RESET,
+         by="loader: hashes, then a reset through port 0xcf9",
+         what="a source page changed, no exit port, on pc (its FADT has no reset register)",
+         shows="reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^outgoing: acpi: FADT revision 1 at 0x[0-9a-f]+, 116 bytes, flags 0x[0-9a-f]+: no reset register$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe"),
+    case("reset-kbc", "scattered", fault="corrupt", machine="q35", more="exit=0 delay=100",
+         blob="loader-test.bin", test="reset-skip-2", exit=EXIT_RESET,
+         by="loader: hashes, then a reset through the keyboard controller",
+         what="the same on q35, the first two methods passed over (test switch BATON_TEST_RESET_SKIP)",
+         shows="reset: keyboard controller, port 0x64 <- 0xfe",
+         expect=[r"^baton: \[.*\] reset: method 1 skipped \(test switch\)$",
+                 r"^baton: \[.*\] reset: method 2 skipped \(test switch\)$"],
+         last=r"reset: keyboard controller, port 0x64 <- 0xfe"),
+    case("reset-triple", "scattered", fault="corrupt", machine="q35", more="exit=0 delay=100",
+         blob="loader-test.bin", test="reset-skip-3", exit=EXIT_RESET,
+         by="loader: hashes, then a triple fault",
+         what="the same, all three methods passed over (test switch BATON_TEST_RESET_SKIP)",
+         shows="reset: triple fault",
+         expect=[r"^baton: \[.*\] reset: method 3 skipped \(test switch\)$"],
+         last=r"reset: triple fault"),
+    case("reset-acpi-dead", "scattered", fault="corrupt", more="exit=0 delay=100 acpi=dead",
+         exit=EXIT_RESET, by="loader: hashes, then 100 ms for the register, then port 0xcf9",
+         what="a source page changed, no exit port, and an ACPI reset register that resets nothing (port 0x80)",
+         shows="reset: still running after 100 ms, then reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^baton: \[.*\] reset: ACPI reset register, I/O 0x80 <- 0x0\n"
+                 r"baton: \[.*\] reset: still running after 100 ms$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe"),
+    case("reset-acpi-unmapped", "scattered", fault="corrupt", more="exit=0 delay=100 acpi=unmapped",
+         exit=EXIT_RESET, panics=2, by="loader: hashes, a page fault in the reset, then port 0xcf9",
+         what="the same with a memory-mapped ACPI reset register at 64 TiB, outside the loader's map",
+         shows="PANIC cpu: exception 14 #PF ... cr2=0x400000000000, its dump, then reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^baton: \[.*\] reset: ACPI reset register, memory 0x400000000000 <- 0x0\n"
+                 r"PANIC cpu: exception 14 #PF page fault err=0x2 rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ cr2=0x400000000000$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe"),
+    case("reset-untrusted", "scattered", fault="magic", machine="q35", more="exit=0 delay=100",
+         exit=EXIT_RESET, by="loader: header check, then a reset with the defaults",
+         what="handoff magic changed, no exit port, on q35: its reset (register, 100 ms) is not trusted",
+         shows="reset: in 5000 ms, then reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^outgoing: acpi: FADT revision 3 at 0x[0-9a-f]+: reset register I/O 0xcf9 <- 0xf$",
+                 r"^PANIC check: handoff at 0x[0-9a-f]+: bad magic",
+                 r"^baton: \[ *\d+ tsc\] reset: in 5000 ms$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe"),
+    case("reset-default-delay", "scattered", fault="corrupt", more="exit=0", exit=EXIT_RESET,
+         by="loader: hashes, then a reset after the default delay",
+         what="a source page changed, no exit port, no delay asked for: the stage's default",
+         shows="reset: in 5000 ms, then 5000 ms later reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^baton: \[.*\] reset: in 5000 ms$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe", delay_ms=5000, min_secs=5),
+    case("reset-halt", "scattered", fault="corrupt", more="exit=0 delay=100 panic=halt",
+         exit=HALTED, by="loader: hashes, then a halt",
+         what="a source page changed, no exit port, the handoff's panic action halt",
+         shows="halt: as the handoff asks (and the machine stays up)",
+         expect=[r"^baton: \[.*\] halt: as the handoff asks$"]),
 ]
 CASES += FAULT_MATRIX
 
 
 def refused_by(c):
     """Which part of baton gives the matrix case's line."""
+    if c["by"]:
+        return c["by"]
     shows = c["shows"]
     for prefix, who in [("outgoing: stage:", "stage, before any page is allocated"),
                         ("PANIC check:", "loader: header and validator, before any write"),
@@ -471,6 +551,8 @@ def bootargs(c):
 def qemu_command(c, log):
     args = bootargs(c)
     append = "strategy={strategy} seed={seed} fault={fault} handoff={handoff} entry={entry} aps={aps}".format(**c)
+    if c["more"]:
+        append += " " + c["more"]
     if c["test"]:
         append += " test=" + c["test"]
     if c["nevertouch"]:
@@ -480,7 +562,8 @@ def qemu_command(c, log):
     if c["linux"]:
         modules.append(c["initrd"])
     return [
-        "qemu-system-x86_64", "-accel", "tcg", "-cpu", c["cpu"], "-m", c["mem"], "-smp", str(c["smp"]),
+        "qemu-system-x86_64", "-accel", "tcg", "-machine", c["machine"], "-cpu", c["cpu"],
+        "-m", c["mem"], "-smp", str(c["smp"]),
         "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
         "-serial", "file:" + log,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -513,6 +596,8 @@ def judge(c, code, text):
         for step in STEPS:
             if not re.search(r"^baton: \[.*\] %s: " % step, text, re.M):
                 why.append("no loader step '%s'" % step)
+    elif c["exit"] in (EXIT_RESET, HALTED):
+        why += judge_after_panic(c, text)
     elif EXIT_PANIC in exits and len(exits) > 1:
         pass            # either outcome proves the point; expect names both
     elif c["exit"] == EXIT_PANIC:
@@ -536,6 +621,36 @@ def judge(c, code, text):
         for key, pat in c["summary"].items():
             if not re.fullmatch(pat, fields.get(key, "")):
                 why.append("summary %s=%s, want /%s/" % (key, fields.get(key), pat))
+    return why
+
+
+STAMP = r"^baton: \[ *(\d+)\.(\d{3}) ms\] "
+
+
+def judge_after_panic(c, text):
+    """With no exit port: the PANIC lines, then the reset the loader says it did
+    (its last reset line, nothing after it) or the halt."""
+    why = []
+    if re.search(r"^PROBE", text, re.M):
+        why.append("the probe ran although the case must stop in the loader")
+    panics = len(re.findall(r"^PANIC ", text, re.M))
+    if panics != c["panics"]:
+        why.append("%d PANIC lines, want %d" % (panics, c["panics"]))
+    resets = re.findall(r"^baton: \[.*\] (reset: .*)$", text, re.M)
+    if c["exit"] == HALTED:
+        if resets:
+            why.append("halted, but the loader logged '%s'" % resets[0])
+        return why
+    if not resets or not re.fullmatch(c["last"], resets[-1]):
+        why.append("last reset line '%s', want /%s/" % (resets[-1] if resets else "", c["last"]))
+    if c["delay_ms"]:
+        m = re.search(STAMP + r"reset: in \d+ ms\n" + STAMP[1:] + r"reset: ", text, re.M)
+        if not m:
+            why.append("no 'reset: in' line followed by a reset line, both stamped in ms")
+        else:
+            t0, t1 = int(m.group(1) + m.group(2)), int(m.group(3) + m.group(4))
+            if (t1 - t0) / 1000 < c["delay_ms"]:
+                why.append("reset %.3f ms after 'reset: in', want at least %d" % ((t1 - t0) / 1000, c["delay_ms"]))
     return why
 
 
@@ -596,21 +711,46 @@ def run_case(c, timeout):
         cmd = qemu_command(c, log)
     except NoKernel as e:       # a Linux case without its kernel fails, never skips
         return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=timeout)
-        code, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        code, qemu_out = "timeout", ""
+    if c["exit"] == HALTED:
+        code, qemu_out = watch_halt(cmd, log, timeout)
+    else:
+        try:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  timeout=timeout)
+            code, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            code, qemu_out = "timeout", ""
     secs = time.monotonic() - start
     text = open(log, errors="replace").read().replace("\r", "") if os.path.exists(log) else ""
     why = judge(c, code, text)
+    if c["min_secs"] and secs < c["min_secs"]:
+        why.append("QEMU ran %.1f s, want at least %d" % (secs, c["min_secs"]))
     if why and qemu_out.strip():
         why.append("qemu: " + qemu_out.strip().splitlines()[-1])
     base = re.search(r"^baton: loader at (0x[0-9a-f]+)", text, re.M)
     return dict(case=c, ok=not why, why=why, secs=secs, log=log,
                 base=base.group(1) if base else "-")
+
+
+def watch_halt(cmd, log, timeout):
+    """A machine that must halt and stay up: once the loader says it halts,
+    QEMU must still run HALT_WATCH seconds later; then it is killed."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        text = open(log, errors="replace").read() if os.path.exists(log) else ""
+        if re.search(r"\] halt: .*\n", text):
+            time.sleep(HALT_WATCH)
+            break
+        time.sleep(0.1)
+    code = proc.poll()
+    if code is None:
+        proc.kill()
+        code = HALTED if time.monotonic() < deadline else "timeout"
+    out = proc.communicate()[0]
+    return code, out.decode(errors="replace")
 
 
 def positions(results):

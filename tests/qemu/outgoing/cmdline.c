@@ -3,16 +3,23 @@
  * The kernel command line (QEMU -append):
  *
  *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot>
- *   entry=<64|32> test=<no-park|fault> aps=<none|hostile> nevertouch=<addr>
+ *   entry=<64|32> test=<no-park|fault|change|reset-skip-<1..3>> aps=<none|hostile>
+ *   nevertouch=<addr> panic=<reset|halt> delay=<ms> acpi=<fadt|none|dead|unmapped>
  *   -- <payload command line>
  *
  * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1
- * handoff=rdi entry=64). handoff=slot passes RDI = 0: the loader must find the
+ * handoff=rdi entry=64 panic=reset delay=0 acpi=fadt). handoff=slot passes RDI = 0: the loader must find the
  * handoff in its blob header's slot, as a hook that cannot set a register would
  * leave it. entry= picks a bzImage payload's entry (64-bit or 32-bit, paging
  * off). test=no-park sets BATON_TEST_NO_PARK, test=fault BATON_TEST_FAULT,
- * test=change BATON_TEST_CHANGE: only a test loader honours them. nevertouch=<addr> marks 64 KiB there never-touch
- * in the memory map the stage and the loader get.
+ * test=change BATON_TEST_CHANGE, test=reset-skip-N BATON_TEST_RESET_SKIP = N: only
+ * a test loader honours them. nevertouch=<addr> marks 64 KiB there never-touch
+ * in the memory map the stage and the loader get. panic= and delay= are the
+ * handoff's reset action and delay (0: the stage's default); acpi= passes the
+ * FADT's reset register (acpi.c), none, or a broken one, as a wrong FADT would
+ * name: "dead" is I/O port 0x80, which resets nothing, "unmapped" a memory byte
+ * at UNMAPPED_RESET_REG, above every identity map (the loader must go on to the
+ * next method, after a page fault for the second).
  * aps=hostile (default none) starts the other CPUs writing the payload's pages
  * just before the jump (ap.c).
  * QEMU puts the kernel's file name first; a first word without '=' is skipped.
@@ -55,6 +62,13 @@ const char *const fault_names[FAULT_COUNT] = {
 const char *const aps_names[APS_COUNT] = {
 	[APS_NONE] = "none",
 	[APS_HOSTILE] = "hostile",
+};
+
+const char *const acpi_names[ACPI_COUNT] = {
+	[ACPI_FADT] = "fadt",
+	[ACPI_NONE] = "none",
+	[ACPI_DEAD] = "dead",
+	[ACPI_UNMAPPED] = "unmapped",
 };
 
 static int word_is(const char *w, size_t len, const char *s)
@@ -158,8 +172,26 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 			cfg->test_flags |= BATON_TEST_FAULT;
 		else if (word_is(v, vlen, "change"))
 			cfg->test_flags |= BATON_TEST_CHANGE;
+		else if (vlen == 12 && word_is(v, 11, "reset-skip-") && v[11] >= '1' && v[11] <= '3')
+			cfg->test_flags = (cfg->test_flags & ~BATON_TEST_RESET_SKIP) |
+					  (uint32_t)(v[11] - '0') << BATON_TEST_RESET_SKIP_SHIFT;
 		else
 			goto bad;
+	} else if (word_is(w, klen, "acpi")) {
+		if ((i = word_lookup(v, vlen, acpi_names, ACPI_COUNT)) < 0)
+			goto bad;
+		cfg->acpi = (enum acpi_kind)i;
+	} else if (word_is(w, klen, "panic")) {
+		if (word_is(v, vlen, "reset"))
+			cfg->panic = BATON_PANIC_RESET;
+		else if (word_is(v, vlen, "halt"))
+			cfg->panic = BATON_PANIC_HALT;
+		else
+			goto bad;
+	} else if (word_is(w, klen, "delay")) {
+		if (word_number(v, vlen, &num) < 0 || num > UINT32_MAX)
+			goto bad;
+		cfg->delay_ms = (uint32_t)num;
 	} else if (word_is(w, klen, "nevertouch")) {
 		if (word_number(v, vlen, &num) < 0 || !num)
 			goto bad;
@@ -194,6 +226,9 @@ void cmdline_parse(const char *s, struct config *cfg)
 	cfg->test_flags = 0;
 	cfg->aps = APS_NONE;
 	cfg->never_touch = 0;
+	cfg->acpi = ACPI_FADT;
+	cfg->panic = BATON_PANIC_RESET;
+	cfg->delay_ms = 0;
 	cfg->payload_cmdline = "";
 	for (;;) {
 		while (*s == ' ')

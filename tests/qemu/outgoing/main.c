@@ -11,6 +11,9 @@
 
 #define SCRATCH_MAX	(32ULL << 20)
 #define SCRATCH_MIN	(1ULL << 20)
+/* acpi=unmapped: a memory-mapped reset register at 64 TiB, which no identity
+ * map of the loader (all RAM, at least 4 GiB) reaches on these machines */
+#define UNMAPPED_RESET_REG	(1ULL << 46)
 
 struct module {
 	const void *data;
@@ -138,7 +141,17 @@ static void request_init(const struct config *cfg, const struct module mod[MODUL
 		.tsc_khz = tsc_calibrate_khz(),
 		.exit_port = cfg->exit ? DEBUG_EXIT_PORT : 0,
 		.test_flags = cfg->test_flags,
+		.reset = { .action = cfg->panic, .delay_ms = cfg->delay_ms },
 	};
+	if (cfg->acpi == ACPI_FADT) {
+		acpi_find_reset(&rq->reset);
+	} else if (cfg->acpi == ACPI_DEAD) {		/* a write that resets nothing */
+		rq->reset.acpi_addr = POST_PORT;
+		rq->reset.acpi_space = BATON_RESET_SPACE_IO;
+	} else if (cfg->acpi == ACPI_UNMAPPED) {	/* a write that faults */
+		rq->reset.acpi_addr = UNMAPPED_RESET_REG;
+		rq->reset.acpi_space = BATON_RESET_SPACE_MEM;
+	}
 }
 
 static void stage_payload(struct stage_request *rqp, struct strategy *s,
@@ -197,8 +210,9 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 
 	say("cmdline '%s'", cmd);
 	cmdline_parse(cmd, &cfg);					/* 1 */
-	say("config strategy=%s seed=%lu fault=%s exit=%d payload cmdline '%s'",
+	say("config strategy=%s seed=%lu fault=%s exit=%d panic=%s delay=%u acpi=%s payload cmdline '%s'",
 	    strategy_names[cfg.strategy], cfg.seed, fault_names[cfg.fault], cfg.exit,
+	    cfg.panic == BATON_PANIC_HALT ? "halt" : "reset", cfg.delay_ms, acpi_names[cfg.acpi],
 	    cfg.payload_cmdline);
 	modules_get(mbi, mod);
 	memmap_build(mbi, cfg.never_touch, &memmap);			/* 2 */

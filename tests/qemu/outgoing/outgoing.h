@@ -48,6 +48,8 @@ enum fault_kind {
 	FAULT_LIST_OUTSIDE, FAULT_LIST_IN_DST, FAULT_LIST_TRUNCATED, FAULT_COUNT
 };
 enum aps_kind { APS_NONE, APS_HOSTILE, APS_COUNT };
+/* acpi=: the reset register the handoff gets */
+enum acpi_kind { ACPI_FADT, ACPI_NONE, ACPI_DEAD, ACPI_UNMAPPED, ACPI_COUNT };
 struct config {
 	enum strategy_kind strategy;
 	uint64_t seed;
@@ -58,11 +60,15 @@ struct config {
 	uint32_t test_flags;		/* BATON_TEST_* for the handoff */
 	enum aps_kind aps;		/* hostile: the APs write the payload's pages (ap.c) */
 	uint64_t never_touch;		/* nevertouch=: a NEVER_TOUCH_SIZE range there, 0: none */
+	enum acpi_kind acpi;		/* the FADT's reset register, none, or a broken one */
+	uint8_t panic;			/* BATON_PANIC_*: what the loader does after a panic */
+	uint32_t delay_ms;		/* the reset delay asked for; 0: the stage's default */
 	const char *payload_cmdline;	/* everything after " -- " */
 };
 extern const char *const strategy_names[STRAT_COUNT];
 extern const char *const fault_names[FAULT_COUNT];
 extern const char *const aps_names[APS_COUNT];
+extern const char *const acpi_names[ACPI_COUNT];
 void cmdline_parse(const char *s, struct config *cfg);	/* dies with EXIT_CMDLINE */
 
 /* memmap.c: the multiboot map as sorted, disjoint, 4 KiB aligned baton ranges */
@@ -115,6 +121,9 @@ void ap_target(const struct fmt_image *img, uint64_t *lo, uint64_t *hi);
 /* With aps=hostile, start every AP writing ap_target(); dies if one does not come up. */
 void ap_start_hostile(const struct config *cfg, const struct mb_info *mbi,
 		      const struct fmt_image *img, const struct stage_result *res);
+
+/* acpi.c: the FADT's reset register into r (acpi_addr 0: none found), logged */
+void acpi_find_reset(struct baton_reset *r);
 
 /* tsc.c */
 uint32_t tsc_calibrate_khz(void);
