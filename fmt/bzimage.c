@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Linux x86 boot protocol (Documentation/arch/x86/boot.rst), 2.10 or later:
- * check a bzImage's setup header, choose where its pieces go in usable RAM and
- * build the boot area the kernel reads at entry. See fmt/bzimage.h.
+ * check a bzImage's setup header, say what a request asks of it, and build the
+ * boot area the kernel reads at entry. See fmt/bzimage.h. Where the pieces go
+ * is the stage's policy (stage/linux_place.c).
  *
  * The image is untrusted and may be unaligned: every field is read with
  * memcpy, little endian, and no offset is used before it is known to lie
- * inside the buffer. Placement works on page-aligned [base, end) spans; a span
- * is free when usable ranges cover it (touching ones count as one block) and
- * no other range, and nothing placed before it, meets it.
+ * inside the buffer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,23 +71,10 @@ static void bz_put64(uint8_t *p, uint64_t off, uint64_t v)
 }
 
 /* x rounded up to a multiple of align (a power of two); 0 when that wraps. */
-static int bz_align_up(uint64_t x, uint64_t align, uint64_t *out)
-{
-	if (__builtin_add_overflow(x, align - 1, out))
-		return 0;
-	*out &= ~(align - 1);
-	return 1;
-}
-
 /* Page rounding of sizes already known to be far below 2^64. */
 static uint64_t bz_page_up(uint64_t x)
 {
 	return (x + BZ_PAGE - 1) & ~(BZ_PAGE - 1);
-}
-
-static uint64_t bz_kib(uint64_t bytes)
-{
-	return bytes / 1024 + (bytes % 1024 != 0);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -277,160 +263,10 @@ int fmt_bzimage_parse(const void *buf, uint64_t len, struct fmt_bzimage *bz,
 	return err;
 }
 
-/* ---- where things fit ----------------------------------------------------- */
-
-struct bz_span {
-	uint64_t base, end;	/* [base, end) */
-};
-
-/* The memory map and what has been placed in it so far. */
-struct bz_mem {
-	const struct baton_mem_range *m;
-	uint64_t n;
-	struct bz_span taken[2];	/* kernel, then boot area */
-	int ntaken;
-};
-
-static uint64_t bz_range_end(const struct baton_mem_range *r)
-{
-	uint64_t end;
-
-	return __builtin_add_overflow(r->base, r->size, &end) ? UINT64_MAX : end;
-}
-
-/* [base, end) covered by usable ranges: each hop moves to a range's end. */
-static int bz_is_usable(const struct bz_mem *mm, uint64_t base, uint64_t end)
-{
-	for (uint64_t at = base; at < end;) {
-		uint64_t next = at;
-
-		for (uint64_t i = 0; i < mm->n; i++)
-			if (mm->m[i].type == BATON_MEM_USABLE && mm->m[i].base <= at &&
-			    bz_range_end(&mm->m[i]) > next)
-				next = bz_range_end(&mm->m[i]);
-		if (next == at)
-			return 0;
-		at = next;
-	}
-	return 1;
-}
-
-/* [base, base + size): above 1 MiB, usable RAM, meeting nothing else. */
-static int bz_is_free(const struct bz_mem *mm, uint64_t base, uint64_t size)
-{
-	uint64_t end;
-
-	if (base < BZ_1M || !size || __builtin_add_overflow(base, size, &end))
-		return 0;
-	for (uint64_t i = 0; i < mm->n; i++)
-		if (mm->m[i].type != BATON_MEM_USABLE && mm->m[i].base < end &&
-		    bz_range_end(&mm->m[i]) > base)
-			return 0;
-	for (int t = 0; t < mm->ntaken; t++)
-		if (mm->taken[t].base < end && mm->taken[t].end > base)
-			return 0;
-	return bz_is_usable(mm, base, end);
-}
-
-/* [base, base + size) free and ending at or below limit (exclusive end). */
-static int bz_fits(const struct bz_mem *mm, uint64_t base, uint64_t size, uint64_t limit)
-{
-	uint64_t end;
-
-	return !__builtin_add_overflow(base, size, &end) && end <= limit &&
-	       bz_is_free(mm, base, size);
-}
-
-struct bz_fit {
-	uint64_t size, align, limit;	/* limit: lowest fit's end bound / highest fit's last byte */
-	uint64_t best;
-	int found;
-};
-
-/* Lowest fit, candidate: the first aligned base at or above `from`. */
-static void bz_try_low(const struct bz_mem *mm, struct bz_fit *f, uint64_t from)
-{
-	uint64_t base;
-
-	if (!bz_align_up(from < BZ_1M ? BZ_1M : from, f->align, &base))
-		return;
-	if ((!f->found || base < f->best) && bz_fits(mm, base, f->size, f->limit)) {
-		f->best = base;
-		f->found = 1;
-	}
-}
-
-/* Highest fit, candidate: the last aligned base whose last byte is <= `last`. */
-static void bz_try_high(const struct bz_mem *mm, struct bz_fit *f, uint64_t last)
-{
-	uint64_t base;
-
-	if (last > f->limit)
-		last = f->limit;
-	if (last < f->size - 1)
-		return;
-	base = (last - (f->size - 1)) & ~(f->align - 1);
-	if ((!f->found || base > f->best) && bz_is_free(mm, base, f->size)) {
-		f->best = base;
-		f->found = 1;
-	}
-}
-
-/*
- * The lowest fit starts, aligned up, at 1 MiB or where something ends or RAM
- * begins; the highest fit ends, aligned down, at the limit or where something
- * begins or RAM ends. Trying every such edge finds either without a scan.
- */
-static int bz_fit_low(const struct bz_mem *mm, uint64_t size, uint64_t align, uint64_t limit,
-		      uint64_t *out)
-{
-	struct bz_fit f = { size, align, limit, 0, 0 };
-
-	bz_try_low(mm, &f, BZ_1M);
-	for (uint64_t i = 0; i < mm->n; i++) {
-		bz_try_low(mm, &f, mm->m[i].base);
-		bz_try_low(mm, &f, bz_range_end(&mm->m[i]));
-	}
-	for (int t = 0; t < mm->ntaken; t++)
-		bz_try_low(mm, &f, mm->taken[t].end);
-	*out = f.best;
-	return f.found;
-}
-
-static int bz_fit_high(const struct bz_mem *mm, uint64_t size, uint64_t last, uint64_t *out)
-{
-	struct bz_fit f = { size, BZ_PAGE, last, 0, 0 };
-
-	bz_try_high(mm, &f, last);
-	for (uint64_t i = 0; i < mm->n; i++) {
-		if (mm->m[i].base)
-			bz_try_high(mm, &f, mm->m[i].base - 1);
-		bz_try_high(mm, &f, bz_range_end(&mm->m[i]) - 1);
-	}
-	for (int t = 0; t < mm->ntaken; t++)
-		bz_try_high(mm, &f, mm->taken[t].base - 1);
-	*out = f.best;
-	return f.found;
-}
-
-static void bz_take(struct bz_mem *mm, uint64_t base, uint64_t size)
-{
-	mm->taken[mm->ntaken].base = base;
-	mm->taken[mm->ntaken].end = base + size;
-	mm->ntaken++;
-}
-
 /* ---- the boot area's shape ------------------------------------------------ */
 
-/* Offsets inside the boot area; a node offset of 0 means no such node. */
-struct bz_boot_shape {
-	uint64_t e820_off, e820_len;	/* SETUP_E820_EXT node, payload bytes */
-	uint64_t dtb_off;		/* SETUP_DTB node */
-	uint64_t size;			/* page multiple */
-};
-
 /* Zero page, command line + NUL page rounded, setup_data nodes 8-byte aligned. */
-static void bz_boot_shape(const struct fmt_bz_request *rq, struct bz_boot_shape *bs)
+void fmt_bzimage_boot_shape(const struct fmt_bz_request *rq, struct fmt_bz_boot_shape *bs)
 {
 	uint64_t at = BZ_PAGE + bz_page_up(rq->cmdline_len + 1);
 
@@ -447,12 +283,13 @@ static void bz_boot_shape(const struct fmt_bz_request *rq, struct bz_boot_shape 
 	bs->size = bz_page_up(at);
 }
 
-/* ---- place ---------------------------------------------------------------- */
+/* ---- what the request asks of the image ----------------------------------- */
 
 /* The entry convention the image offers, and a command line it can take. */
-static int bz_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
-			    char *msg, size_t msglen)
+int fmt_bzimage_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
+			      char *msg, size_t msglen)
 {
+	bz_msg_clear(msg, msglen);
 	if (rq->entry != FMT_BZ_ENTRY64 && rq->entry != FMT_BZ_ENTRY32)
 		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
 			       "bzImage: entry convention %d is neither 64-bit (%d) nor 32-bit (%d)",
@@ -475,104 +312,6 @@ static int bz_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_re
 			       "bzImage: %lu memory ranges and a %lu-byte DTB cannot fit a boot area below 4 GiB",
 			       (unsigned long)rq->mem_count, (unsigned long)rq->dtb_len);
 	return 0;
-}
-
-/* pref_address when it is aligned and free, else (relocatable) the lowest fit. */
-static int bz_place_kernel(const struct fmt_bzimage *bz, const struct bz_mem *mm,
-			   uint64_t limit, struct fmt_bz_layout *lay, char *msg, size_t msglen)
-{
-	uint64_t pref = bz->pref_address, size = lay->kernel_size;
-
-	if (!bz->relocatable) {
-		if (pref % BZ_PAGE == 0 && bz_fits(mm, pref, size, limit)) {
-			lay->kernel = pref;
-			return 0;
-		}
-		return bz_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
-			       "bzImage: kernel is not relocatable and its pref_address 0x%lx-0x%lx is not free usable RAM",
-			       (unsigned long)pref, (unsigned long)(pref + size - 1));
-	}
-	if (pref % bz->kernel_alignment == 0 && bz_fits(mm, pref, size, limit)) {
-		lay->kernel = pref;
-		return 0;
-	}
-	if (bz_fit_low(mm, size, bz->kernel_alignment, limit, &lay->kernel))
-		return 0;
-	return bz_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
-		       "bzImage: init_size 0x%x fits nowhere in usable RAM at kernel_alignment 0x%x%s",
-		       (unsigned)bz->init_size, (unsigned)bz->kernel_alignment,
-		       limit == BZ_4G ? " below 4 GiB" : "");
-}
-
-/* Highest fit under initrd_addr_max, or under the top of RAM above 4 GiB. */
-static int bz_place_initrd(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
-			   const struct bz_mem *mm, int above_4g, struct fmt_bz_layout *lay,
-			   char *msg, size_t msglen)
-{
-	uint64_t last = above_4g ? UINT64_MAX : bz->initrd_addr_max;
-
-	if (last > BZ_4G - 1 && !above_4g)
-		last = BZ_4G - 1;
-	if (rq->initrd_len <= UINT64_MAX - BZ_PAGE) {
-		lay->initrd_size = bz_page_up(rq->initrd_len);
-		if (bz_fit_high(mm, lay->initrd_size, last, &lay->initrd))
-			return 0;
-	}
-	if (above_4g)
-		return bz_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
-			       "bzImage: initrd of %lu KiB fits nowhere below the top of RAM",
-			       (unsigned long)bz_kib(rq->initrd_len));
-	return bz_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
-		       "bzImage: initrd of %lu KiB fits nowhere below initrd_addr_max 0x%x",
-		       (unsigned long)bz_kib(rq->initrd_len), (unsigned)bz->initrd_addr_max);
-}
-
-/* The lowest fit below 4 GiB: the zero page and cmd_line_ptr need 32 bits. */
-static int bz_place_boot(const struct fmt_bz_request *rq, const struct bz_mem *mm,
-			 struct fmt_bz_layout *lay, char *msg, size_t msglen)
-{
-	struct bz_boot_shape bs;
-
-	bz_boot_shape(rq, &bs);
-	lay->boot_size = bs.size;
-	if (!bz_fit_low(mm, bs.size, BZ_PAGE, BZ_4G, &lay->boot))
-		return bz_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
-			       "bzImage: boot area of %lu KiB (zero page, command line, setup_data) fits nowhere in usable RAM between 1 MiB and 4 GiB",
-			       (unsigned long)(bs.size / 1024));
-	lay->cmdline = lay->boot + BZ_PAGE;
-	lay->setup_data = bs.e820_off ? lay->boot + bs.e820_off :
-			  bs.dtb_off ? lay->boot + bs.dtb_off : 0;
-	return 0;
-}
-
-/* Kernel, then boot area, then initrd: each kept clear of those before it. */
-int fmt_bzimage_place(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
-		      struct fmt_bz_layout *lay, char *msg, size_t msglen)
-{
-	struct bz_mem mm = { rq->mem, rq->mem_count, { { 0, 0 }, { 0, 0 } }, 0 };
-	int above_4g, err;
-
-	memset(lay, 0, sizeof(*lay));
-	bz_msg_clear(msg, msglen);
-	err = bz_check_request(bz, rq, msg, msglen);
-	if (err)
-		return err;
-	above_4g = rq->entry == FMT_BZ_ENTRY64 && (bz->xloadflags & BZ_XLF_CAN_BE_LOADED_ABOVE_4G);
-
-	lay->kernel_size = bz_page_up(bz->init_size > bz->kernel_len ? bz->init_size : bz->kernel_len);
-	err = bz_place_kernel(bz, &mm, above_4g ? UINT64_MAX : BZ_4G, lay, msg, msglen);
-	if (!err) {
-		bz_take(&mm, lay->kernel, lay->kernel_size);
-		lay->entry = lay->kernel + (rq->entry == FMT_BZ_ENTRY64 ? BZ_ENTRY64_OFFSET : 0);
-		err = bz_place_boot(rq, &mm, lay, msg, msglen);
-	}
-	if (!err && rq->initrd_len) {
-		bz_take(&mm, lay->boot, lay->boot_size);
-		err = bz_place_initrd(bz, rq, &mm, above_4g, lay, msg, msglen);
-	}
-	if (err)
-		memset(lay, 0, sizeof(*lay));
-	return err;
 }
 
 /* ---- the boot area -------------------------------------------------------- */
@@ -620,9 +359,9 @@ void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
 	uint8_t *zp = out;
 	uint64_t n = rq->mem_count, nzp = n < BP_E820_MAX ? n : BP_E820_MAX;
 	uint64_t link = BZ_SETUP_DATA;
-	struct bz_boot_shape bs;
+	struct fmt_bz_boot_shape bs;
 
-	bz_boot_shape(rq, &bs);
+	fmt_bzimage_boot_shape(rq, &bs);
 	memset(zp, 0, lay->boot_size);
 	memcpy(zp + BZ_SETUP_SECTS, (const uint8_t *)image + BZ_SETUP_SECTS,
 	       bz->header_end - BZ_SETUP_SECTS);

@@ -3,15 +3,15 @@
  * fmt/bzimage: the Linux x86 boot protocol (Documentation/arch/x86/boot.rst).
  *
  *   fmt_bzimage_parse()      checks the setup header and describes the image
- *   fmt_bzimage_place()      chooses where the kernel (its whole init_size), the
- *                            boot area and the initrd go, inside usable RAM
+ *   fmt_bzimage_check_request()  what a request asks of it (entry, command line)
  *   fmt_bzimage_boot_area()  builds the boot area: zero page (boot_params),
  *                            command line, setup_data chain (SETUP_E820_EXT for
  *                            e820 entries past 128, SETUP_DTB when given one)
  *
  * Pure functions over caller buffers: nothing here allocates or writes outside
  * the buffers passed in. Every refusal returns a FMT_E_BZ_* code and writes one
- * line naming the field and its value into msg.
+ * line naming the field and its value into msg. Where the kernel, the boot
+ * area and the initrd go is the stage's policy (stage/linux_place.c).
  */
 #ifndef BATON_FMT_BZIMAGE_H
 #define BATON_FMT_BZIMAGE_H
@@ -127,8 +127,20 @@ struct fmt_bz_layout {
 int fmt_bzimage_probe(const void *buf, uint64_t len);
 int fmt_bzimage_parse(const void *buf, uint64_t len, struct fmt_bzimage *bz,
 		      char *msg, size_t msglen);
-int fmt_bzimage_place(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
-		      struct fmt_bz_layout *lay, char *msg, size_t msglen);
+/* What the request asks of the image: an entry it has, a command line it takes,
+ * bounds that keep the boot area's arithmetic far from wrapping. Where things go
+ * is the stage's policy (stage/linux_place.c). */
+int fmt_bzimage_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,
+			      char *msg, size_t msglen);
+
+/* The boot area's shape: zero page, command line + NUL page rounded, setup_data
+ * nodes 8-byte aligned; a node offset of 0 means no such node. */
+struct fmt_bz_boot_shape {
+	uint64_t e820_off, e820_len;	/* SETUP_E820_EXT node, payload bytes */
+	uint64_t dtb_off;		/* SETUP_DTB node */
+	uint64_t size;			/* page multiple */
+};
+void fmt_bzimage_boot_shape(const struct fmt_bz_request *rq, struct fmt_bz_boot_shape *bs);
 /* Writes lay->boot_size bytes at out (zeroed first). */
 void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
 			   const struct fmt_bz_request *rq, const struct fmt_bz_layout *lay,

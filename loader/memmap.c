@@ -20,47 +20,45 @@ int64_t memmap_bad(const struct baton_mem_range *m, uint64_t n)
 	return -1;
 }
 
-int memmap_normalize(struct baton_mem_range *m, uint64_t *n, uint64_t *a, uint64_t *b)
+int memmap_normalize(const struct baton_mem_range *in, uint64_t n,
+		     struct baton_mem_range *out, uint64_t cap, uint64_t *nout, uint64_t *bad)
 {
-	uint64_t out = 0;
+	uint64_t x = ~0ull, k = 0;
 
-	for (uint64_t i = 0; i < *n; i++) {
-		if (!range_shape_ok(&m[i])) {
-			*a = i;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!range_shape_ok(&in[i])) {
+			*bad = i;
 			return -2;
 		}
-		/* Remember where each range came from in pad, for the message. */
-		m[i].pad = (uint32_t)i;
+		if (in[i].base < x)
+			x = in[i].base;
 	}
-	for (uint64_t i = 1; i < *n; i++) {
-		struct baton_mem_range r = m[i];
-		uint64_t j = i;
+	/* Sweep the boundaries upwards: [x, next) has one type, the highest of the
+	 * ranges that cover it (never-touch over reserved over usable). */
+	while (n && x != ~0ull) {
+		uint64_t next = ~0ull;
+		uint32_t type = 0;
 
-		for (; j && m[j - 1].base > r.base; j--)
-			m[j] = m[j - 1];
-		m[j] = r;
-	}
-	for (uint64_t i = 0; i < *n; i++) {
-		struct baton_mem_range *p = out ? &m[out - 1] : 0;
-		uint64_t end = m[i].base + m[i].size;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t end = in[i].base + in[i].size;
 
-		if (p && m[i].base <= p->base + p->size) {
-			if (p->type != m[i].type && m[i].base < p->base + p->size) {
-				*a = p->pad;
-				*b = m[i].pad;
-				return -1;
-			}
-			if (p->type == m[i].type) {
-				if (end > p->base + p->size)
-					p->size = end - p->base;
-				continue;
-			}
+			if (in[i].base <= x && end > x && in[i].type > type)
+				type = in[i].type;
+			if (in[i].base > x && in[i].base < next)
+				next = in[i].base;
+			if (end > x && end < next)
+				next = end;
 		}
-		m[out++] = m[i];
+		if (type && k && out[k - 1].type == type && out[k - 1].base + out[k - 1].size == x) {
+			out[k - 1].size += next - x;
+		} else if (type) {
+			if (k == cap)
+				return -3;
+			out[k++] = (struct baton_mem_range){ x, next - x, type, 0 };
+		}
+		x = next;
 	}
-	for (uint64_t i = 0; i < out; i++)
-		m[i].pad = 0;
-	*n = out;
+	*nout = k;
 	return 0;
 }
 

@@ -6,8 +6,9 @@
  *
  * A map here is normal: sorted by base, disjoint, every range 4 KiB aligned,
  * non-empty, not wrapping, of a known type. memmap_normalize() makes one from
- * what a platform reports (the stage); memmap_bad() tells whether one is (the
- * loader, which reads it from the handoff page).
+ * what a platform reports (the stage), one rule for overlaps: the most
+ * protective type wins; memmap_bad() tells whether a map is normal (the loader,
+ * which reads it from the handoff page).
  */
 #ifndef BATON_MEMMAP_H
 #define BATON_MEMMAP_H
@@ -23,12 +24,16 @@
 int64_t memmap_bad(const struct baton_mem_range *m, uint64_t n);
 
 /*
- * Sort by base and merge ranges of one type that touch or overlap. Ranges of
- * different types that overlap are refused: returns -1 with their indices (as
- * given) in *a and *b, else 0 with *n the ranges left. Checks each range's shape
- * first (returns -2 with its index in *a). Insertion sort: maps are short.
+ * The normal map of what a platform reports, in any order and overlapping (a
+ * crash kernel reservation inside System RAM): where ranges overlap the most
+ * protective type wins (never-touch over reserved over usable), and ranges of
+ * one type that touch become one. Writes at most cap ranges to out; 2n + 1 is
+ * always enough. Returns 0 with *nout set, -2 with *bad the index of a range
+ * that is unaligned, empty, wraps or has an unknown type, or -3 when cap is
+ * too small. O(n^2): maps are short.
  */
-int memmap_normalize(struct baton_mem_range *m, uint64_t *n, uint64_t *a, uint64_t *b);
+int memmap_normalize(const struct baton_mem_range *in, uint64_t n,
+		     struct baton_mem_range *out, uint64_t cap, uint64_t *nout, uint64_t *bad);
 
 /*
  * Whether [base, end) may hold the new world: MEMMAP_FITS, or why not. Forbidden

@@ -2,7 +2,7 @@
 # kernel today; a kernel hook and a UEFI chainloader later). STAGE_FS_OBJS is
 # everything an outgoing side links besides libfdt and a libc.
 
-STAGE_C := stage/stage.c stage/place.c stage/linux.c stage/bootinfo.c stage/handoff.c stage/errors.c \
+STAGE_C := stage/stage.c stage/place.c stage/linux.c stage/linux_place.c stage/bootinfo.c stage/handoff.c stage/errors.c \
 	   fmt/fmt.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c loader/plan.c loader/sort.c loader/layout.c loader/crc32.c \
 	   loader/check.c loader/chain.c loader/memmap.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)

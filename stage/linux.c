@@ -6,6 +6,7 @@
  * (zero page, command line, setup_data) is built in scratch memory.
  */
 #include <string.h>
+#include "stage/linux_place.h"
 #include "stage/stage_int.h"
 
 static void seg_set(struct fmt_segment *g, uint64_t paddr, uint64_t filesz, uint64_t memsz,
@@ -15,29 +16,30 @@ static void seg_set(struct fmt_segment *g, uint64_t paddr, uint64_t filesz, uint
 				   .offset = offset, .flags = 7, .source = source };
 }
 
-/* What fmt/bzimage needs to know of the request. */
-static struct fmt_bz_request linux_request(const struct stage_request *rq)
+/* What fmt/bzimage needs to know of the request; map: the normal one. */
+static struct fmt_bz_request linux_request(const struct stage_request *rq,
+					   const struct baton_mem_range *map, uint64_t nmap)
 {
 	return (struct fmt_bz_request){
 		.entry = rq->linux_entry == STAGE_LINUX_32 ? FMT_BZ_ENTRY32 : FMT_BZ_ENTRY64,
-		.mem = rq->mem, .mem_count = rq->mem_count,
+		.mem = map, .mem_count = nmap,
 		.cmdline_len = rq->cmdline ? strlen(rq->cmdline) : 0,
 		.initrd_len = rq->initrd ? rq->initrd_len : 0,
 		.dtb_len = rq->dtb ? rq->dtb_len : 0,
 	};
 }
 
-int stage_linux_layout(const struct stage_request *rq, struct fmt_bzimage *bz,
-		       struct fmt_bz_layout *lay, struct fmt_image *img,
-		       char *msg, unsigned long msglen)
+int stage_linux_layout(const struct stage_request *rq, const struct baton_mem_range *map,
+		       uint64_t nmap, struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
+		       struct fmt_image *img, char *msg, unsigned long msglen)
 {
-	struct fmt_bz_request br = linux_request(rq);
+	struct fmt_bz_request br = linux_request(rq, map, nmap);
 	int err;
 
 	memset(img, 0, sizeof(*img));
 	err = fmt_bzimage_parse(rq->image, rq->image_len, bz, msg, msglen);
 	if (!err)
-		err = fmt_bzimage_place(bz, &br, lay, msg, msglen);
+		err = stage_linux_place(bz, &br, lay, msg, msglen);
 	if (err)
 		return err;
 	img->kind = FMT_KIND_BZIMAGE;
@@ -68,7 +70,7 @@ int stage_linux_layout(const struct stage_request *rq, struct fmt_bzimage *bz,
 int stage_linux_boot_area(struct stage *s)
 {
 	const struct stage_request *rq = s->rq;
-	struct fmt_bz_request br = linux_request(rq);
+	struct fmt_bz_request br = linux_request(rq, s->map, s->nmap);
 
 	s->boot = stage_tmp_keep(s, s->lay.boot_size);
 	if (!s->boot)

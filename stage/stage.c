@@ -86,36 +86,7 @@ static int stage_check_blob(struct stage *s)
 
 /* The request's map made normal (loader/memmap.h) in scratch memory: what the
  * stage, fmt and the handoff page all go by. */
-static int stage_check_memmap(struct stage *s)
-{
-	uint64_t n = s->rq->mem_count, a = 0, b = 0;
-	int err;
-
-	if (!s->rq->mem || n == 0)
-		return stage_fail(s, STAGE_E_MEMMAP, "memory map is empty");
-	s->map = stage_tmp_keep(s, n * sizeof(*s->map));
-	if (!s->map)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the memory map");
-	memcpy(s->map, s->rq->mem, n * sizeof(*s->map));
-	err = memmap_normalize(s->map, &n, &a, &b);
-	if (err == -2)
-		return stage_fail(s, STAGE_E_MEMMAP,
-				  "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
-				  (unsigned long)a, (unsigned long)s->rq->mem[a].base,
-				  (unsigned long)s->rq->mem[a].size, (unsigned)s->rq->mem[a].type);
-	if (err)
-		return stage_fail(s, STAGE_E_MEMMAP,
-				  "memory ranges %lu 0x%lx+0x%lx and %lu 0x%lx+0x%lx overlap with different types",
-				  (unsigned long)a, (unsigned long)s->rq->mem[a].base,
-				  (unsigned long)s->rq->mem[a].size, (unsigned long)b,
-				  (unsigned long)s->rq->mem[b].base, (unsigned long)s->rq->mem[b].size);
-	if (n > BATON_MAP_MAX)
-		return stage_fail(s, STAGE_E_MEMMAP, "memory map of %lu ranges (after merging) is longer than the handoff page's %u",
-				  (unsigned long)n, BATON_MAP_MAX);
-	s->nmap = n;
-	s->usable_bytes = memmap_usable_bytes(s->map, n);
-	return 0;
-}
+static int stage_check_memmap(struct stage *s);
 
 /* An image with a Multiboot header: one line naming each header found. */
 static int multiboot_refuse(const struct fmt_multiboot *mb, char *msg, unsigned long msglen)
@@ -138,9 +109,9 @@ static int multiboot_refuse(const struct fmt_multiboot *mb, char *msg, unsigned 
  * a boot sector's 0xaa55 may send it down another path. No Linux bzImage carries
  * one. Then a bzImage, intact or damaged; then ELF.
  */
-static int image_layout(const struct stage_request *rq, struct fmt_image *img,
-			struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
-			char *msg, unsigned long msglen)
+static int image_layout(const struct stage_request *rq, const struct baton_mem_range *map,
+			uint64_t nmap, struct fmt_image *img, struct fmt_bzimage *bz,
+			struct fmt_bz_layout *lay, char *msg, unsigned long msglen)
 {
 	struct fmt_multiboot mb;
 	char why[160];
@@ -150,7 +121,7 @@ static int image_layout(const struct stage_request *rq, struct fmt_image *img,
 	if (fmt_multiboot_find(rq->image, rq->image_len, &mb))
 		return multiboot_refuse(&mb, msg, msglen);
 	if (fmt_bzimage_probe(rq->image, rq->image_len)) {
-		err = stage_linux_layout(rq, bz, lay, img, why, sizeof(why));
+		err = stage_linux_layout(rq, map, nmap, bz, lay, img, why, sizeof(why));
 		if (err)
 			stage_format(msg, msglen, "image: %s", why);
 		return err;
@@ -165,14 +136,68 @@ static int image_layout(const struct stage_request *rq, struct fmt_image *img,
 	return err;
 }
 
+/* The request's map made normal in map[] (room for 2n + 1 ranges); 0 or an
+ * error with the stage's message. Shared by stage_build() and
+ * stage_image_layout(). */
+static int normal_map(const struct stage_request *rq, struct baton_mem_range *map, uint64_t *n,
+		      char *msg, unsigned long msglen)
+{
+	uint64_t a = 0;
+	int err;
+
+	if (!rq->mem || rq->mem_count == 0) {
+		stage_format(msg, msglen, "memory map is empty");
+		return STAGE_E_MEMMAP;
+	}
+	err = memmap_normalize(rq->mem, rq->mem_count, map, 2 * rq->mem_count + 1, n, &a);
+	if (err) {
+		stage_format(msg, msglen,
+			     "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
+			     (unsigned long)a, (unsigned long)rq->mem[a].base,
+			     (unsigned long)rq->mem[a].size, (unsigned)rq->mem[a].type);
+		return STAGE_E_MEMMAP;
+	}
+	if (*n > BATON_MAP_MAX) {
+		stage_format(msg, msglen, "memory map of %lu ranges (after merging) is longer than the handoff page's %u",
+			     (unsigned long)*n, BATON_MAP_MAX);
+		return STAGE_E_MEMMAP;
+	}
+	return 0;
+}
+
+/* The map a platform reports may be longer before merging than the handoff's. */
+#define LAYOUT_MAP_MAX	(2 * BATON_MAP_MAX)
+
 int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
 		       char *msg, unsigned long msglen)
 {
+	static struct baton_mem_range map[2 * LAYOUT_MAP_MAX + 1];
 	struct fmt_bzimage bz;
 	struct fmt_bz_layout lay;
+	uint64_t n = 0;
+	int err;
 
 	msg[0] = 0;
-	return image_layout(rq, img, &bz, &lay, msg, msglen);
+	if (rq->mem_count > LAYOUT_MAP_MAX) {
+		stage_format(msg, msglen, "memory map of %lu ranges is longer than %u",
+			     (unsigned long)rq->mem_count, LAYOUT_MAP_MAX);
+		return STAGE_E_MEMMAP;
+	}
+	err = normal_map(rq, map, &n, msg, msglen);
+	return err ? err : image_layout(rq, map, n, img, &bz, &lay, msg, msglen);
+}
+
+static int stage_check_memmap(struct stage *s)
+{
+	int err;
+
+	s->map = stage_tmp_keep(s, (2 * s->rq->mem_count + 1) * sizeof(*s->map));
+	if (!s->map)
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the memory map");
+	err = normal_map(s->rq, s->map, &s->nmap, s->res->msg, sizeof(s->res->msg));
+	if (!err)
+		s->usable_bytes = memmap_usable_bytes(s->map, s->nmap);
+	return err;
 }
 
 static int stage_check_inputs(struct stage *s)
@@ -189,7 +214,8 @@ static int stage_check_inputs(struct stage *s)
 	s->img = stage_tmp_keep(s, sizeof(*s->img));
 	if (!s->img)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the image description");
-	err = image_layout(s->rq, s->img, &s->bz, &s->lay, s->res->msg, sizeof(s->res->msg));
+	err = image_layout(s->rq, s->map, s->nmap, s->img, &s->bz, &s->lay, s->res->msg,
+			   sizeof(s->res->msg));
 	s->is_linux = !err && s->img->kind == FMT_KIND_BZIMAGE;
 	return err;
 }

@@ -55,9 +55,9 @@ void *stage_tmp_keep(struct stage *s, uint64_t bytes);
 void stage_release(struct stage *s);
 
 int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
-int stage_linux_layout(const struct stage_request *rq, struct fmt_bzimage *bz,
-		       struct fmt_bz_layout *lay, struct fmt_image *img,
-		       char *msg, unsigned long msglen);	/* stage/linux.c */
+int stage_linux_layout(const struct stage_request *rq, const struct baton_mem_range *map,
+		       uint64_t nmap, struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
+		       struct fmt_image *img, char *msg, unsigned long msglen);	/* stage/linux.c */
 int stage_linux_boot_area(struct stage *s);
 int stage_place_pages(struct stage *s);			/* stage/place.c */
 int stage_meets_dst(const struct stage *s, uint64_t pa);

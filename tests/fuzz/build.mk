@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
 FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c fmt/multiboot.c
-FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c
+FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c stage/linux_place.c loader/memmap.c
 FUZZ_SRC_check   := loader/check.c loader/chain.c loader/memmap.c loader/crc32.c loader/sort.c loader/layout.c loader/plan.c
 FUZZ_SRC_plan    := loader/place.c loader/check.c loader/chain.c loader/memmap.c loader/crc32.c loader/layout.c loader/plan.c loader/sort.c \
 	tests/host/plancheck.c tests/host/sim.c

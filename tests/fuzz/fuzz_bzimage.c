@@ -19,6 +19,7 @@
  *    the e820 table the request gave.
  */
 #include "fmt/bzimage.h"
+#include "stage/linux_place.h"
 #include "fmt/fmt.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -199,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(bz.kernel_off + bz.kernel_len == in.left && bz.header_end <= in.left &&
 		    bz.header_end > BZ_HEADER_MAGIC, "parse: kernel 0x%lx+0x%lx header end 0x%x of %zu",
 		    bz.kernel_off, bz.kernel_len, bz.header_end, in.left);
-	err = fmt_bzimage_place(&bz, &rq, &lay, msg, sizeof(msg));
+	err = stage_linux_place(&bz, &rq, &lay, msg, sizeof(msg));
 	if (err) {
 		FUZZ_ASSERT(msg[0], "place error %d without a message", err);
 	} else {

@@ -3,7 +3,8 @@
 # a heap block of exactly its length, plus the kernel mk/vmlinuz.sh names (the
 # test fails, with the script's reason, when there is none).
 
-BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c
+BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c \
+		stage/linux_place.c loader/memmap.c
 BZ_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 BZ_TEST_CC   := $(HOST_CC) $(HOST_CFLAGS) $(BZ_TEST_SAN) $(HOSTFILE_DEFS)
