@@ -518,6 +518,7 @@ static uint64_t free_until(const struct check *c, uint64_t x, uint64_t limit, ui
 		uint64_t b = i < c->nown ? c->own[i].base : c->keep[i - c->nown].base;
 		uint64_t e = i < c->nown ? c->own[i].end : b + c->keep[i - c->nown].size;
 
+		b &= ~(PAGE - 1);	/* a busy byte makes its page busy: x stays aligned */
 		if (b <= x && e > x && e > *skip)
 			*skip = e;
 		if (b > x && b < to)

@@ -32,6 +32,25 @@ static int alloc_page(struct stage *s, uint64_t pages, uint32_t purpose, const c
 	return 0;
 }
 
+/*
+ * A page the stage already wrote for the loader, handed out again: refused before
+ * it is written over (a list page on the handoff page would leave a header whose
+ * memory range count is a list word).
+ */
+static int stage_reused(struct stage *s, const char *what, uint64_t pa)
+{
+	const struct stage_result *res = s->res;
+
+	if (pa - res->loader_base < res->loader_size)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator handed out a page twice: %s 0x%lx lies in the loader region 0x%lx-0x%lx",
+				  what, (unsigned long)pa, (unsigned long)res->loader_base,
+				  (unsigned long)(res->loader_base + res->loader_size));
+	if (s->h && pa == res->handoff)
+		return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator handed out a page twice: %s 0x%lx is the handoff page",
+				  what, (unsigned long)pa);
+	return 0;
+}
+
 int stage_place_loader(struct stage *s)
 {
 	struct stage_result *res = s->res;
@@ -88,6 +107,8 @@ int stage_write_handoff(struct stage *s)
 	uint64_t pa;
 	int err = alloc_page(s, 1, STAGE_FOR_HANDOFF, "handoff page", &pa);
 
+	if (!err)
+		err = stage_reused(s, "handoff page", pa);
 	if (err)
 		return err;
 	h = s->env->map(s->env->ctx, pa, PAGE);
@@ -145,6 +166,8 @@ int stage_write_lists(struct stage *s)
 		uint64_t *pa = &s->list_pa[s->nlist];
 		int err = alloc_page(s, 1, STAGE_FOR_LIST, "list page", pa);
 
+		if (!err)
+			err = stage_reused(s, "list page", *pa);
 		if (err)
 			return err;
 		if (stage_meets_dst(s, *pa))

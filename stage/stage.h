@@ -21,7 +21,7 @@
 #define STAGE_E_NEVER_TOUCH	(-302)	/* a destination covers a never-touch range */
 #define STAGE_E_TOO_BIG		(-303)	/* the image is larger than usable RAM */
 #define STAGE_E_BLOB		(-304)	/* the loader blob's header is not valid */
-#define STAGE_E_MEMMAP		(-305)	/* memory map empty, unaligned, overlapping itself */
+#define STAGE_E_MEMMAP		(-305)	/* memory map empty, a range unaligned or of no type, too long */
 #define STAGE_E_CMDLINE		(-306)	/* command line too long */
 #define STAGE_E_FDT		(-307)	/* libfdt failed building the boot info */
 #define STAGE_E_ALLOC_BAD	(-308)	/* the allocator returned an unaligned or reused page */

@@ -11,6 +11,11 @@
 #define PAGE	HOSTENV_PAGE
 #define MIB	(1ull << 20)
 
+static uint64_t pg_floor(uint64_t a)
+{
+	return a & ~(PAGE - 1);
+}
+
 /* One arena kept for the next hostenv_init() (see there). */
 static uint8_t *spare;
 static uint64_t spare_size;
@@ -92,6 +97,27 @@ static uint64_t pick_random(struct hostenv *e, uint64_t n)
 	return find_run(e, n, 0, e->npages, 0, 0, 0);
 }
 
+/* A free run of n pages whose neighbours were not handed out either. */
+static int run_apart(const struct hostenv *e, uint64_t i, uint64_t n)
+{
+	return run_free(e, i, n) && (i == 0 || e->state[i - 1] != HOSTENV_USED) &&
+	       (i + n == e->npages || e->state[i + n] != HOSTENV_USED);
+}
+
+static uint64_t pick_apart(struct hostenv *e, uint64_t n)
+{
+	for (int tries = 0; tries < 10000; tries++) {
+		uint64_t i = hostenv_rand(e) % e->npages;
+
+		if (run_apart(e, i, n))
+			return i;
+	}
+	for (uint64_t i = 0; i + n <= e->npages; i++)
+		if (run_apart(e, i, n))
+			return i;
+	return UINT64_MAX;
+}
+
 static uint64_t pick(struct hostenv *e, uint64_t pages, uint32_t purpose, uint64_t dst)
 {
 	uint64_t lo = (e->dst_lo - e->base) / PAGE, hi = (e->dst_hi - e->base) / PAGE;
@@ -114,12 +140,24 @@ static uint64_t pick(struct hostenv *e, uint64_t pages, uint32_t purpose, uint64
 		}
 		return find_run(e, pages, 0, e->npages, lo, hi, 0);
 	case HOSTENV_LOADER_IN_DST:
-		if (purpose == STAGE_FOR_SOURCE)
+		if (purpose == STAGE_FOR_SOURCE || purpose == STAGE_FOR_LIST)
 			return find_run(e, pages, 0, e->npages, lo, hi, 0);
 		return find_run(e, pages, lo, hi, 0, 0, 0);
+	case HOSTENV_FRAGMENTED:
+		return pick_apart(e, pages);
 	default:
 		return UINT64_MAX;
 	}
+}
+
+/* Free destination pages as `to` (from `from`): HOSTENV_HIDDEN while a list page
+ * is picked, so that no strategy picks one. */
+static void dst_pages_set(struct hostenv *e, uint8_t from, uint8_t to)
+{
+	for (uint32_t r = 0; r < e->ndst; r++)
+		for (uint64_t a = pg_floor(e->dst[r].base); a < e->dst[r].end; a += PAGE)
+			if (hostenv_contains(e, a, PAGE) && e->state[(a - e->base) / PAGE] == from)
+				e->state[(a - e->base) / PAGE] = to;
 }
 
 static int hostenv_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t dst,
@@ -129,7 +167,7 @@ static int hostenv_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t d
 	uint64_t i;
 
 	e->alloc_calls++;
-	if (purpose < 4)
+	if (purpose < sizeof(e->calls_by) / sizeof(e->calls_by[0]))
 		e->calls_by[purpose]++;
 	if (e->fail_at == e->alloc_calls)
 		return -12;
@@ -137,7 +175,11 @@ static int hostenv_alloc(void *ctx, uint64_t pages, uint32_t purpose, uint64_t d
 		*pa = e->last_pa;
 		return 0;
 	}
+	if (purpose == STAGE_FOR_LIST)
+		dst_pages_set(e, HOSTENV_FREE, HOSTENV_HIDDEN);
 	i = pick(e, pages, purpose, dst);
+	if (purpose == STAGE_FOR_LIST)
+		dst_pages_set(e, HOSTENV_HIDDEN, HOSTENV_FREE);
 	if (i == UINT64_MAX)
 		return -12;
 	memset(e->state + i, HOSTENV_USED, pages);
@@ -282,6 +324,19 @@ void hostenv_set_dsts(struct hostenv *e, uint64_t lo, uint64_t hi)
 	}
 }
 
+void hostenv_add_dst(struct hostenv *e, uint64_t base, uint64_t end)
+{
+	if (e->ndst == HOSTENV_MAX_DST)
+		hostenv_die("more destinations than HOSTENV_MAX_DST", base, end - base);
+	e->dst[e->ndst].base = base;
+	e->dst[e->ndst++].end = end;
+}
+
+void hostenv_clear_dst(struct hostenv *e)
+{
+	e->ndst = 0;
+}
+
 static void plan_check_write(struct hostenv_plan *p, uint64_t dst, uint64_t pages)
 {
 	struct hostenv *e = p->e;
@@ -330,11 +385,13 @@ static void plan_restore(void *ctx, uint64_t dst)
 	p->restores++;
 }
 
-void hostenv_plan_init(struct hostenv_plan *p, struct hostenv *e, struct plan_mem *mem)
+void hostenv_plan_init(struct hostenv_plan *p, struct hostenv *e, struct plan_mem *mem,
+		       uint64_t scratch_pa)
 {
 	memset(p, 0, sizeof(*p));
 	p->e = e;
-	p->scratch = malloc(PAGE);
+	p->own_scratch = !scratch_pa;
+	p->scratch = scratch_pa ? hostenv_ptr(e, scratch_pa, PAGE) : malloc(PAGE);
 	if (!p->scratch)
 		hostenv_die("out of host memory", 0, PAGE);
 	mem->ctx = p;
@@ -347,6 +404,7 @@ void hostenv_plan_init(struct hostenv_plan *p, struct hostenv *e, struct plan_me
 
 void hostenv_plan_fini(struct hostenv_plan *p)
 {
-	free(p->scratch);
+	if (p->own_scratch)
+		free(p->scratch);
 	p->scratch = NULL;
 }
