@@ -550,7 +550,7 @@ int check_find_spot(struct check *c, uint64_t need, uint64_t from, const char *w
 			}
 			if (to - x > largest)
 				largest = to - x;
-			x = to;
+			x = to > x ? to : x + PAGE;	/* page x holds an unaligned busy start */
 		}
 	}
 	return fail(c, CHECK_E_NOSPOT, "%s needs %lu KiB of free RAM in one block; the largest free block is %lu KiB",
