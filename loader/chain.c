@@ -64,7 +64,7 @@ static int list_page_ok(struct check *c, uint64_t i, uint64_t pa)
 		return check_fail(c, CHECK_E_LIST, "list chain goes on past its %lu pages (a loop?): page %lu at 0x%lx",
 				  (unsigned long)c->seen.h.chain_pages, (unsigned long)i,
 				  (unsigned long)pa);
-	fit = pa % PAGE ? MEMMAP_OUTSIDE :
+	fit = pa % PAGE || pa + PAGE < pa ? MEMMAP_OUTSIDE :
 	      memmap_fits(c->seen.map, c->seen.h.mem_count, pa, pa + PAGE, &hit);
 	if (fit != MEMMAP_FITS)
 		return check_fail(c, CHECK_E_LIST, "list page %lu at 0x%lx is %s", (unsigned long)i,

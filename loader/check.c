@@ -112,7 +112,7 @@ static int check_work_proposal(struct check *c)
 	const struct check_own *o;
 	uint64_t end;
 
-	if (h->work_base % PAGE || h->work_size < c->work.size ||
+	if (h->work_base % PAGE || h->work_size % PAGE || h->work_size < c->work.size ||
 	    __builtin_add_overflow(h->work_base, h->work_size, &end))
 		return fail(c, CHECK_E_WORK, "work area 0x%lx+0x%lx: unaligned, or smaller than the 0x%lx bytes it needs",
 			    (unsigned long)h->work_base, (unsigned long)h->work_size,

@@ -13,8 +13,10 @@ again after a format change. Sources:
            uses): its real setup sectors and first kernel page, syssize
            cut to match, behind request blocks (QEMU's e820 map, both entries,
            initrd, DTB, more than 128 e820 entries); plus a crafted 2.10 image
-  check    handoffs in the fuzzer's structured form (a QEMU-like map, a swap, a
-           chain, zero runs, each convention) and one raw handoff with its CRC
+  check    handoffs in the fuzzer's structured form (a QEMU-like map; an ELF with
+           zero and claim runs, a swap, a chain of list pages, a full list page, a
+           loop, overlaps, damage, changes between steps, the stage's pass) and one
+           raw handoff page with its list page, both CRCs resealed
   plan     layouts: swap, 3-cycle, overlapping shift, chain, zero over a source,
            the top of the 52-bit page space, and one with overlapping destinations
 """
@@ -174,72 +176,123 @@ def bz_seeds():
 
 
 # ------------------------------------------------------------------- handoff
+# fuzz_check.c's structured form (build()), field by field.
 
 def addr(u16, odd=0):
     return struct.pack("<HB", u16, odd)
 
 
-def check_structured(conv, mem, copies, zeros, picks, unit_sel=1, self_pages=20, h_pa=None,
-                     mode=0, damage=None):
-    """The fuzzer's structured form (fuzz_check.c: build())."""
-    out = bytes([mode, (len(mem) - 1) | len(copies) << 3, len(zeros) | unit_sel << 3, 0, conv - 1])
-    out += addr(20) + bytes([3])                             # loader_base, 4 pages
-    for t, base, size in mem:
-        out += bytes([t]) + addr(base) + struct.pack("<H", size)
-    for src, dst, pages in copies:
-        out += addr(src) + addr(dst) + struct.pack("<H", pages)
-    for dst, pages in zeros:
-        out += addr(dst) + struct.pack("<H", pages)
-    for k, (pick, off) in enumerate(picks):
-        out += bytes([pick]) + struct.pack("<H", off)
-        if k == 2 and pick & 1:
-            out += bytes([10])                               # timing slots
-    out += addr(self_pages) + bytes([7])                     # self (unused: next byte even)
-    out += bytes([1]) + addr(h_pa) if h_pa is not None else bytes([0])
-    out += bytes([0])
+def dst(a):                     # DST at unit a
+    return bytes([0]) + addr(a)
+
+
+def src(a, pages):              # SRC from unit a, 1..8 pages
+    return bytes([1]) + addr(a) + bytes([pages - 1])
+
+
+def src_on(pages):              # SRC continuing the last source
+    return bytes([2, pages - 1])
+
+
+def zero(pages):
+    return bytes([3, pages - 1])
+
+
+def claim(pages):
+    return bytes([4, pages - 1])
+
+
+END = bytes([7])
+
+
+def check_structured(mem, lists, mode=0, unit_sel=1, link=0, entry_mode=0, entry=(0, 0x10),
+                     regs=(0,) * 7, timings=None, misc=0, self_pages=4, work=0, keep=(), spot=0,
+                     changes=(), damage=None):
+    """mem: (type byte, gap, size) in units; lists: (unit or (unit, odd), [entries])
+    per list page; entry / timings: (copy run, offset) picks; work: the work area's
+    selector (0 free, 215..229 size + 0x800, 230 + 2k on run k's destination);
+    keep: (unit, odd, pages) ranges."""
+    out = bytes([mode])
+    for target, off, x in changes:                           # bits 5 and 6
+        out += struct.pack("<BHB", target, off, x)
+    out += bytes([(len(mem) - 1) | len(lists) << 3 | unit_sel << 6])
+    for t, gap, size in mem:
+        out += struct.pack("<BHH", t, gap, size)
+    for at, entries in lists:
+        n = sum(1 for e in entries)
+        out += (addr(*at) if isinstance(at, tuple) else addr(at))
+        out += bytes([0xc0 if n > 63 else n]) + b"".join(entries)
+    out += bytes([link, entry_mode]) + struct.pack("<BH", *entry)
+    out += bytes(regs)
+    if timings:
+        out += bytes([1 | 10 << 1]) + struct.pack("<BH", *timings)
+    else:
+        out += bytes([0])
+    out += bytes([misc, self_pages - 1, 0, 0, work])         # loader, handoff page,
+    out += bytes([len(keep)])                                 # pieces, work area
+    for at, odd, pages in keep:
+        out += addr(at, odd) + bytes([pages - 1])
+    out += bytes([spot])
     if damage:
-        out += struct.pack("<HB", *damage)
+        out += struct.pack("<BHB", *damage)
     return out
 
 
-# 64 KiB units: usable 1-5 MiB, reserved 64 KiB, usable to ~9 MiB, never-touch above.
-MEM = [(1, 16, 63), (170, 80, 1), (1, 81, 63), (220, 150, 4)]
-SWAP = [(40, 30, 1), (30, 40, 1), (90, 100, 2), (50, 60, 1)]
+# 64 KiB units: usable 1 MiB-0x4f0000, reserved 64 KiB, usable to 9 MiB, never-touch
+# 256 KiB, like the stage's normal maps (merged, sorted). RAM tops out below 4 GiB.
+MEM = [(1, 16, 63), (170, 0, 1), (1, 0, 64), (220, 0, 4)]
+# An ELF: two segments, a zero tail and a claimed bss; the list page at 2.5 MiB.
+ELF = [(40, [dst(48), src(32, 4), src_on(4), zero(2), claim(8), dst(96), src(112, 1), END])]
+# Two runs that trade places: the planner needs its scratch page.
+SWAP = [(40, [dst(48), src(64, 8), dst(64), src(48, 8), END])]
+
+
+def full_page():
+    """510 one-page SRCs that merge into one run; a second page goes on."""
+    return [(130, [dst(80)] + [src(32, 1)] + [src_on(1)] * 508),
+            (131, [src_on(1), zero(1), END])]
 
 
 def raw_handoff():
-    mem = [(0x100000, 0x400000, 1), (0x500000, 0x1000, 2)]
-    copies = [(0x200000, 0x300000, 4), (0x300000, 0x200000, 4)]
-    zeros = [(0x380000, 2)]
-    off_mem = 256
-    off_copy = off_mem + 24 * len(mem)
-    off_zero = off_copy + 32 * len(copies)
-    total = off_zero + 32 * len(zeros)
-    h = bytearray(total)
-    struct.pack_into("<QIIQII", h, 0, 0x314f484e4f544142, 1, 256, total, 0, 0)
-    struct.pack_into("<QQQQQQ", h, 0x20, off_mem, len(mem), off_copy, len(copies), off_zero, len(zeros))
-    struct.pack_into("<IIQ", h, 0x50, 1, 0, 0x300010)        # ELF64 entry in copy run 0
-    struct.pack_into("<QQQQ", h, 0x90, 0x110000, 0x10000, 0x8000, 1)
-    struct.pack_into("<I", h, 0xc0, 1)
+    """Mode 7: a handoff page and its list page as bytes, both CRCs resealed."""
+    h = bytearray(4096)
+    mem = [(0x100000, 0x800000, 1), (0x900000, 0x1000, 2)]
+    struct.pack_into("<QIIIIII", h, 0, 0x324f484e4f544142, 2, 256, 0, 0, len(mem), 1)
+    struct.pack_into("<QQ", h, 0x20, 0x200000, 1)            # chain, chain_pages
+    struct.pack_into("<QQQQ", h, 0x38, 1, 0, 0, 1)           # runs, plan pieces
+    struct.pack_into("<QQQQ", h, 0x58, 0x100000, 0x10000, 0x600000, 0x100000)
+    struct.pack_into("<IIQ", h, 0x78, 1, 0, 0x300010)       # LONG64 entry in the run
     for i, (b, s, t) in enumerate(mem):
-        struct.pack_into("<QQI", h, off_mem + 24 * i, b, s, t)
-    for i, (s, d, p) in enumerate(copies):
-        struct.pack_into("<QQQ", h, off_copy + 32 * i, s, d, p)
-    for i, (d, p) in enumerate(zeros):
-        struct.pack_into("<QQ", h, off_zero + 32 * i, d, p)
-    struct.pack_into("<I", h, 0x18, zlib.crc32(bytes(h)))
-    return bytes([0x01]) + bytes(h)
+        struct.pack_into("<QQI", h, 256 + 24 * i, b, s, t)
+    lp = bytearray(4096)
+    struct.pack_into("<QQQQ", lp, 0, 0xba7, 0, 0x300000 | 1, 0x400000 | 3 << 3 | 2)
+    return bytes([0x07]) + bytes(h) + bytes(lp[:32])         # the rest reads as zeros
 
 
 def check_seeds():
-    write("check", "elf64-swap", check_structured(1, MEM, SWAP, [(70, 1)], [(0, 0x10), (1, 0), (3, 0x100)]))
-    write("check", "linux64", check_structured(2, MEM, SWAP, [(70, 1), (110, 2)], [(2, 0x200), (3, 0), (1, 0)]))
-    write("check", "linux32", check_structured(3, MEM, SWAP, [], [(0, 0), (1, 0), (0, 0)]))
-    write("check", "elf32-handoff-placed", check_structured(4, MEM, SWAP, [(70, 1)], [(0, 0), (1, 0), (0, 0)], h_pa=0x120))
-    write("check", "overlap", check_structured(1, MEM, SWAP + [(120, 100, 1)], [], [(0, 0), (1, 0), (0, 0)]))
-    write("check", "forbidden", check_structured(1, MEM, [(40, 80, 1)], [], [(0, 0), (0, 0), (0, 0)]))
-    write("check", "damaged", check_structured(1, MEM, SWAP, [(70, 1)], [(0, 0), (1, 0), (0, 0)], mode=6, damage=(0x38, 0x80)))
+    write("check", "elf64", check_structured(MEM, ELF, regs=(0, 0, 0, 0, 0, 0x30, 0),
+                                             timings=(1, 0x100)))
+    write("check", "linux32-swap", check_structured(MEM, SWAP, entry_mode=128, entry=(1, 0x200),
+                                                    regs=(0, 0, 0, 0, 0x40, 0, 0)))
+    write("check", "chain", check_structured(MEM, [(40, [dst(48), src(32, 2)]),
+                                                   (41, [src_on(2), zero(1)]),
+                                                   (42, [claim(3), END])]))
+    write("check", "full-page", check_structured(MEM, full_page()))
+    write("check", "loop", check_structured(MEM, ELF + [(41, [END])], link=0xff))
+    write("check", "overlap",
+          check_structured(MEM, [(40, [dst(48), src(32, 4), dst(48), zero(1)])]))
+    write("check", "forbidden", check_structured(MEM, [(40, [dst(79), src(32, 1), src_on(8)])]))
+    write("check", "find-spot-unaligned-keep-hangs",
+          check_structured(MEM, ELF, keep=[(17, 0xff, 1)]))
+    write("check", "damaged", check_structured(MEM, ELF, mode=0x06, damage=(1, 0x10, 0x01)))
+    write("check", "stage-pass", check_structured(MEM, ELF, mode=0x18))
+    write("check", "work-on-claim", check_structured(MEM, ELF, work=234))   # run 2: the claim
+    write("check", "changed-header", check_structured(MEM, ELF, mode=0x20, changes=[(0, 0x38, 1)]))
+    write("check", "changed-list", check_structured(MEM, ELF, mode=0x40, changes=[(0, 0x08, 1)]))
     write("check", "raw", raw_handoff())
+    # Found by this fuzzer; refused or answered since.
+    write("check", "list-page-at-top-wraps", check_structured(MEM, ELF + [((0, 0xfe), [END])]))
+    write("check", "work-size-unaligned", check_structured(MEM, ELF, work=215))
 
 
 # --------------------------------------------------------------------- plan
