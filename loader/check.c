@@ -143,6 +143,8 @@ int check_header(struct check *c)
 	if (s->version != BATON_HANDOFF_VERSION)
 		return fail(c, CHECK_E_VERSION, "handoff version %u, this loader reads %u",
 			    (unsigned)s->version, (unsigned)BATON_HANDOFF_VERSION);
+	if (c->h_pa % PAGE)
+		return fail(c, CHECK_E_SIZE, "the handoff page is not 4 KiB aligned");
 	if (s->header_size != sizeof(*s) || s->mem_count > BATON_MAP_MAX)
 		return fail(c, CHECK_E_SIZE, "bad sizes: header %u bytes, %u memory ranges (at most %u)",
 			    (unsigned)s->header_size, (unsigned)s->mem_count, BATON_MAP_MAX);

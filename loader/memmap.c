@@ -14,9 +14,14 @@ static int range_shape_ok(const struct baton_mem_range *r)
 
 int64_t memmap_bad(const struct baton_mem_range *m, uint64_t n)
 {
-	for (uint64_t i = 0; i < n; i++)
-		if (!range_shape_ok(&m[i]) || (i && m[i].base < m[i - 1].base + m[i - 1].size))
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t end = i ? m[i - 1].base + m[i - 1].size : 0;
+
+		/* sorted, disjoint, and ranges of one type that touch merged */
+		if (!range_shape_ok(&m[i]) ||
+		    (i && (m[i].base < end || (m[i].base == end && m[i].type == m[i - 1].type))))
 			return (int64_t)i;
+	}
 	return -1;
 }
 

@@ -5,7 +5,8 @@
  * questions of the same code.
  *
  * A map here is normal: sorted by base, disjoint, every range 4 KiB aligned,
- * non-empty, not wrapping, of a known type. memmap_normalize() makes one from
+ * non-empty, not wrapping, of a known type, and no two ranges of one type
+ * touching (they are one range). memmap_normalize() makes one from
  * what a platform reports (the stage), one rule for overlaps: the most
  * protective type wins; memmap_bad() tells whether a map is normal (the loader,
  * which reads it from the handoff page).

@@ -213,6 +213,8 @@ static const char *o_header(const struct oracle *o)
 		for (uint64_t j = 0; j < i; j++)
 			if (m[j].base >= m[i].base || o_meets(m[i].base, m[i].size, m[j].base, m[j].size))
 				return "memory map not sorted and disjoint";
+		if (i && m[i - 1].type == m[i].type && m[i - 1].base + m[i - 1].size == m[i].base)
+			return "memory map has touching ranges of one type, not merged";
 		if (m[i].type != BATON_MEM_RESERVED && end > top)
 			top = end;
 	}
