@@ -344,7 +344,11 @@ static uint64_t plan_run_find(const struct plan_refine *r, uint64_t x)
 	return r->n;
 }
 
-/* Cut point pfn; cov: PLAN_COVERED if a destination holds the source from it on. */
+/*
+ * Cut point pfn; cov: PLAN_COVERED if a destination holds the source from it on.
+ * Stored complemented, downwards: a chain (ascending) is then stored ascending,
+ * and the sort finds it sorted; the sort is descending by pfn.
+ */
 static int plan_split_add(struct plan_refine *r, uint64_t pfn, uint64_t cov)
 {
 	/* More cuts than valid runs allow means a chain loops: the input is bad. */
@@ -353,7 +357,7 @@ static int plan_split_add(struct plan_refine *r, uint64_t pfn, uint64_t cov)
 	if (r->split) {
 		if (r->nsplit >= r->cap)
 			return PLAN_E_NOSPACE;
-		*(r->split - 1 - r->nsplit) = pfn << PLAN_PAGES_LO | cov;
+		*(r->split - 1 - r->nsplit) = ~(pfn << PLAN_PAGES_LO | cov);
 	}
 	r->nsplit++;
 	return 0;
@@ -437,14 +441,15 @@ static int plan_refine_runs(struct plan_refine *r)
 }
 
 /*
- * Cuts the moving runs run[0..m) at the s sorted cut points: the pieces, in source
- * order, into pc[0..m + s). Written from the last piece down, pc may start where
- * run does: a run gives at least one piece, so none lands below its own run.
+ * Cuts the moving runs run[0..m) at the s cut points (complemented, sorted: the
+ * highest first): the pieces, in source order, into pc[0..m + s). Written from
+ * the last piece down, pc may start where run does: a run gives at least one
+ * piece, so none lands below its own run.
  */
 static void plan_pieces_make(const struct sort_kv *run, uint64_t m, const uint64_t *cut,
 			     uint64_t s, struct sort_kv *pc)
 {
-	uint64_t p = m + s;
+	uint64_t p = m + s, j = 0;
 
 	for (uint64_t k = m; k--;) {
 		const struct sort_kv r = run[k];	/* pc may overwrite it */
@@ -452,7 +457,7 @@ static void plan_pieces_make(const struct sort_kv *run, uint64_t m, const uint64
 		uint64_t off = plan_span_dst(&r) - src;
 
 		do {	/* a cut point, or the run's start: pfn << 24 | PLAN_COVERED */
-			uint64_t pt = s && cut[s - 1] >> PLAN_PAGES_LO > src ? cut[--s] :
+			uint64_t pt = j < s && ~cut[j] >> PLAN_PAGES_LO > src ? ~cut[j++] :
 				      src << PLAN_PAGES_LO | (r.val & PLAN_COVERED);
 			uint64_t at = pt >> PLAN_PAGES_LO;
 
