@@ -75,7 +75,7 @@
 #define PLAN_JOIN	0x80000000u	/* out[]: the successor continues our move */
 #define PLAN_DONE	0xffffffffu	/* indeg[]: placed */
 #define PLAN_MARK	0x80000000u	/* list of cycles: the last piece of one */
-#define PLAN_PREFETCH	8		/* entries looked up ahead in streams of indices */
+#define PLAN_PREFETCH	32		/* entries looked up ahead in streams of indices */
 
 _Static_assert(PLAN_PFN_END == 1ULL << PLAN_PFN_BITS, "40-bit pfns");
 _Static_assert(PLAN_PFN_BITS + PLAN_PAGES_LO == 64, "a span's key is full");
@@ -420,15 +420,16 @@ static int plan_refine_point(struct plan_refine *r, uint64_t *k, uint64_t x, uin
  */
 static int plan_refine_runs(struct plan_refine *r)
 {
-	uint64_t k = 0, prev_end = PLAN_PFN_END + 1;
+	uint64_t k = 0, prev_end = PLAN_PFN_END + 1, next = 0;
 	unsigned g = 0;
 
+	if (r->n)
+		next = plan_dsts_key(&r->by_dst, 0, &g);
 	for (uint64_t i = 0; i < r->n; i++) {
-		uint64_t start = plan_dsts_key(&r->by_dst, i, &g);
-		uint64_t e = start + plan_run_dst_pages(r, i);
-		uint64_t next = i + 1 < r->n ? plan_dsts_key(&r->by_dst, i + 1, &g) : 0;
+		uint64_t start = next, e = start + plan_run_dst_pages(r, i);
 		int err = 0;
 
+		next = i + 1 < r->n ? plan_dsts_key(&r->by_dst, i + 1, &g) : 0;
 		if (start != prev_end)
 			err = plan_refine_point(r, &k, start, start, PLAN_COVERED);
 		if (!err)
@@ -712,13 +713,32 @@ static int plan_edge_clean(const struct plan_exec *x, uint32_t i, uint32_t q)
 }
 
 /*
+ * Every edge of the listed cycles clean. The pieces are looked up well ahead: in
+ * list order they lie anywhere.
+ */
+static int plan_cycles_clean(const struct plan_exec *x, const uint32_t *list, uint64_t n)
+{
+	for (uint64_t t = 0, first = 0; t < n; t++) {
+		uint32_t q = list[list[t] & PLAN_MARK ? first : t + 1] & ~PLAN_MARK;
+
+		if (t + 2 * PLAN_PREFETCH < n)
+			__builtin_prefetch(&x->pc[list[t + 2 * PLAN_PREFETCH] & ~PLAN_MARK]);
+		if (!plan_edge_clean(x, list[t] & ~PLAN_MARK, q))
+			return PLAN_E_INPUT;
+		if (list[t] & PLAN_MARK)
+			first = t + 1;
+	}
+	return 0;
+}
+
+/*
  * Step 4, before anything is written: lists every cycle into list[] (the last
  * piece of each with PLAN_MARK), walking successors from each piece left in
- * source order. Once Kahn is stuck each piece left has in-degree 1 and a
- * successor left (their in-degrees sum to the edges among them), so they form
- * cycles; a walk that meets anything else, or leaves a piece out, refuses. A
- * walked piece's in-degree becomes 0. Every refusal of the planner comes from
- * here or before: placing cannot fail.
+ * source order, and checks each clean. Once Kahn is stuck each piece left has
+ * in-degree 1 and a successor left (their in-degrees sum to the edges among
+ * them), so they form cycles; a walk that meets anything else, or leaves a piece
+ * out, refuses. A walked piece's in-degree becomes 0. Every refusal of the
+ * planner comes from here or before: placing cannot fail.
  */
 static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
 {
@@ -732,8 +752,7 @@ static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
 			continue;	/* placed, or walked */
 		do {
 			q = x->out[i] & ~PLAN_JOIN;
-			if (q == PLAN_NONE || (x->indeg[q] != 1 && q != first) ||
-			    !plan_edge_clean(x, i, q))
+			if (q == PLAN_NONE || (x->indeg[q] != 1 && q != first))
 				return PLAN_E_INPUT;
 			x->indeg[i] = 0;
 			list[n++] = i;
@@ -742,7 +761,9 @@ static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
 		list[n - 1] |= PLAN_MARK;
 	}
 	*c = n;
-	return x->placed + n == x->p ? 0 : PLAN_E_INPUT;	/* none left out */
+	if (x->placed + n != x->p)
+		return PLAN_E_INPUT;	/* a piece left out */
+	return plan_cycles_clean(x, list, n);
 }
 
 /* Places a clean cycle of k pieces page by page through the scratch page. */
