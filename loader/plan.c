@@ -28,11 +28,12 @@
  * Speed: a million single-page runs scattered at random make every step a cache
  * miss, and a TLB miss. Sorting (radix) and merging run in streams: every entry
  * sorted by destination carries what its walk needs (a run's pages, a piece's
- * index), and which pieces read a destination is known from step 1, so steps 1
- * and 2 look nothing up at random but the in-degrees; Kahn's queue holds pieces of
- * different chains, so its loads overlap (and are prefetched); the moves are
- * issued afterwards from the recorded order, with loads that do not depend on
- * each other; the cycles are listed once, then placed from the list.
+ * index), and which pieces read a destination is known from step 1, so the walks
+ * of steps 1 and 2 stream, but for the chains' searches and the in-degrees'
+ * stores; Kahn's queue holds pieces of different chains, so its loads overlap
+ * (and are prefetched); the moves are issued afterwards from the recorded order,
+ * with loads that do not depend on each other; the cycles are listed once,
+ * checked and placed from the list, with their pieces looked up well ahead.
  *
  * Memory: 32 bytes per piece or per run, whichever are more, and nothing else.
  * Runs and pieces are 16-byte spans (struct sort_kv: key = src pfn << 24 | pages
@@ -43,14 +44,14 @@
  * pieces, the work area of W bytes (aligned to 8; plan_work_size() is exact for
  * an aligned area) holds in turn:
  *   [0, 16n) runs by source, [16n, 32n) the sort's scratch; then [W - 8n, W) runs
- *     by destination, [W - 16n, W - 8n) their scratch; cut points (pfn << 24 |
- *     PLAN_COVERED, 8 B) gathered from W - 8n down;
+ *     by destination, [W - 16n, W - 8n) their scratch; cut points (~(pfn << 24 |
+ *     PLAN_COVERED), 8 B) gathered from W - 8n down;
  *   the moving runs close up at 0; the cut points are sorted with their scratch
  *     after those; [0, 16p) pieces in source order, written from the last down
  *     over the runs (a run gives at least one piece, so the writer never passes
  *     the reader), below the cut points they read;
  *   [16p, 24p) pieces by destination, [24p, 32p) scratch; then [24p, 28p) each
- *     piece's successor, [28p, 32p) its in-degree (later the chain depth);
+ *     piece's successor, [28p, 32p) its in-degree (then the chain depth);
  *   [16p, 20p) the order, the list of cycles behind it; [20p, 24p) Kahn's queue.
  * plan_prepare() checks that the pieces fit (32 B each); every other bound above
  * follows from that and from 32 B per run (see there).
