@@ -10,8 +10,8 @@
  *    another chain nor itself: walking the chain from every run's destination start
  *    and end makes each cut exactly once, without remembering the points seen.
  * 2. Graph. A piece's source now lies inside exactly one piece Q's destination, or
- *    touches none. In the first case the piece must be copied before Q: an edge to
- *    Q. Out-degree <= 1.
+ *    touches none (the walk of step 1 marks which: PLAN_COVERED). In the first case
+ *    the piece must be copied before Q: an edge to Q. Out-degree <= 1.
  * 3. Order (Kahn). Pieces nobody waits on go first, in source order; placing one
  *    releases its successor, which follows at once when it continues the same
  *    memmove (a run shifted by a page is one chain, and becomes one move), and
@@ -26,24 +26,35 @@
  * 6. Zero runs last: their pages may be sources.
  *
  * Speed: a million single-page runs scattered at random make every step a cache
- * miss. Sorting (radix) and merging run in streams; the walks that follow edges
- * touch only 5 bytes per piece (successor, one-byte in-degree); Kahn's queue holds
- * pieces of different chains, so its loads overlap (and are prefetched); the moves
- * are issued afterwards from the recorded order, with loads that do not depend on
- * each other; the pieces left for step 4 are renumbered densely before their
- * cycles are walked, then placed from a list.
+ * miss, and a TLB miss. Sorting (radix) and merging run in streams: every entry
+ * sorted by destination carries what its walk needs (a run's pages, a piece's
+ * index), and which pieces read a destination is known from step 1, so the walks
+ * of steps 1 and 2 stream, but for the chains' searches and the in-degrees'
+ * stores; Kahn's queue holds pieces of different chains, so its loads overlap
+ * (and are prefetched); the moves are issued afterwards from the recorded order,
+ * with loads that do not depend on each other; the cycles are listed once,
+ * checked and placed from the list, with their pieces looked up well ahead.
  *
- * Work area (aligned to 8 bytes; plan_work_size() is exact for an aligned area):
- *   [pieces: 32 B each][arena: max(64 B per run, 32 B per piece)]
- * A piece is 24 B, its successor 4 B, its in-degree 1 B. The arena holds in turn:
- * the runs by source (24 B), the runs by destination (16 B) and a sort buffer
- * (24 B); then the pieces by destination and a sort buffer (16 + 16 B); then the
- * order (8 B), the queue (4 B; then the list of cycles), the chain depths, the
- * in-degrees too wide for a byte, and for step 4 the dense numbers both ways and
- * the dense successors (4 B each). Cut points are gathered and sorted in the pieces' room, then
- * moved to the top of the piece array, from where the pieces are written below
- * them: the writer never catches up with the reader (each run adds one piece more
- * than its cuts).
+ * Memory: 32 bytes per piece or per run, whichever are more, and nothing else.
+ * Runs and pieces are 16-byte spans (struct sort_kv: key = src pfn << 24 | pages
+ * bits 0-23, val = dst pfn << 24 | pages bits 24-46, PLAN_COVERED; pfns have 40
+ * bits, plan.h). Entries sorted by destination are u64: dst pfn bits 0-31 << 32 |
+ * a payload, the runs' pages (or index | PLAN_BIG past 31 bits), the pieces'
+ * index; bits 32-39 group them (plan_dsts_sort()). For n runs that become p
+ * pieces, the work area of W bytes (aligned to 8; plan_work_size() is exact for
+ * an aligned area) holds in turn:
+ *   [0, 16n) runs by source, [16n, 32n) the sort's scratch; then [W - 8n, W) runs
+ *     by destination, [W - 16n, W - 8n) their scratch; cut points (~(pfn << 24 |
+ *     PLAN_COVERED), 8 B) gathered from W - 8n down;
+ *   the moving runs close up at 0; the cut points are sorted with their scratch
+ *     after those; [0, 16p) pieces in source order, written from the last down
+ *     over the runs (a run gives at least one piece, so the writer never passes
+ *     the reader), below the cut points they read;
+ *   [16p, 24p) pieces by destination, [24p, 32p) scratch; then [24p, 28p) each
+ *     piece's successor, [28p, 32p) its in-degree (then the chain depth);
+ *   [16p, 20p) the order, the list of cycles behind it; [20p, 24p) Kahn's queue.
+ * plan_prepare() checks that the pieces fit (32 B each); every other bound above
+ * follows from that and from 32 B per run (see there).
  */
 #include <string.h>
 #include <baton/handoff.h>
@@ -51,44 +62,48 @@
 #include "loader/sort.h"
 
 #define PLAN_SHIFT	BATON_PAGE_SHIFT
-#define PLAN_PFN_END	(1ULL << (64 - PLAN_SHIFT))	/* one past the last pfn */
-#define PLAN_MAX_PIECES	0x7ffffffeULL	/* 31-bit indices, one value spare */
+#define PLAN_PFN_BITS	40
+#define PLAN_PFN_END	(PLAN_ADDR_END >> PLAN_SHIFT)	/* one past the last pfn */
+#define PLAN_PAGES_LO	24		/* span: page-count bits under the pfn in key */
+#define PLAN_LOW24	0xffffffULL	/* span: key and val's bits under the pfn */
+#define PLAN_PAGES_HI	0x7fffffULL	/* span: page-count bits under the pfn in val */
+#define PLAN_COVERED	0x800000ULL	/* span val: the source lies in a destination */
+#define PLAN_BYTES	32		/* work bytes per piece, and per run */
+#define PLAN_LOW	0xffffffffULL	/* by-destination entry: the payload */
+#define PLAN_KEY	(~PLAN_LOW)	/* by-destination entry: dst pfn bits 0-31 */
+#define PLAN_BIG	0x80000000u	/* runs' payload: an index, not the pages */
 #define PLAN_NONE	0x7fffffffu	/* out[]: no successor */
 #define PLAN_JOIN	0x80000000u	/* out[]: the successor continues our move */
-#define PLAN_WIDE	0xfeu		/* indeg[]: the count is in wide[] */
-#define PLAN_DONE	0xffu		/* indeg[]: placed */
-#define PLAN_IN_PLACE	(1ULL << 31)	/* by-destination value: src == dst */
-#define PLAN_RANK	(PLAN_IN_PLACE - 1)	/* by-destination value: rank by source */
-#define PLAN_SAT	0xffffffffULL	/* by-destination value >> 32: pages, saturated */
-#define PLAN_PREFETCH	8		/* entries looked up ahead in the queue and lists */
+#define PLAN_DONE	0xffffffffu	/* indeg[]: placed */
+#define PLAN_MARK	0x80000000u	/* list of cycles: the last piece of one */
+#define PLAN_PREFETCH	32		/* entries looked up ahead in streams of indices */
+
+_Static_assert(PLAN_PFN_END == 1ULL << PLAN_PFN_BITS, "40-bit pfns");
+_Static_assert(PLAN_PFN_BITS + PLAN_PAGES_LO == 64, "a span's key is full");
+_Static_assert(PLAN_LOW24 == (1ULL << PLAN_PAGES_LO) - 1, "24 bits under the pfn");
+_Static_assert((PLAN_PAGES_HI + 1) << PLAN_PAGES_LO > PLAN_PFN_END, "pages up to 2^40");
+_Static_assert(PLAN_MAX_PIECES < PLAN_NONE, "indices leave PLAN_NONE and a flag bit");
 
 /*
- * Runs by source are struct sort_kv3: key src pfn, val dst pfn, aux pages.
- * Runs and pieces by destination are struct sort_kv: key dst pfn, val the rank or
- * index (31 bits) | PLAN_IN_PLACE | pages << 32 (PLAN_SAT: look them up).
+ * Entries sorted by destination: dst pfn bits 0-31 << 32 | a 32-bit payload.
+ * Bits 32-39 are the group the entry is in: group g ends before entry end[g].
  */
-
-/* Part of one run, pfns. */
-struct plan_piece {
-	uint64_t src, dst, pages;
-};
-
-/* One step of the order: a piece, and the piece it releases (or PLAN_NONE). */
-struct plan_step {
-	uint32_t piece, next;
+struct plan_dsts {
+	uint64_t *e;
+	uint32_t end[256];
 };
 
 /* Refinement state, shared by plan_count() and plan_execute(). */
 struct plan_refine {
-	struct sort_kv3 *run;		/* n runs by source */
-	struct sort_kv *by_dst;		/* n runs by destination */
+	struct sort_kv *run;		/* n runs by source, spans */
 	uint64_t n;
 	uint64_t moving;		/* runs not in place */
 	uint64_t moved, in_place;	/* pages */
-	struct sort_kv *split;		/* cut points (key: source pfn); NULL: count only */
+	uint64_t *split;		/* cut points go below it, downwards; NULL: count */
 	uint64_t nsplit;
-	uint64_t cap;			/* room in split[] */
+	uint64_t cap;			/* room for cuts */
 	uint64_t limit;			/* cuts that valid runs can have at most */
+	struct plan_dsts by_dst;	/* n runs: payload pages, or index | PLAN_BIG */
 };
 
 /* Execution state: the pieces, their graph, the pending move, the memory. */
@@ -96,15 +111,15 @@ struct plan_exec {
 	const struct plan_mem *mem;	/* NULL: dry run */
 	struct plan_stats *st;
 	uint64_t p;			/* pieces */
-	struct plan_piece *pc;		/* in source order */
+	struct sort_kv *pc;		/* in source order, spans */
 	uint32_t *out;			/* successor | PLAN_JOIN, or PLAN_NONE */
-	uint8_t *indeg;			/* pieces still to read our destination */
-	uint32_t *wide;			/* the count when indeg[] is PLAN_WIDE */
-	struct plan_step *order;
-	uint32_t *queue, *depth;
-	uint32_t *dense;		/* step 4: piece -> dense number, and back */
+	uint32_t *indeg;		/* readers of our destination still to go,
+					 * PLAN_DONE, 0 once on a cycle listed; depths */
+	uint32_t *order;		/* pieces placed, in order; then the cycles */
+	uint32_t *queue;		/* Kahn's */
 	uint64_t placed, queued;	/* entries in order[], queue[] */
 	uint64_t pdst, psrc, ppages;	/* pending move; ppages == 0: none */
+	struct plan_dsts *by_dst;	/* payload: index (the runs' table, reused) */
 };
 
 static uint64_t plan_max(uint64_t a, uint64_t b)
@@ -112,48 +127,40 @@ static uint64_t plan_max(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Arena bytes for n runs: by source, by destination, sort buffer. */
-static uint64_t plan_arena_runs(uint64_t n)
+static uint64_t plan_span_src(const struct sort_kv *s)
 {
-	return n * (2 * sizeof(struct sort_kv3) + sizeof(struct sort_kv));
+	return s->key >> PLAN_PAGES_LO;
 }
 
-/* Bytes per piece: the piece, successor, in-degree, padding; arena: sorting. */
-#define PLAN_PIECE_BYTES	32
-#define PLAN_ARENA_PIECE	(2 * sizeof(struct sort_kv))
-_Static_assert(sizeof(struct plan_piece) + 4 + 1 <= PLAN_PIECE_BYTES, "piece bytes");
-_Static_assert(sizeof(struct plan_step) + 4 * 6 <= PLAN_ARENA_PIECE, "arena");
+static uint64_t plan_span_dst(const struct sort_kv *s)
+{
+	return s->val >> PLAN_PAGES_LO;
+}
+
+static uint64_t plan_span_pages(const struct sort_kv *s)
+{
+	return (s->key & PLAN_LOW24) | (s->val & PLAN_PAGES_HI) << PLAN_PAGES_LO;
+}
+
+/* pfns < 2^40, pages <= 2^40 (plan_range_check()); not covered. */
+static void plan_span_set(struct sort_kv *s, uint64_t src, uint64_t dst, uint64_t pages)
+{
+	s->key = src << PLAN_PAGES_LO | (pages & PLAN_LOW24);
+	s->val = dst << PLAN_PAGES_LO | pages >> PLAN_PAGES_LO;
+}
 
 size_t plan_count_work_size(uint64_t ncopy)
 {
 	if (ncopy > PLAN_MAX_PIECES)
 		return SIZE_MAX;
-	return plan_arena_runs(ncopy);
+	return ncopy * PLAN_BYTES;
 }
 
 size_t plan_work_size(uint64_t ncopy, uint64_t pieces)
 {
 	if (ncopy > PLAN_MAX_PIECES || pieces > PLAN_MAX_PIECES)
 		return SIZE_MAX;
-	return pieces * PLAN_PIECE_BYTES +
-	       plan_max(plan_arena_runs(ncopy), pieces * PLAN_ARENA_PIECE);
-}
-
-/*
- * The most pieces that fit in w bytes with n runs: the inverse of plan_work_size(),
- * which grows by 32 B per piece while the runs' arena is the larger part, by 64 B
- * after. w >= plan_arena_runs(n).
- */
-static uint64_t plan_pieces_fit(uint64_t n, uint64_t w)
-{
-	uint64_t ar = plan_arena_runs(n), ps = PLAN_PIECE_BYTES;
-	uint64_t best = (w - ar) / ps, big = w / (ps + PLAN_ARENA_PIECE);
-
-	if (best > ar / PLAN_ARENA_PIECE)
-		best = ar / PLAN_ARENA_PIECE;
-	if (big * PLAN_ARENA_PIECE >= ar && big > best)
-		best = big;
-	return best < PLAN_MAX_PIECES ? best : PLAN_MAX_PIECES;
+	return plan_max(ncopy, pieces) * PLAN_BYTES;
 }
 
 /* Aligns the work area to 8 bytes; *w: the bytes left. */
@@ -166,17 +173,16 @@ static char *plan_work_align(void *work, size_t size, uint64_t *w)
 	return (char *)a;
 }
 
-/* One run's own preconditions: aligned, not empty, no wrap. */
+/* One run's own preconditions: aligned, not empty, ends at or below 2^52. */
 static int plan_range_check(uint64_t addr, uint64_t pages)
 {
-	if ((addr & (BATON_PAGE_SIZE - 1)) || !pages)
-		return PLAN_E_INPUT;
-	if (pages > PLAN_PFN_END - (addr >> PLAN_SHIFT))
+	if ((addr & (BATON_PAGE_SIZE - 1)) || !pages || pages > PLAN_PFN_END ||
+	    (addr >> PLAN_SHIFT) > PLAN_PFN_END - pages)
 		return PLAN_E_INPUT;
 	return 0;
 }
 
-/* Checks the runs, fills the records to sort by source, counts pages and cuts. */
+/* Checks the runs, packs them into spans to sort by source, counts pages and cuts. */
 static int plan_runs_read(struct plan_refine *r, const struct plan_run *runs)
 {
 	for (uint64_t i = 0; i < r->n; i++) {
@@ -191,85 +197,112 @@ static int plan_runs_read(struct plan_refine *r, const struct plan_run *runs)
 			r->moved += c->pages;
 			r->limit += c->pages - 1;
 		}
-		r->run[i].key = c->src >> PLAN_SHIFT;
-		r->run[i].val = c->dst >> PLAN_SHIFT;
-		r->run[i].aux = c->pages;
+		plan_span_set(&r->run[i], c->src >> PLAN_SHIFT, c->dst >> PLAN_SHIFT, c->pages);
 	}
 	return 0;
 }
 
-/* A by-destination value: index (or rank), in-place flag, pages saturated. */
-static uint64_t plan_dst_val(uint64_t index, uint64_t pages, int in_place)
+/* Span i's by-destination entry: its pages (runs: pieces == 0) or its index. */
+static uint64_t plan_dsts_entry(const struct sort_kv *s, uint64_t i, int pieces)
 {
-	return index | (in_place ? PLAN_IN_PLACE : 0) |
-	       (pages < PLAN_SAT ? pages : PLAN_SAT) << 32;
+	uint64_t pages = plan_span_pages(&s[i]), low = i;
+
+	if (!pieces)
+		low = pages < PLAN_BIG ? pages : i | PLAN_BIG;
+	return plan_span_dst(&s[i]) << 32 | low;
 }
 
-/* The runs by destination, from the runs by source: the value holds the rank. */
-static void plan_runs_by_dst(struct plan_refine *r)
+/*
+ * Sorts the n spans s[] by destination into d->e, with scratch tmp[n]. The
+ * entries have no room for dst pfn bits 32-39 (16 TiB and up): they go into
+ * groups by those bits first, and each group is sorted apart.
+ */
+static void plan_dsts_sort(struct plan_dsts *d, const struct sort_kv *s, uint64_t n,
+			   uint64_t *tmp, int pieces)
 {
-	for (uint64_t k = 0; k < r->n; k++) {
-		const struct sort_kv3 *run = &r->run[k];
+	uint32_t *end = d->end, at = 0;
 
-		r->by_dst[k].key = run->val;
-		r->by_dst[k].val = plan_dst_val(k, run->aux, run->key == run->val);
+	memset(end, 0, sizeof(d->end));
+	for (uint64_t i = 0; i < n; i++)
+		end[plan_span_dst(&s[i]) >> 32]++;
+	for (unsigned g = 0; g < 256; g++) {	/* counts to starts */
+		uint32_t c = end[g];
+
+		end[g] = at;
+		at += c;
 	}
+	for (uint64_t i = 0; i < n; i++)	/* starts to ends */
+		d->e[end[plan_span_dst(&s[i]) >> 32]++] = plan_dsts_entry(s, i, pieces);
+	at = 0;
+	for (unsigned g = 0; g < 256; at = end[g++])
+		sort_u64_masked(d->e + at, tmp, end[g] - at, PLAN_KEY);
 }
 
-/* Pages of a run by destination (saturated ones from the run by source). */
-static uint64_t plan_run_pages(const struct plan_refine *r, const struct sort_kv *d)
+/* Entry k's destination; *g: its group, from entries visited in ascending order. */
+static uint64_t plan_dsts_key(const struct plan_dsts *d, uint64_t k, unsigned *g)
 {
-	uint64_t pages = d->val >> 32;
+	while (k >= d->end[*g])
+		(*g)++;
+	return (uint64_t)*g << 32 | d->e[k] >> 32;
+}
 
-	return pages < PLAN_SAT ? pages : r->run[d->val & PLAN_RANK].aux;
+/* The pages of entry k of the runs by destination (until the runs close up). */
+static uint64_t plan_run_dst_pages(const struct plan_refine *r, uint64_t k)
+{
+	uint32_t low = (uint32_t)r->by_dst.e[k];
+
+	return low & PLAN_BIG ? plan_span_pages(&r->run[low & ~PLAN_BIG]) : low;
 }
 
 static int plan_runs_disjoint(const struct plan_refine *r)
 {
-	for (uint64_t k = 1; k < r->n; k++) {
-		const struct sort_kv *d = &r->by_dst[k - 1];
+	uint64_t src_end = 0, dst_end = 0;
+	unsigned g = 0;
 
-		if (r->run[k - 1].key + r->run[k - 1].aux > r->run[k].key)
+	for (uint64_t k = 0; k < r->n; k++) {
+		const struct sort_kv *s = &r->run[k];
+		uint64_t dst = plan_dsts_key(&r->by_dst, k, &g);
+
+		if (plan_span_src(s) < src_end || dst < dst_end)
 			return PLAN_E_INPUT;
-		if (d->key + plan_run_pages(r, d) > d[1].key)
-			return PLAN_E_INPUT;
+		src_end = plan_span_src(s) + plan_span_pages(s);
+		dst_end = dst + plan_run_dst_pages(r, k);
 	}
 	return 0;
 }
 
 /*
- * Lays out the arena for n runs, sorts them by source and by destination, and
- * checks the preconditions.
+ * Lays out the runs in the work area of w >= 32 n bytes at base: by source at the
+ * start, by destination at the end. Sorts them and checks the preconditions.
  */
 static int plan_refine_init(struct plan_refine *r, const struct plan_run *runs,
-			    uint64_t n, char *arena)
+			    uint64_t n, char *base, uint64_t w)
 {
-	struct sort_kv3 *tmp;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->n = n;
-	r->run = (struct sort_kv3 *)arena;
-	r->by_dst = (struct sort_kv *)(r->run + n);
-	tmp = (struct sort_kv3 *)(r->by_dst + n);
+	r->run = (struct sort_kv *)base;
+	r->by_dst.e = (uint64_t *)(base + (w & ~7ULL)) - n;
 	err = plan_runs_read(r, runs);
 	if (err)
 		return err;
-	sort_kv3(r->run, tmp, n);
-	plan_runs_by_dst(r);
-	sort_kv(r->by_dst, (struct sort_kv *)tmp, n);
+	sort_kv_masked(r->run, (struct sort_kv *)(r->run + n), n, ~PLAN_LOW24);
+	plan_dsts_sort(&r->by_dst, r->run, n, r->by_dst.e - n, 0);
 	return plan_runs_disjoint(r);
 }
 
-/* Entries of a[0..n) with key < x (a sorted). */
-static uint64_t plan_kv_below(const struct sort_kv *a, uint64_t n, uint64_t x)
+/* The first run by destination that ends after pfn x, or r->n (each probe finds
+ * its group from 0: at most 256 steps). */
+static uint64_t plan_runs_after(const struct plan_refine *r, uint64_t x)
 {
-	uint64_t lo = 0, hi = n;
+	uint64_t lo = 0, hi = r->n;
 
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
+		unsigned g = 0;
 
-		if (a[mid].key < x)
+		if (plan_dsts_key(&r->by_dst, mid, &g) + plan_run_dst_pages(r, mid) <= x)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -282,13 +315,13 @@ static int plan_zeros_check(const struct plan_refine *r,
 			    const struct plan_zero *zeros, uint64_t nzero)
 {
 	for (uint64_t i = 0; i < nzero; i++) {
-		uint64_t start = zeros[i].dst >> PLAN_SHIFT, end, k;
+		uint64_t start = zeros[i].dst >> PLAN_SHIFT, k;
+		unsigned g = 0;
 
 		if (plan_range_check(zeros[i].dst, zeros[i].pages))
 			return PLAN_E_INPUT;
-		end = start + zeros[i].pages;
-		k = plan_kv_below(r->by_dst, r->n, end);
-		if (k && r->by_dst[k - 1].key + plan_run_pages(r, &r->by_dst[k - 1]) > start)
+		k = plan_runs_after(r, start);
+		if (k < r->n && plan_dsts_key(&r->by_dst, k, &g) < start + zeros[i].pages)
 			return PLAN_E_INPUT;
 	}
 	return 0;
@@ -302,17 +335,22 @@ static uint64_t plan_run_find(const struct plan_refine *r, uint64_t x)
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (r->run[mid].key < x)
+		if (plan_span_src(&r->run[mid]) < x)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo && x < r->run[lo - 1].key + r->run[lo - 1].aux)
+	if (lo && x < plan_span_src(&r->run[lo - 1]) + plan_span_pages(&r->run[lo - 1]))
 		return lo - 1;
 	return r->n;
 }
 
-static int plan_split_add(struct plan_refine *r, uint64_t pfn)
+/*
+ * Cut point pfn; cov: PLAN_COVERED if a destination holds the source from it on.
+ * Stored complemented, downwards: a chain (ascending) is then stored ascending,
+ * and the sort finds it sorted; the sort is descending by pfn.
+ */
+static int plan_split_add(struct plan_refine *r, uint64_t pfn, uint64_t cov)
 {
 	/* More cuts than valid runs allow means a chain loops: the input is bad. */
 	if (r->nsplit >= r->limit)
@@ -320,63 +358,83 @@ static int plan_split_add(struct plan_refine *r, uint64_t pfn)
 	if (r->split) {
 		if (r->nsplit >= r->cap)
 			return PLAN_E_NOSPACE;
-		r->split[r->nsplit].key = pfn;
-		r->split[r->nsplit].val = 0;
+		*(r->split - 1 - r->nsplit) = ~(pfn << PLAN_PAGES_LO | cov);
 	}
 	r->nsplit++;
 	return 0;
 }
 
-/* x lies strictly inside run k's source: cut there and follow the chain of cuts. */
-static int plan_refine_chain(struct plan_refine *r, uint64_t k, uint64_t x)
+/*
+ * x lies strictly inside run k's source: cut there (cov: as for plan_split_add())
+ * and follow the chain of cuts. The next ones lie strictly inside destinations.
+ */
+static int plan_refine_chain(struct plan_refine *r, uint64_t k, uint64_t x, uint64_t cov)
 {
 	for (;;) {
-		const struct sort_kv3 *run = &r->run[k];
+		const struct sort_kv *run = &r->run[k];
+		uint64_t src = plan_span_src(run), dst = plan_span_dst(run);
 		int err;
 
-		if (run->key == run->val)	/* only with overlapping input */
+		if (src == dst)			/* only with overlapping input */
 			return PLAN_E_INPUT;
-		err = plan_split_add(r, x);
+		err = plan_split_add(r, x, cov);
 		if (err)
 			return err;
-		x = x - run->key + run->val;
+		cov = PLAN_COVERED;
+		x = x - src + dst;
 		k = plan_run_find(r, x);
 		if (k == r->n)
 			return 0;
 	}
 }
 
-/* Destination boundary x, visited in ascending order: *k is the source cursor. */
-static int plan_refine_point(struct plan_refine *r, uint64_t *k, uint64_t x)
+/*
+ * Destination boundary x, visited in ascending order: *k is the source cursor,
+ * cov as for plan_split_add(). Runs whose source starts in [lo, x) start inside a
+ * destination: they get PLAN_COVERED.
+ */
+static int plan_refine_point(struct plan_refine *r, uint64_t *k, uint64_t x, uint64_t lo,
+			     uint64_t cov)
 {
-	while (*k < r->n && r->run[*k].key + r->run[*k].aux <= x)
-		(*k)++;
-	if (*k == r->n || r->run[*k].key >= x)
+	uint64_t src = 0;
+
+	for (; *k < r->n; (*k)++) {
+		struct sort_kv *run = &r->run[*k];
+
+		src = plan_span_src(run);
+		if (src >= lo && src < x)
+			run->val |= PLAN_COVERED;
+		if (src + plan_span_pages(run) > x)
+			break;
+	}
+	if (*k == r->n || src >= x)
 		return 0;
-	return plan_refine_chain(r, *k, x);
+	return plan_refine_chain(r, *k, x, cov);
 }
 
 /*
- * Walks the chain from every destination boundary of a moving run. In-place runs
- * are skipped: their boundaries cannot lie inside a source (sources are disjoint)
- * and no chain enters them (destinations are).
+ * Walks the chain from every destination boundary, and marks which pieces will
+ * start inside a destination: the runs that do, and the cuts at a destination's
+ * start, at its end when the next one begins there, and those of the chains.
+ * Those of runs in place cut nothing: they are boundaries of their sources too,
+ * which others' do not overlap.
  */
 static int plan_refine_runs(struct plan_refine *r)
 {
-	uint64_t k = 0, prev_end = PLAN_PFN_END + 1;
+	uint64_t k = 0, prev_end = PLAN_PFN_END + 1, next = 0;
+	unsigned g = 0;
 
+	if (r->n)
+		next = plan_dsts_key(&r->by_dst, 0, &g);
 	for (uint64_t i = 0; i < r->n; i++) {
-		const struct sort_kv *d = &r->by_dst[i];
-		uint64_t e;
+		uint64_t start = next, e = start + plan_run_dst_pages(r, i);
 		int err = 0;
 
-		if (d->val & PLAN_IN_PLACE)
-			continue;
-		e = d->key + plan_run_pages(r, d);
-		if (d->key != prev_end)
-			err = plan_refine_point(r, &k, d->key);
+		next = i + 1 < r->n ? plan_dsts_key(&r->by_dst, i + 1, &g) : 0;
+		if (start != prev_end)
+			err = plan_refine_point(r, &k, start, start, PLAN_COVERED);
 		if (!err)
-			err = plan_refine_point(r, &k, e);
+			err = plan_refine_point(r, &k, e, start, next == e ? PLAN_COVERED : 0);
 		if (err)
 			return err;
 		prev_end = e;
@@ -384,152 +442,134 @@ static int plan_refine_runs(struct plan_refine *r)
 	return 0;
 }
 
-static void plan_piece_set(struct plan_piece *pc, const struct sort_kv3 *run,
-			   uint64_t src, uint64_t end)
+/*
+ * Cuts the moving runs run[0..m) at the s cut points (complemented, sorted: the
+ * highest first): the pieces, in source order, into pc[0..m + s). Written from
+ * the last piece down, pc may start where run does: a run gives at least one
+ * piece, so none lands below its own run.
+ */
+static void plan_pieces_make(const struct sort_kv *run, uint64_t m, const uint64_t *cut,
+			     uint64_t s, struct sort_kv *pc)
 {
-	pc->src = src;
-	pc->dst = run->val + (src - run->key);
-	pc->pages = end - src;
-}
+	uint64_t p = m + s, j = 0;
 
-/* Cuts the moving runs at the sorted cut points: pieces in source order. */
-static uint64_t plan_pieces_make(const struct plan_refine *r, struct plan_piece *pc,
-				 const struct sort_kv *split)
-{
-	uint64_t p = 0, j = 0;
+	for (uint64_t k = m; k--;) {
+		const struct sort_kv r = run[k];	/* pc may overwrite it */
+		uint64_t src = plan_span_src(&r), end = src + plan_span_pages(&r);
+		uint64_t off = plan_span_dst(&r) - src;
 
-	for (uint64_t k = 0; k < r->n; k++) {
-		const struct sort_kv3 *run = &r->run[k];
-		uint64_t src = run->key, end = run->key + run->aux;
+		do {	/* a cut point, or the run's start: pfn << 24 | PLAN_COVERED */
+			uint64_t pt = j < s && ~cut[j] >> PLAN_PAGES_LO > src ? ~cut[j++] :
+				      src << PLAN_PAGES_LO | (r.val & PLAN_COVERED);
+			uint64_t at = pt >> PLAN_PAGES_LO;
 
-		if (run->key == run->val)
-			continue;
-		while (j < r->nsplit && split[j].key < end) {
-			uint64_t cut = split[j++].key;
-
-			plan_piece_set(&pc[p++], run, src, cut);
-			src = cut;
-		}
-		plan_piece_set(&pc[p++], run, src, end);
+			plan_span_set(&pc[--p], at, at + off, end - at);
+			pc[p].val |= pt & PLAN_COVERED;
+			end = at;
+		} while (end > src);
 	}
-	return p;
-}
-
-/* Sorts the cuts, moves them to the top of the piece array and makes the pieces. */
-static uint64_t plan_pieces_cut(const struct plan_refine *r, struct plan_piece *pc)
-{
-	uint64_t s = r->nsplit, p = r->moving + s;
-	struct sort_kv *top = (struct sort_kv *)(pc + p) - s;
-
-	if (s) {
-		sort_kv(r->split, r->split + s, s);
-		memmove(top, r->split, s * sizeof(*top));
-	}
-	return plan_pieces_make(r, pc, top);
 }
 
 /*
- * The pieces by destination. When no run was cut or is in place, pieces are the
- * runs in source order, so the runs by destination already are that list.
+ * The pieces, from the runs and the cut points, at the start of the work area;
+ * returns how many. When no run is cut or in place, the runs are the pieces.
+ * Else the moving runs close up, and the cut points are sorted with their
+ * scratch after them.
  */
-static const struct sort_kv *plan_pieces_by_dst(const struct plan_refine *r,
-						const struct plan_exec *x,
-						struct sort_kv *kv)
+static uint64_t plan_pieces_cut(struct plan_refine *r)
 {
-	if (!r->nsplit && r->moving == r->n)
-		return r->by_dst;
-	for (uint64_t i = 0; i < x->p; i++) {
-		kv[i].key = x->pc[i].dst;
-		kv[i].val = plan_dst_val(i, x->pc[i].pages, 0);
-	}
-	sort_kv(kv, kv + x->p, x->p);
-	return kv;
-}
+	uint64_t s = r->nsplit, *cut = r->split - s, m = 0;
 
-/* The end of a piece's destination from its record by destination. */
-static uint64_t plan_piece_dst_end(const struct plan_exec *x, const struct sort_kv *d)
-{
-	uint64_t pages = d->val >> 32;
-
-	if (pages == PLAN_SAT)
-		pages = x->pc[d->val & PLAN_RANK].pages;
-	return d->key + pages;
+	if (!s && r->moving == r->n)
+		return r->n;
+	for (uint64_t k = 0; k < r->n; k++)
+		if (plan_span_src(&r->run[k]) != plan_span_dst(&r->run[k]))
+			r->run[m++] = r->run[k];
+	sort_u64_masked(cut, (uint64_t *)(r->run + m), s, ~PLAN_LOW24);
+	plan_pieces_make(r->run, m, cut, s, r->run);
+	return m + s;
 }
 
 /* Whether pieces a and a + 1 form one contiguous memmove. */
-static int plan_pieces_contiguous(const struct plan_piece *pc, uint64_t a)
+static int plan_pieces_contiguous(const struct sort_kv *pc, uint64_t a)
 {
-	return pc[a].src + pc[a].pages == pc[a + 1].src &&
-	       pc[a].dst + pc[a].pages == pc[a + 1].dst;
+	uint64_t pages = plan_span_pages(&pc[a]);
+
+	return plan_span_src(&pc[a]) + pages == plan_span_src(&pc[a + 1]) &&
+	       plan_span_dst(&pc[a]) + pages == plan_span_dst(&pc[a + 1]);
 }
 
-/* One more piece must read q's destination before q is written. */
-static void plan_indeg_add(struct plan_exec *x, uint32_t q)
+/* Edge i -> q: i's source lies in q's destination. */
+static int plan_edge_add(struct plan_exec *x, uint64_t i, uint32_t q)
 {
-	if (x->indeg[q] < PLAN_WIDE - 1) {
-		x->indeg[q]++;
-	} else if (x->indeg[q] == PLAN_WIDE - 1) {
-		x->indeg[q] = PLAN_WIDE;
-		x->wide[q] = PLAN_WIDE;
-	} else {
-		x->wide[q]++;
-	}
-}
-
-/* One reader of q's destination is done: whether q is free to go now. */
-static int plan_indeg_drop(struct plan_exec *x, uint32_t q)
-{
-	if (x->indeg[q] != PLAN_WIDE)
-		return --x->indeg[q] == 0;
-	if (--x->wide[q])
-		return 0;
-	x->indeg[q] = 0;
-	return 1;
-}
-
-/* Edge i -> q: i's source starts inside q's destination, so must end inside too. */
-static int plan_edge_add(struct plan_exec *x, uint64_t i, uint64_t q, uint64_t qend)
-{
-	const struct plan_piece *pc = x->pc;
+	const struct sort_kv *pc = x->pc;
 	uint32_t join = 0;
 
-	if (pc[i].src + pc[i].pages > qend || q == i)
+	if (q == i)
 		return PLAN_E_INPUT;
 	if ((q == i + 1 && plan_pieces_contiguous(pc, i)) ||
 	    (q + 1 == i && plan_pieces_contiguous(pc, q)))
 		join = PLAN_JOIN;
-	x->out[i] = (uint32_t)q | join;
-	plan_indeg_add(x, (uint32_t)q);
+	x->out[i] = q | join;
 	return 0;
 }
 
-/*
- * Links every piece to the piece whose destination holds its source, by merging
- * the pieces (in source order) with the pieces by destination.
- */
-static int plan_graph_build(struct plan_exec *x, const struct sort_kv *by_dst)
+/* Entry j's piece has that many readers: its in-degree, stored once. */
+static void plan_indeg_set(struct plan_exec *x, uint64_t j, uint32_t readers)
 {
-	uint64_t j = 0, p = x->p;
+	x->indeg[x->by_dst->e[j] & PLAN_LOW] = readers;
+	x->st->ordered += readers != 0;
+}
+
+/* The destination of by-destination entry k (in order); PLAN_PFN_END past the last. */
+static uint64_t plan_piece_dst_at(const struct plan_exec *x, uint64_t k, unsigned *g)
+{
+	return k < x->p ? plan_dsts_key(x->by_dst, k, g) : PLAN_PFN_END;
+}
+
+/*
+ * Links every covered piece (plan_refine_runs()) to the piece whose destination
+ * holds its source, by merging the pieces (in source order) with the pieces by
+ * destination: qd, nd are the destinations of entries j and j + 1. Destinations
+ * tile what they cover, so the last one to start at or below a covered source
+ * holds it. The readers of entry j come one after another: its in-degree is
+ * counted, then stored once.
+ */
+static int plan_graph_build(struct plan_exec *x)
+{
+	uint64_t j = 0, p = x->p, qd, nd;
+	uint32_t readers = 0;
+	unsigned g = 0;
 
 	if (!p)
 		return 0;	/* and work may be NULL */
-	memset(x->indeg, 0, p);
+	qd = plan_piece_dst_at(x, 0, &g);
+	nd = plan_piece_dst_at(x, 1, &g);
 	for (uint64_t i = 0; i < p; i++) {
-		uint64_t s = x->pc[i].src, next, end;
+		const struct sort_kv *pc = &x->pc[i];
+		uint64_t s = plan_span_src(pc);
 		int err;
 
 		x->out[i] = PLAN_NONE;
-		while (j + 1 < p && by_dst[j + 1].key <= s)
-			j++;
-		next = by_dst[j].key <= s ? j + 1 : j;
-		if (next < p && by_dst[next].key < s + x->pc[i].pages)
+		while (nd <= s) {
+			plan_indeg_set(x, j, readers);
+			readers = 0;
+			qd = nd;
+			nd = plan_piece_dst_at(x, ++j + 1, &g);
+		}
+		if ((qd <= s ? nd : qd) < s + plan_span_pages(pc))
 			return PLAN_E_INPUT;	/* a boundary inside: refinement missed it */
-		if (by_dst[j].key > s || s >= (end = plan_piece_dst_end(x, &by_dst[j])))
-			continue;		/* touches no destination */
-		err = plan_edge_add(x, i, by_dst[j].val & PLAN_RANK, end);
+		if (!(pc->val & PLAN_COVERED))
+			continue;
+		if (qd > s)
+			return PLAN_E_INPUT;	/* covered, yet no destination holds it */
+		err = plan_edge_add(x, i, (uint32_t)(x->by_dst->e[j] & PLAN_LOW));
 		if (err)
 			return err;
+		readers++;
 	}
+	for (; j < p; j++, readers = 0)
+		plan_indeg_set(x, j, readers);
 	return 0;
 }
 
@@ -540,43 +580,24 @@ static int plan_graph_build(struct plan_exec *x, const struct sort_kv *by_dst)
  */
 static void plan_order_follow(struct plan_exec *x, uint32_t i)
 {
-	for (;;) {
-		uint32_t out = x->out[i], q = out & ~PLAN_JOIN;
-		struct plan_step *step = &x->order[x->placed++];
+	uint32_t *restrict indeg = x->indeg, out;
 
-		step->piece = i;
-		step->next = q;
-		x->indeg[i] = PLAN_DONE;
-		if (q == PLAN_NONE || !plan_indeg_drop(x, q))
+	do {
+		out = x->out[i];
+		x->order[x->placed++] = i;
+		indeg[i] = PLAN_DONE;
+		i = out & ~PLAN_JOIN;
+		if (i == PLAN_NONE || --indeg[i])
 			return;
-		if (!(out & PLAN_JOIN)) {
-			x->queue[x->queued++] = q;
-			return;
-		}
-		i = q;
-	}
-}
-
-/*
- * Asks for what queue entry h will touch: its successor, then that one's in-degree.
- * Successive entries belong to different chains, so the loads overlap.
- */
-static void plan_order_prefetch(const struct plan_exec *x, uint64_t h)
-{
-	uint32_t q;
-
-	if (h + 2 * PLAN_PREFETCH < x->queued)
-		__builtin_prefetch(&x->out[x->queue[h + 2 * PLAN_PREFETCH]]);
-	if (h + PLAN_PREFETCH < x->queued) {
-		q = x->out[x->queue[h + PLAN_PREFETCH]] & ~PLAN_JOIN;
-		if (q != PLAN_NONE)
-			__builtin_prefetch(&x->indeg[q]);
-	}
+	} while (out & PLAN_JOIN);
+	x->queue[x->queued++] = i;
 }
 
 /*
  * Kahn's order of every piece not on a cycle, into x->order: a scan in source
- * order, then the queue first in, first out.
+ * order, then the queue first in, first out. Queue entry h + PLAN_PREFETCH asks
+ * for what it will touch: its successor, then that one's in-degree; successive
+ * entries belong to different chains, so the loads overlap.
  */
 static void plan_order_run(struct plan_exec *x)
 {
@@ -585,9 +606,15 @@ static void plan_order_run(struct plan_exec *x)
 			plan_order_follow(x, (uint32_t)i);
 	}
 	for (uint64_t h = 0; h < x->queued; h++) {
-		uint32_t i = x->queue[h];
+		uint32_t i = x->queue[h], q;
 
-		plan_order_prefetch(x, h);
+		if (h + 2 * PLAN_PREFETCH < x->queued)
+			__builtin_prefetch(&x->out[x->queue[h + 2 * PLAN_PREFETCH]]);
+		if (h + PLAN_PREFETCH < x->queued) {
+			q = x->out[x->queue[h + PLAN_PREFETCH]] & ~PLAN_JOIN;
+			if (q != PLAN_NONE)
+				__builtin_prefetch(&x->indeg[q]);
+		}
 		if (x->indeg[i] != PLAN_DONE)	/* else the scan got there first */
 			plan_order_follow(x, i);
 	}
@@ -629,26 +656,32 @@ static void plan_move(struct plan_exec *x, uint64_t dst, uint64_t src, uint64_t 
 /* Issues the recorded order; tracks chain depths (their loads are independent). */
 static void plan_order_issue(struct plan_exec *x)
 {
-	uint32_t *depth = x->depth;
+	uint32_t *depth = x->indeg;
 
 	for (uint64_t i = 0; i < x->p; i++)
 		depth[i] = 1;
 	for (uint64_t k = 0; k < x->placed; k++) {
-		const struct plan_step *step = &x->order[k];
-		const struct plan_piece *pc = &x->pc[step->piece];
-		uint32_t d = depth[step->piece];
+		uint32_t i = x->order[k], q = x->out[i] & ~PLAN_JOIN, d = depth[i];
+		const struct sort_kv *pc = &x->pc[i];
 
-		if (k + PLAN_PREFETCH < x->placed) {
-			__builtin_prefetch(&x->pc[step[PLAN_PREFETCH].piece]);
-			__builtin_prefetch(&depth[step[PLAN_PREFETCH].piece]);
-			if (step[PLAN_PREFETCH].next != PLAN_NONE)
-				__builtin_prefetch(&depth[step[PLAN_PREFETCH].next]);
+		if (k + 2 * PLAN_PREFETCH < x->placed) {
+			uint32_t a = x->order[k + 2 * PLAN_PREFETCH];
+
+			__builtin_prefetch(&x->pc[a]);
+			__builtin_prefetch(&x->out[a]);
+			__builtin_prefetch(&depth[a]);
 		}
-		plan_move(x, pc->dst, pc->src, pc->pages);
+		if (k + PLAN_PREFETCH < x->placed) {
+			uint32_t n = x->out[x->order[k + PLAN_PREFETCH]] & ~PLAN_JOIN;
+
+			if (n != PLAN_NONE)
+				__builtin_prefetch(&depth[n]);
+		}
+		plan_move(x, plan_span_dst(pc), plan_span_src(pc), plan_span_pages(pc));
 		if (d > x->st->longest)
 			x->st->longest = d;
-		if (step->next != PLAN_NONE && depth[step->next] <= d)
-			depth[step->next] = d + 1;
+		if (q != PLAN_NONE && depth[q] <= d)
+			depth[q] = d + 1;
 	}
 }
 
@@ -668,140 +701,92 @@ static void plan_restore(struct plan_exec *x, uint64_t dst)
 	x->st->copies++;
 }
 
-static int plan_indeg_is_one(const struct plan_exec *x, uint32_t i)
+/*
+ * Whether edge i -> q is clean: i's source is exactly q's destination, in size
+ * too. Refinement makes the edges of a cycle so; checked all the same.
+ */
+static int plan_edge_clean(const struct plan_exec *x, uint32_t i, uint32_t q)
 {
-	return x->indeg[i] == 1 || (x->indeg[i] == PLAN_WIDE && x->wide[i] == 1);
-}
+	const struct sort_kv *a = &x->pc[i], *b = &x->pc[q];
 
-#define PLAN_MARK	0x80000000u	/* step 4: successor walked / end of a cycle */
+	return !((b->val ^ a->key) >> PLAN_PAGES_LO | ((b->key ^ a->key) & PLAN_LOW24) |
+		 ((b->val ^ a->val) & PLAN_PAGES_HI));
+}
 
 /*
- * Numbers the pieces left densely: orig[] maps back, x->dense[] forward. Once Kahn
- * is stuck each piece left has in-degree 1 and a successor left (their in-degrees
- * sum to the edges among them), so they form cycles.
+ * Every edge of the listed cycles clean. The pieces are looked up well ahead: in
+ * list order they lie anywhere.
  */
-static int plan_cycles_number(struct plan_exec *x, uint32_t *orig, uint64_t *c)
-{
-	uint64_t n = 0;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < x->p; i++) {	/* no branch: half the pieces may be left */
-		uint64_t left = x->indeg[i] != PLAN_DONE;
-
-		bad |= left & (!plan_indeg_is_one(x, (uint32_t)i) | (x->out[i] == PLAN_NONE));
-		x->dense[i] = (uint32_t)n;
-		orig[n] = (uint32_t)i;
-		n += left;
-	}
-	*c = n;
-	return bad ? PLAN_E_INPUT : 0;	/* only with input that broke refinement */
-}
-
-/* Successors in dense numbers: the cycle walks then touch 4 bytes per piece left. */
-static int plan_cycles_link(const struct plan_exec *x, const uint32_t *orig,
-			    uint64_t c, uint32_t *next)
-{
-	for (uint64_t k = 0; k < c; k++) {
-		uint32_t q = x->out[orig[k]] & ~PLAN_JOIN;
-
-		if (x->indeg[q] == PLAN_DONE)
-			return PLAN_E_INPUT;
-		next[k] = x->dense[q];
-	}
-	return 0;
-}
-
-/* Lists every cycle in order into list[], the last piece of each with PLAN_MARK. */
-static int plan_cycles_walk(const uint32_t *orig, uint32_t *next, uint64_t c,
-			    uint32_t *list)
-{
-	uint64_t n = 0;
-
-	for (uint32_t first = 0; first < c; first++) {
-		uint32_t k = first;
-
-		if (next[first] & PLAN_MARK)
-			continue;
-		do {
-			uint32_t q = next[k];
-
-			if (q & PLAN_MARK)
-				return PLAN_E_INPUT;	/* not a permutation */
-			next[k] = q | PLAN_MARK;
-			list[n++] = orig[k];
-			k = q;
-		} while (k != first);
-		list[n - 1] |= PLAN_MARK;
-	}
-	return 0;
-}
-
-/* Checks a cycle is clean: each source is exactly the next destination, one size. */
-static int plan_cycle_clean(const struct plan_exec *x, const uint32_t *cyc, uint64_t k)
-{
-	for (uint64_t t = 0; t < k; t++) {
-		const struct plan_piece *a = &x->pc[cyc[t] & ~PLAN_MARK];
-		const struct plan_piece *b = &x->pc[cyc[t + 1 < k ? t + 1 : 0] & ~PLAN_MARK];
-
-		if (b->dst != a->src || b->pages != a->pages)
-			return 0;
-	}
-	return 1;
-}
-
-/* Every listed cycle clean: refinement makes them so, checked all the same. */
 static int plan_cycles_clean(const struct plan_exec *x, const uint32_t *list, uint64_t n)
 {
-	for (uint64_t t = 0, e; t < n; t = e) {
-		for (e = t; !(list[e] & PLAN_MARK); e++)
-			;
-		e++;
-		if (!plan_cycle_clean(x, list + t, e - t))
+	for (uint64_t t = 0, first = 0; t < n; t++) {
+		uint32_t q = list[list[t] & PLAN_MARK ? first : t + 1] & ~PLAN_MARK;
+
+		if (t + 2 * PLAN_PREFETCH < n)
+			__builtin_prefetch(&x->pc[list[t + 2 * PLAN_PREFETCH] & ~PLAN_MARK]);
+		if (!plan_edge_clean(x, list[t] & ~PLAN_MARK, q))
 			return PLAN_E_INPUT;
+		if (list[t] & PLAN_MARK)
+			first = t + 1;
 	}
 	return 0;
 }
 
 /*
- * Step 4, before anything is written: the pieces left are numbered densely, so
- * that walking their cycles (one dependent load per piece) stays in a small array,
- * the cycles are listed into x->queue, and each is checked to be clean. Every
- * refusal of the planner comes from here or before: placing cannot fail.
+ * Step 4, before anything is written: lists every cycle into list[] (the last
+ * piece of each with PLAN_MARK), walking successors from each piece left in
+ * source order, and checks each clean. Once Kahn is stuck each piece left has
+ * in-degree 1 and a successor left (their in-degrees sum to the edges among
+ * them), so they form cycles; a walk that meets anything else, or leaves a piece
+ * out, refuses. A walked piece's in-degree becomes 0. Every refusal of the
+ * planner comes from here or before: placing cannot fail.
  */
 static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
 {
-	uint32_t *orig = x->dense + x->p, *next = orig + x->p;
-	int err = plan_cycles_number(x, orig, c);
+	uint32_t *list = x->order + x->placed;
+	uint64_t n = 0;
 
-	if (!err)
-		err = plan_cycles_link(x, orig, *c, next);
-	if (!err)
-		err = plan_cycles_walk(orig, next, *c, x->queue);
-	if (!err)
-		err = plan_cycles_clean(x, x->queue, *c);
-	return err;
+	for (uint64_t first = 0; first < x->p; first++) {
+		uint32_t i = (uint32_t)first, q;
+
+		if (x->indeg[first] != 1)
+			continue;	/* placed, or walked */
+		do {
+			q = x->out[i] & ~PLAN_JOIN;
+			if (q == PLAN_NONE || (x->indeg[q] != 1 && q != first))
+				return PLAN_E_INPUT;
+			x->indeg[i] = 0;
+			list[n++] = i;
+			i = q;
+		} while (i != first);
+		list[n - 1] |= PLAN_MARK;
+	}
+	*c = n;
+	if (x->placed + n != x->p)
+		return PLAN_E_INPUT;	/* a piece left out */
+	return plan_cycles_clean(x, list, n);
 }
 
 /* Places a clean cycle of k pieces page by page through the scratch page. */
 static void plan_cycle_place(struct plan_exec *x, const uint32_t *cyc, uint64_t k)
 {
-	const struct plan_piece *first = &x->pc[cyc[0] & ~PLAN_MARK];
-	const struct plan_piece *last = &x->pc[cyc[k - 1] & ~PLAN_MARK];
-	uint64_t d = 0;
+	const struct sort_kv *first = &x->pc[cyc[0] & ~PLAN_MARK];
+	const struct sort_kv *last = &x->pc[cyc[k - 1] & ~PLAN_MARK];
+	uint64_t d = 0, pages = plan_span_pages(first);
 
-	for (uint64_t j = 0; j < first->pages; j++) {
-		plan_save(x, first->dst + j);	/* = the last piece's source */
+	for (uint64_t j = 0; j < pages; j++) {
+		plan_save(x, plan_span_dst(first) + j);	/* = the last piece's source */
 		for (uint64_t t = 0; t + 1 < k; t++) {
-			const struct plan_piece *pc = &x->pc[cyc[t] & ~PLAN_MARK];
+			const struct sort_kv *pc = &x->pc[cyc[t] & ~PLAN_MARK];
 
-			plan_move(x, pc->dst + j, pc->src + j, 1);
+			plan_move(x, plan_span_dst(pc) + j, plan_span_src(pc) + j, 1);
 		}
-		plan_restore(x, last->dst + j);
+		plan_restore(x, plan_span_dst(last) + j);
 	}
 	for (uint64_t t = 0; t < k; t++)
-		d = plan_max(d, x->depth[cyc[t] & ~PLAN_MARK]);
+		d = plan_max(d, x->indeg[cyc[t] & ~PLAN_MARK]);	/* depths */
 	x->st->longest = plan_max(x->st->longest, d + k - 1);
-	x->st->cycles += first->pages;
+	x->st->cycles += pages;
 }
 
 /* Step 4, after the moves: places the listed (clean) cycles, looking pieces up ahead. */
@@ -815,7 +800,7 @@ static void plan_cycles_place(struct plan_exec *x, const uint32_t *list, uint64_
 		e++;
 		for (; ahead < e + 2 * PLAN_PREFETCH && ahead < n; ahead++) {
 			__builtin_prefetch(&x->pc[list[ahead] & ~PLAN_MARK]);
-			__builtin_prefetch(&x->depth[list[ahead] & ~PLAN_MARK]);
+			__builtin_prefetch(&x->indeg[list[ahead] & ~PLAN_MARK]);
 		}
 		plan_cycle_place(x, list + t, e - t);
 	}
@@ -853,13 +838,13 @@ int plan_count(const struct plan_run *runs, uint64_t ncopy,
 {
 	struct plan_refine r;
 	uint64_t w;
-	char *arena = plan_work_align(work, work_size, &w);
+	char *base = plan_work_align(work, work_size, &w);
 	int err;
 
 	*pieces = 0;
-	if (ncopy > PLAN_MAX_PIECES || w < plan_arena_runs(ncopy))
+	if (ncopy > PLAN_MAX_PIECES || w < ncopy * PLAN_BYTES)
 		return PLAN_E_NOSPACE;
-	err = plan_refine_init(&r, runs, ncopy, arena);
+	err = plan_refine_init(&r, runs, ncopy, base, w);
 	if (!err)
 		err = plan_refine_runs(&r);
 	if (err)
@@ -873,54 +858,46 @@ int plan_count(const struct plan_run *runs, uint64_t ncopy,
 /*
  * Steps 1 and 2: sorts and checks the input, cuts the runs into pieces and links
  * them. Nothing in memory is touched yet, so every error is returned from here.
+ *
+ * The room: w >= 32 n, and every cut counts against cap = w / 32 pieces, so
+ * n, p, s <= w / 32 for p = moving + s pieces from s cuts. Each phase of the
+ * layout at the top of this file holds at most 32 bytes per one of them: the cuts
+ * below the runs by destination and above the runs by source, 16 n + 8 s + 8 n;
+ * the cuts' sort scratch above the moving runs, 16 moving + 8 s + 8 s + 8 n; the
+ * pieces below the cuts, 16 p + 8 s + 8 n.
  */
 static int plan_prepare(struct plan_refine *r, struct plan_exec *x,
 			const struct plan_run *runs, uint64_t ncopy,
 			const struct plan_zero *zeros, uint64_t nzero,
 			void *work, size_t work_size)
 {
-	uint64_t w, cap;
-	char *base = plan_work_align(work, work_size, &w), *arena;
-	const struct sort_kv *by_dst;
+	uint64_t w;
+	char *base = plan_work_align(work, work_size, &w);
 	int err;
 
-	if (ncopy > PLAN_MAX_PIECES || w < plan_arena_runs(ncopy))
+	if (ncopy > PLAN_MAX_PIECES || w < ncopy * PLAN_BYTES)
 		return PLAN_E_NOSPACE;
-	cap = plan_pieces_fit(ncopy, w);
-	arena = base + cap * PLAN_PIECE_BYTES;
-	err = plan_refine_init(r, runs, ncopy, arena);
+	err = plan_refine_init(r, runs, ncopy, base, w);
 	if (!err)
 		err = plan_zeros_check(r, zeros, nzero);
 	if (err)
 		return err;
-	if (r->moving > cap)
-		return PLAN_E_NOSPACE;
-	r->split = (struct sort_kv *)base;
-	r->cap = cap - r->moving;
+	r->split = r->by_dst.e;
+	r->cap = (w / PLAN_BYTES < PLAN_MAX_PIECES ? w / PLAN_BYTES : PLAN_MAX_PIECES) -
+		 r->moving;
 	err = plan_refine_runs(r);
 	if (err)
 		return err;
-	x->pc = (struct plan_piece *)base;
-	x->p = plan_pieces_cut(r, x->pc);
-	x->out = (uint32_t *)(x->pc + x->p);
-	x->indeg = (uint8_t *)(x->out + x->p);
-	by_dst = plan_pieces_by_dst(r, x, (struct sort_kv *)arena);
-	x->order = (struct plan_step *)arena;
-	x->queue = (uint32_t *)(x->order + x->p);
-	x->depth = x->queue + x->p;
-	x->wide = x->depth + x->p;
-	x->dense = x->wide + x->p;
-	return plan_graph_build(x, by_dst);
-}
-
-static void plan_stats_fill(struct plan_stats *st, const struct plan_refine *r,
-			    const struct plan_exec *x)
-{
-	st->pieces = x->p;
-	st->moved = r->moved;
-	st->in_place = r->in_place;
-	for (uint64_t i = 0; i < x->p; i++)
-		st->ordered += x->indeg[i] != 0;
+	x->pc = r->run;
+	x->p = plan_pieces_cut(r);
+	x->by_dst = &r->by_dst;
+	x->by_dst->e = (uint64_t *)(x->pc + x->p);
+	plan_dsts_sort(x->by_dst, x->pc, x->p, x->by_dst->e + x->p, 1);
+	x->order = (uint32_t *)x->by_dst->e;
+	x->queue = x->order + x->p;
+	x->out = x->queue + x->p;
+	x->indeg = x->out + x->p;
+	return plan_graph_build(x);
 }
 
 int plan_execute(const struct plan_run *runs, uint64_t ncopy,
@@ -944,7 +921,9 @@ int plan_execute(const struct plan_run *runs, uint64_t ncopy,
 	err = plan_prepare(&r, &x, runs, ncopy, zeros, nzero, work, work_size);
 	if (err)
 		return err;
-	plan_stats_fill(stats, &r, &x);
+	stats->pieces = x.p;
+	stats->moved = r.moved;
+	stats->in_place = r.in_place;
 	plan_order_run(&x);
 	err = plan_cycles_find(&x, &cycled);
 	if (err)
@@ -952,7 +931,7 @@ int plan_execute(const struct plan_run *runs, uint64_t ncopy,
 	if (mem && mem->planned)
 		mem->planned(mem->ctx, stats);
 	plan_order_issue(&x);
-	plan_cycles_place(&x, x.queue, cycled);
+	plan_cycles_place(&x, x.order + x.placed, cycled);
 	plan_flush(&x);
 	plan_zeros_run(&x, zeros, nzero);
 	return 0;

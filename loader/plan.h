@@ -8,8 +8,9 @@
  * loader's work area and report the layout) and the host tests (simulated memory).
  *
  * Preconditions (the loader's validator checks them first): every address 4 KiB
- * aligned, pages > 0, no address range wraps, destinations pairwise disjoint
- * (copy and zero runs together), sources pairwise disjoint.
+ * aligned, pages > 0, every range ends at or below PLAN_ADDR_END (so none wraps),
+ * destinations pairwise disjoint (copy and zero runs together), sources pairwise
+ * disjoint.
  * plan_execute() refuses every broken precondition with PLAN_E_INPUT, before its
  * first write (and before planned()), except one: zero runs that overlap only each
  * other are zeroed (twice), which is harmless to the plan; the validator refuses
@@ -23,7 +24,8 @@
  *  - pages already in place (src == dst) cost nothing;
  *  - contiguous runs move as runs: one move() call with memmove semantics;
  *  - zero runs are zeroed after every move that reads their pages;
- *  - O(p log p) time in the number of pieces p, memory: the caller's work area only.
+ *  - O(p log p) time in the number of pieces p, memory: the caller's work area
+ *    only, 32 bytes per piece or per copy run, whichever are more.
  */
 #ifndef BATON_PLAN_H
 #define BATON_PLAN_H
@@ -31,6 +33,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <baton/handoff.h>
+
+/*
+ * Limits. Ranges end at or below 2^52, x86-64's widest physical address
+ * (MAXPHYADDR <= 52): page numbers are packed in 40 bits. Past it: PLAN_E_INPUT.
+ * At most PLAN_MAX_PIECES copy runs, and pieces (31-bit indices): past it,
+ * PLAN_E_NOSPACE, and the work sizes are SIZE_MAX.
+ */
+#define PLAN_ADDR_END	(1ULL << 52)
+#define PLAN_MAX_PIECES	0x7ffffffeULL
 
 /* Errors: 0 or one of these; plan_strerror() names them. */
 #define PLAN_E_NOSPACE	(-200)	/* work area smaller than plan_work_size() */

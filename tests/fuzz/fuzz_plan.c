@@ -221,9 +221,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!valid)
 		return refused_untouched(&l), 0;
-	/* Move the layout from pfn 0 to low memory, or to the very top of the
-	 * planner's 52-bit page space when the input ends in 0xee. */
-	l.base = size && data[size - 1] == 0xee ? (1ULL << 52) - l.npages : 0x100;
+	/* Move the layout from pfn 0 to low memory, to the very top of the planner's
+	 * page space (2^52 bytes, plan.h) when the input ends in 0xee, or across pfn
+	 * 2^32 (where by-destination entries change group) when it ends in 0xef. */
+	l.base = 0x100;
+	if (size && data[size - 1] == 0xee)
+		l.base = (PLAN_ADDR_END >> 12) - l.npages;
+	if (size && data[size - 1] == 0xef)
+		l.base = (1ULL << 32) - l.npages / 2;
 	for (uint64_t i = 0; i < l.n; i++)
 		l.runs[i].src += l.base << 12, l.runs[i].dst += l.base << 12;
 	for (uint64_t i = 0; i < l.nz; i++)

@@ -242,10 +242,10 @@ static void test_zero_over_source(void **state)
 	assert_int_equal(sim.zero_calls, 2);
 }
 
-/* Runs in the top pages of the address space (the last one ends at 2^64). */
+/* Runs in the top pages the planner takes (the last one ends at 2^52, plan.h). */
 static void test_top_of_memory(void **state)
 {
-	struct layout *l = layout_new((1ULL << 52) - 64, 64);
+	struct layout *l = layout_new((PLAN_ADDR_END >> 12) - 64, 64);
 	(void)state;
 
 	add_run(l, 0, 60, 4);
@@ -255,9 +255,10 @@ static void test_top_of_memory(void **state)
 }
 
 /*
- * 256 and 300 pieces read one destination: in-degrees too wide for a byte. The
- * reader-of-all comes first in source order, so a count that wrapped would let it
- * go first and overwrite what the others still have to read.
+ * 256 and 300 pieces read one destination: in-degrees too wide for a byte (the
+ * planner once kept them in one). The reader-of-all comes first in source order,
+ * so a count that wrapped would let it go first and overwrite what the others
+ * still have to read.
  */
 static void test_wide_indegree(void **state)
 {
@@ -279,13 +280,16 @@ static void test_wide_indegree(void **state)
 	}
 }
 
-/* Runs of 2^33 pages (dry run): page counts too wide for the sorted records. */
+/*
+ * Runs of 2^33 pages (dry run): page counts too wide for the by-destination
+ * entries, and destinations above 16 TiB (pfns past 32 bits) beside ones below.
+ */
 static void test_huge_run(void **state)
 {
-	const uint64_t G = 1ULL << 33, D = 1ULL << 40;
+	const uint64_t G = 1ULL << 33, D = 1ULL << 39;
 	struct plan_run runs[3] = {
 		{ .src = 0, .dst = D << 12, .pages = G },
-		{ .src = (2 * D) << 12, .dst = 100 << 12, .pages = 5 },
+		{ .src = (3 * D / 2) << 12, .dst = 100 << 12, .pages = 5 },
 		{ .src = (D + G - 7) << 12, .dst = 3000 << 12, .pages = 1 },
 	};
 	static uint64_t work[4096];
@@ -328,6 +332,20 @@ static void test_bad_input(void **state)
 	l = layout_new((1ULL << 52) - 4, 4);
 	add_run(l, 0, 2, 3);		/* wraps past 2^64 */
 	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
+	l = layout_new((PLAN_ADDR_END >> 12) - 4, 8);
+	add_run(l, 0, 2, 3);		/* ends one page past 2^52 */
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
+	assert_int_equal(last_rc, PLAN_E_INPUT);	/* plan_count() too */
+	l->runs[0].pages = 2;		/* ends at 2^52: taken */
+	assert_int_equal(execute_rc(l, NULL), 0);
+	l = layout_new(PLAN_ADDR_END >> 12, 4);
+	add_run(l, 0, 0, 1);		/* starts at 2^52, in place */
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
+	l = layout_new(0x100, 64);
+	add_run(l, 0, 20, 4);
+	add_zero(l, 30, 1);
+	l->zeros[0].dst = PLAN_ADDR_END;	/* a zero run at 2^52 */
+	assert_int_equal(execute_rc(l, NULL), PLAN_E_INPUT);
 	l = layout_new(0x100, 64);
 	add_run(l, 0, 20, 4);
 	add_zero(l, 23, 2);		/* zero run over a copy destination */
@@ -368,11 +386,16 @@ static void test_misaligned_work(void **state)
 		assert_null(check_layout(l, skew, 1, &st));
 }
 
-/* Both sorts, against sizes around the insertion-sort cut and keys of few bytes. */
+/*
+ * Both sorts, against sizes around the insertion-sort cut and keys of few bytes;
+ * masked, the bits left out must not order (data under the key, as the planner
+ * packs it).
+ */
 static void test_sort(void **state)
 {
-	static struct sort_kv a[5000], tmp[5000];
-	static struct sort_kv3 b[5000], tmp3[5000];
+	static struct sort_kv a[5000], tmp[5000], b[5000], tmpb[5000];
+	static uint64_t c[5000], tmpc[5000];
+	const uint64_t data = 0xff0000ffULL;	/* not in the masked key */
 	uint64_t x = 12345;
 	(void)state;
 
@@ -380,27 +403,48 @@ static void test_sort(void **state)
 		uint64_t n = (uint64_t)round * 125 + round % 3, mask = ~0ULL;
 
 		if (round & 1)
-			mask = 0xff00ffULL;
+			mask = 0xff00ffULL << 8;
 		if (round % 5 == 0)
 			mask = 0x3ULL << 40;
 		for (uint64_t i = 0; i < n; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			a[i].key = b[i].key = x & mask;
-			a[i].val = b[i].val = i;
-			b[i].aux = ~i;
+			a[i].key = x & mask;
+			a[i].val = i;
+			b[i].key = a[i].key | (x & data);	/* data below the key */
+			b[i].val = i;
+			c[i] = (a[i].key & ~data) | ((x >> 8) & data);
 		}
 		if (round % 7 == 0)		/* already sorted */
 			sort_kv(a, tmp, n);
 		sort_kv(a, tmp, n);
-		sort_kv3(b, tmp3, n);
+		sort_kv_masked(b, tmpb, n, ~data);
+		sort_u64_masked(c, tmpc, n, ~data);
 		for (uint64_t i = 1; i < n; i++) {
 			assert_true(a[i - 1].key <= a[i].key);
 			if (a[i - 1].key == a[i].key)
 				assert_true(a[i - 1].val < a[i].val);	/* stable */
-			assert_true(b[i].key == a[i].key && b[i].val == a[i].val);
-			assert_true(b[i].aux == ~b[i].val);
+			assert_true((b[i - 1].key & ~data) <= (b[i].key & ~data));
+			if ((b[i - 1].key & ~data) == (b[i].key & ~data))
+				assert_true(b[i - 1].val < b[i].val);	/* stable */
+			assert_true((c[i - 1] & ~data) <= (c[i] & ~data));
 		}
 	}
+}
+
+/* 32 bytes of work area per piece or per run, whichever are more: all of it. */
+static void test_work_sizes(void **state)
+{
+	(void)state;
+
+	assert_int_equal(plan_count_work_size(1), 32);
+	assert_int_equal(plan_count_work_size(1000), 32000);
+	assert_int_equal(plan_work_size(1, 1), 32);
+	assert_int_equal(plan_work_size(1000, 4000), 128000);
+	assert_int_equal(plan_work_size(4000, 1000), 128000);
+	assert_int_equal(plan_work_size(PLAN_MAX_PIECES, 1), PLAN_MAX_PIECES * 32);
+	assert_true(plan_work_size(PLAN_MAX_PIECES + 1, 1) == SIZE_MAX);
+	assert_true(plan_work_size(1, PLAN_MAX_PIECES + 1) == SIZE_MAX);
+	assert_true(plan_count_work_size(PLAN_MAX_PIECES + 1) == SIZE_MAX);
 }
 
 /* ---------------------------------------------------------------- random layouts */
@@ -655,7 +699,10 @@ static struct layout *gen_layout(struct gen *g, uint64_t seed)
 	else
 		g->n = 2048 + rnd(g, GEN_PAGES - 2047);
 	pick = rnd(g, 10);
-	base = pick < 7 ? rnd(g, 1 << 20) : pick < 9 ? 0 : (1ULL << 52) - g->n;
+	/* Low, at 0, at the planner's top (2^52 bytes), or across pfn 2^32, where
+	 * by-destination entries change group (loader/plan.c). */
+	base = pick < 7 ? rnd(g, 1 << 20) : pick < 9 ? 0 :
+	       rnd(g, 2) ? (PLAN_ADDR_END >> 12) - g->n : (1ULL << 32) - g->n / 2;
 	for (uint64_t i = 0; i < g->n; i++)
 		g->map[i] = -1, g->dst[i] = 0;
 	steps = 1 + rnd(g, 12);
@@ -674,6 +721,7 @@ static struct layout *gen_layout(struct gen *g, uint64_t seed)
 /* How many layouts showed each feature: the generator must keep making them. */
 struct coverage {
 	uint64_t cycles, chains, cuts, multi_page, in_place, zero_on_source, high, wide;
+	uint64_t groups;
 };
 
 static void coverage_add(struct coverage *cv, const struct layout *l,
@@ -692,7 +740,8 @@ static void coverage_add(struct coverage *cv, const struct layout *l,
 	cv->multi_page += multi;
 	cv->in_place += st->in_place > 0;
 	cv->zero_on_source += zsrc;
-	cv->high += l->base + l->npages == 1ULL << 52;
+	cv->high += l->base + l->npages == PLAN_ADDR_END >> 12;
+	cv->groups += l->base < 1ULL << 32 && l->base + l->npages > 1ULL << 32;
 	cv->wide += l->npages > 2048;
 }
 
@@ -720,18 +769,20 @@ static void test_property(void **state)
 	}
 	print_message("%d layouts: %llu runs, %llu pieces, %llu page cycles; layouts with "
 		      "cycles %llu, chains >= 10 %llu, cut runs %llu, multi-page runs %llu, "
-		      "in place %llu, zeros on sources %llu, at 2^64 %llu, > 2048 pages %llu\n",
+		      "in place %llu, zeros on sources %llu, at 2^52 %llu, across pfn 2^32 %llu, "
+		      "> 2048 pages %llu\n",
 		      PROPERTY_CASES, (unsigned long long)runs, (unsigned long long)pieces,
 		      (unsigned long long)cycles, (unsigned long long)cv.cycles,
 		      (unsigned long long)cv.chains, (unsigned long long)cv.cuts,
 		      (unsigned long long)cv.multi_page, (unsigned long long)cv.in_place,
 		      (unsigned long long)cv.zero_on_source, (unsigned long long)cv.high,
-		      (unsigned long long)cv.wide);
+		      (unsigned long long)cv.groups, (unsigned long long)cv.wide);
 	/* Each feature in at least 2% of the layouts. */
 	assert_true(cv.cycles > PROPERTY_CASES / 50 && cv.chains > PROPERTY_CASES / 50);
 	assert_true(cv.cuts > PROPERTY_CASES / 50 && cv.multi_page > PROPERTY_CASES / 50);
 	assert_true(cv.in_place > PROPERTY_CASES / 50 && cv.wide > PROPERTY_CASES / 50);
 	assert_true(cv.zero_on_source > PROPERTY_CASES / 50 && cv.high > PROPERTY_CASES / 50);
+	assert_true(cv.groups > PROPERTY_CASES / 50);
 }
 
 static int setup(void **state)
@@ -753,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_work_sizes),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_in_place_only),
 		cmocka_unit_test(test_disjoint),
