@@ -6,11 +6,11 @@
 # handoff's test_flags (BATON_TEST_*), so a production blob can never be told to
 # skip a safety step or to fault.
 
-LOADER_C    := loader/main.c loader/chain.c loader/memmap.c loader/smp.c loader/check.c loader/console.c loader/cpu.c arch/x86/cpu.c \
-	       loader/paging.c loader/place.c loader/launch.c loader/layout.c \
-	       loader/crc32.c loader/plan.c loader/sort.c loader/format.c arch/x86/string.c \
+LOADER_C    := loader/main.c core/chain.c core/memmap.c loader/smp.c core/check.c loader/console.c loader/tables.c arch/x86/cpu.c \
+	       loader/paging.c loader/place.c loader/launch.c core/layout.c \
+	       core/crc32.c core/plan.c core/sort.c loader/format.c arch/x86/string.c \
 	       loader/reset.c
-LOADER_ASM  := arch/x86/entry.asm arch/x86/isr.asm arch/x86/launch.asm arch/x86/reset.asm
+LOADER_ASM  := loader/entry.asm arch/x86/isr.asm arch/x86/launch.asm arch/x86/reset.asm
 LOADER_OBJS := $(LOADER_C:%.c=$(B)/obj/fs/%.o) $(LOADER_ASM:%.asm=$(B)/obj/fs/%.o)
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 LOADER_TARGET_KIB := 16

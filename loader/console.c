@@ -5,7 +5,7 @@
  * loader's own (loader/format.c).
  */
 #include "arch/x86/hw.h"
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/format.h"
 #include "loader/loader.h"
 

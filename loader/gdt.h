@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The loader's GDT: loader/cpu.c fills it, arch/x86/entry.asm loads it (nasm
+ * The loader's GDT: loader/tables.c fills it, loader/entry.asm loads it (nasm
  * reads SEL_TSS through asm-offsets.inc). The code and data selectors are the
  * ones the images are promised, BATON_BOOT_CS and BATON_BOOT_DS
  * (include/baton/handoff.h); the 32-bit trampoline brings a GDT of its own

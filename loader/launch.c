@@ -14,7 +14,7 @@
 #include <string.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/launch.h"
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
 
 #define PAGE	BATON_PAGE_SIZE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loader_main(): the loader's steps, in order. arch/x86/entry.asm gets here on the
+ * loader_main(): the loader's steps, in order. loader/entry.asm gets here on the
  * blob's own stack with its GDT, TSS and IDT loaded, on the caller's page tables
  * (docs/entry.md: they identity-map all RAM). Every step checks before it writes,
  * logs one line with a TSC stamp, and ends in panic() when it cannot go on.
@@ -14,16 +14,16 @@
  *               again into the work area; every run, range and  check_collect,
  *               overlap                                         check_runs
  *   5. move     out of the destinations' way                    loader_move() below
- *   6. plan     copy order, chains and cycles                   loader/plan.c
+ *   6. plan     copy order, chains and cycles                   core/plan.c
  *   7. copy     moves and zero fills                            loader/place.c
  *   8. verify   each list page's hash over what it placed       loader/place.c
  *   9. launch   the entry's CPU mode and registers              loader/launch.c
  */
 #include <string.h>
 #include <baton/blob.h>
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
-#include "loader/plan.h"
+#include "core/plan.h"
 
 #define PAGE	BATON_PAGE_SIZE
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The loader's own identity map: [0, map_top) with 2 MiB pages, writable,
- * executable, in the page-table pages of its work area (loader/layout.h gives the
+ * executable, in the page-table pages of its work area (core/layout.h gives the
  * count: one PML4, one PDPT per 512 GiB, one PD per GiB, one PML5). C builds the
  * tables; the CR3 write is the only instruction that needs assembly.
  *

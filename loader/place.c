@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Placing the image: the planner (loader/plan.c) decides the order, these
+ * Placing the image: the planner (core/plan.c) decides the order, these
  * callbacks touch real memory (identity-mapped, so a physical address is a
  * pointer), and place_verify() walks the list pages once more and hashes what
  * each page's SRC entries placed.
@@ -9,9 +9,9 @@
 #define XXH_INLINE_ALL
 #define XXH_VECTOR 0		/* scalar: the loader runs without SSE */
 #include <xxhash.h>
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
-#include "loader/plan.h"
+#include "core/plan.h"
 
 #define PAGE	BATON_PAGE_SIZE
 

@@ -19,7 +19,7 @@
  * loader running on an AP (a crash kexec from another CPU) leaves them running
  * and says so.
  */
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
 
 #define PARK_SETTLE_US	10000

@@ -18,7 +18,7 @@
  * controller), logging each, so that each later one is proven to reset the
  * machine by itself (QEMU cases reset-kbc, reset-triple).
  */
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
 
 void test_fault_point(void)

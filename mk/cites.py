@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that every file and function cited in comments and docs exists.
 
-A citation is a path (`loader/plan.c`, `probe32/entry.asm`, `hw.h` is too bare
+A citation is a path (`core/plan.c`, `probe32/entry.asm`, `hw.h` is too bare
 to tell from a system header and is skipped) or `file:function`
 (`main.c:loader_main`). A path is looked up from the top of the tree, then from
 the citing file's folder and each folder above it; a bare file name anywhere in

@@ -15,7 +15,7 @@
 #include "stage/stage_int.h"
 
 /*
- * Usable ranges of the stage's normal map (loader/memmap.h: sorted, and ranges
+ * Usable ranges of the stage's normal map (core/memmap.h: sorted, and ranges
  * of one type that touch are merged, so /memory is exactly the RAM the loader
  * accepts), as big-endian (base, size) pairs.
  */

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "fmt/fmt.h"
-#include "loader/plan.h"
+#include "core/plan.h"
 #include "stage/stage_int.h"
 
 const char *stage_strerror(int err)
@@ -31,7 +31,7 @@ const char *stage_strerror(int err)
 	}
 }
 
-/* loader/check.c formats its messages through this. */
+/* core/check.c formats its messages through this. */
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)
 {
 	return vsnprintf(buf, len, fmt, ap);

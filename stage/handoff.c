@@ -9,10 +9,10 @@
 #define XXH_INLINE_ALL
 #define XXH_VECTOR 0
 #include <xxhash.h>
-#include "loader/check.h"
-#include "loader/crc32.h"
-#include "loader/layout.h"
-#include "loader/memmap.h"
+#include "core/check.h"
+#include "core/crc32.h"
+#include "core/layout.h"
+#include "core/memmap.h"
 #include "stage/stage_int.h"
 
 #define PAGE		BATON_PAGE_SIZE
@@ -233,7 +233,7 @@ static int check_refused(struct stage *s, const struct check *c, int err)
 /*
  * What the loader will need, and where: the run counts from a walk of the lists,
  * the plan's pieces from the planner's own count, the work area's size from
- * loader/layout.c and its place from the validator's free-space search over
+ * core/layout.c and its place from the validator's free-space search over
  * everything the lists, the loader and the caller's keep ranges hold.
  */
 int stage_size_work(struct stage *s)

@@ -2,7 +2,7 @@
 /*
  * Where a Linux kernel, its boot area and its initrd go: the stage's placement
  * policy (fmt/bzimage.c says what the image asks; this decides where it fits).
- * "Fits" is loader/memmap.c's rule, the one the loader checks: usable RAM,
+ * "Fits" is core/memmap.c's rule, the one the loader checks: usable RAM,
  * touching ranges as one block, nothing reserved or never-touch; the map is the
  * stage's normal one (sorted, disjoint).
  *
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fmt/bzimage.h"
-#include "loader/memmap.h"
+#include "core/memmap.h"
 #include "stage/linux_place.h"
 
 #define LX_PAGE		0x1000ULL
@@ -75,7 +75,7 @@ static uint64_t lx_range_end(const struct baton_mem_range *r)
 	return __builtin_add_overflow(r->base, r->size, &end) ? UINT64_MAX : end;
 }
 
-/* [base, base + size): above 1 MiB, fitting the memory map (loader/memmap.c's
+/* [base, base + size): above 1 MiB, fitting the memory map (core/memmap.c's
  * rule, the one the loader checks), meeting nothing placed before. */
 static int lx_is_free(const struct lx_mem *mm, uint64_t base, uint64_t size)
 {

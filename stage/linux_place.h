@@ -8,7 +8,7 @@
 
 /*
  * The layout of a parsed bzImage for the request, whose memory map must be
- * normal (loader/memmap.h). 0, or a FMT_E_BZ_* code with one line in msg
+ * normal (core/memmap.h). 0, or a FMT_E_BZ_* code with one line in msg
  * (`bzImage: ...`); the layout is zero then.
  */
 int stage_linux_place(const struct fmt_bzimage *bz, const struct fmt_bz_request *rq,

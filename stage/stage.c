@@ -28,9 +28,9 @@
 #include <baton/blob.h>
 #include "fmt/fmt.h"
 #include "fmt/multiboot.h"
-#include "loader/crc32.h"
-#include "loader/layout.h"
-#include "loader/memmap.h"
+#include "core/crc32.h"
+#include "core/layout.h"
+#include "core/memmap.h"
 #include "stage/stage_int.h"
 
 #define PAGE		BATON_PAGE_SIZE
@@ -84,7 +84,7 @@ static int stage_check_blob(struct stage *s)
 	return 0;
 }
 
-/* The request's map made normal (loader/memmap.h) in scratch memory: what the
+/* The request's map made normal (core/memmap.h) in scratch memory: what the
  * stage, fmt and the handoff page all go by. */
 static int stage_check_memmap(struct stage *s);
 
@@ -220,7 +220,7 @@ static int stage_check_inputs(struct stage *s)
 	return err;
 }
 
-/* [base, end) inside usable RAM and off forbidden ranges: loader/memmap.c's rule. */
+/* [base, end) inside usable RAM and off forbidden ranges: core/memmap.c's rule. */
 static int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
 {
 	const struct baton_mem_range *hit = NULL;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <baton/handoff.h>
 #include "fmt/fmt.h"
-#include "loader/plan.h"
+#include "core/plan.h"
 
 /* Errors: 0, a FMT_E_* or PLAN_E_* code, or one of these; stage_strerror() names all. */
 #define STAGE_E_NOMEM		(-300)	/* the allocator said no */

@@ -22,7 +22,7 @@ struct stage {
 	struct fmt_bzimage bz;
 	struct fmt_bz_layout lay;
 	void *boot;
-	struct baton_mem_range *map;	/* the request's map, normal (loader/memmap.h) */
+	struct baton_mem_range *map;	/* the request's map, normal (core/memmap.h) */
 	uint64_t nmap;
 	uint64_t usable_bytes;
 	uint64_t low, high;		/* image destination, page aligned, holes included */

@@ -13,7 +13,7 @@
  *    throughput ratio, for a scattered layout and a hostile mix.
  *
  * Everything timed is the code the blob ships: the loader's freestanding objects
- * (build/obj/fs: -Os, no SSE) of loader/plan.c, loader/sort.c and
+ * (build/obj/fs: -Os, no SSE) of core/plan.c, core/sort.c and
  * arch/x86/string.c, with memmove, memcpy and memset renamed blob_* so that they
  * do not meet glibc's (tests/host/blob/build.mk). Only the baseline is glibc.
  */
@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include <baton/handoff.h>
-#include "loader/plan.h"
+#include "core/plan.h"
 
 /* The blob's copy engine, arch/x86/string.c as built for the blob. */
 void *blob_memmove(void *dst, const void *src, size_t n);

@@ -2,7 +2,7 @@
 # the blob's own objects (build/obj/fs, renamed as tests/host/blob/build.mk
 # does), so the figures are those of the code that ships.
 
-BENCH_OBJS := $(addprefix $(B)/obj/blob-host/,loader/plan.o loader/sort.o arch/x86/string.o)
+BENCH_OBJS := $(addprefix $(B)/obj/blob-host/,core/plan.o core/sort.o arch/x86/string.o)
 
 BENCH_CC := $(HOST_CC) $(HOST_CFLAGS)
 

@@ -13,9 +13,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
 FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c fmt/multiboot.c
-FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c stage/linux_place.c loader/memmap.c
-FUZZ_SRC_check   := loader/check.c loader/chain.c loader/memmap.c loader/crc32.c loader/sort.c loader/layout.c loader/plan.c
-FUZZ_SRC_plan    := loader/place.c loader/check.c loader/chain.c loader/memmap.c loader/crc32.c loader/layout.c loader/plan.c loader/sort.c \
+FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c stage/linux_place.c core/memmap.c
+FUZZ_SRC_check   := core/check.c core/chain.c core/memmap.c core/crc32.c core/sort.c core/layout.c core/plan.c
+FUZZ_SRC_plan    := loader/place.c core/check.c core/chain.c core/memmap.c core/crc32.c core/layout.c core/plan.c core/sort.c \
 	tests/host/plancheck.c tests/host/sim.c
 
 FUZZ_COMPILE := $(FUZZ_CC) $(FUZZ_CFLAGS)

@@ -25,7 +25,7 @@
 		}								\
 	} while (0)
 
-/* loader/check.c formats its messages through this (the loader's own console
+/* core/check.c formats its messages through this (the loader's own console
  * or the stage's vsnprintf elsewhere); each fuzzer is one file, so one copy. */
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The loader's validator (loader/check.c, loader/chain.c) against a naive oracle
- * written from the rules of include/baton/handoff.h and loader/check.h: whatever
+ * The loader's validator (core/check.c, core/chain.c) against a naive oracle
+ * written from the rules of include/baton/handoff.h and core/check.h: whatever
  * the validator accepts, the oracle must accept too (no bad run reaches the copy),
  * and whatever it refuses must break a rule. The steps run in the loader's order
  * (check_header, check_chain, check_unchanged, check_collect into a work buffer
@@ -29,10 +29,10 @@
  *   bit 5: a byte of the handoff page changes before check_unchanged (a CPU not
  *          yet parked); bit 6: a byte of a list page changes before check_collect.
  */
-#include "loader/check.h"
-#include "loader/crc32.h"
-#include "loader/layout.h"
-#include "loader/plan.h"
+#include "core/check.h"
+#include "core/crc32.h"
+#include "core/layout.h"
+#include "core/plan.h"
 #include "tests/fuzz/fuzz.h"
 
 #define PAGE		BATON_PAGE_SIZE

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The planner plus the copier, twice over:
- *  1. loader/plan.c against the tag-per-page simulated memory, through the very
+ *  1. core/plan.c against the tag-per-page simulated memory, through the very
  *     checks of the property test (tests/host/plancheck.c: no page read after it
  *     was overwritten, each destination written once, exact statistics, work
  *     sizes exact, planned() once before the first write, dry run == real run);
@@ -20,7 +20,7 @@
 #include <stdarg.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-#include "loader/check.h"
+#include "core/check.h"
 #include "loader/loader.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/host/plancheck.h"
@@ -54,7 +54,7 @@ void panic(const char *component, const char *fmt, ...)
 
 /* Whether [dst, +pages) or [src, +pages) meets a run of l (pages in l's indices):
  * 1, or 2 when a zero run meets only zero runs, which the planner leaves to the
- * validator (loader/plan.h). */
+ * validator (core/plan.h). */
 static int conflicts(const struct layout *l, int copy, uint64_t src, uint64_t dst, uint64_t pages)
 {
 	for (uint64_t i = 0; i < l->n; i++) {

@@ -93,7 +93,7 @@ void *hostenv_ptr(const struct hostenv *e, uint64_t pa, uint64_t len);
 /* Whether [pa, pa + len) lies inside the arena. */
 int hostenv_contains(const struct hostenv *e, uint64_t pa, uint64_t len);
 
-/* loader/check.c's formatter: vsnprintf on the host. */
+/* core/check.c's formatter: vsnprintf on the host. */
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
 
 /* A plan_mem acting on the arena (memmove semantics). The scratch page is the

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <baton/handoff.h>
-#include "loader/plan.h"
+#include "core/plan.h"
 #include "tests/host/sim.h"
 
 #define MAX_PAGES	8200	/* simulated memory, hand cases included */

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 #include <baton/handoff.h>
-#include "loader/plan.h"
+#include "core/plan.h"
 
 /* What a page is to the layout. */
 enum sim_role {

@@ -21,7 +21,7 @@
 
 #include "fmt/bzimage.h"
 #include "fmt/fmt.h"
-#include "loader/memmap.h"
+#include "core/memmap.h"
 #include "stage/linux_place.h"
 #include "tests/host/hostfile.h"
 

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include <baton/handoff.h>
-#include "loader/plan.h"
-#include "loader/sort.h"
+#include "core/plan.h"
+#include "core/sort.h"
 #include "tests/host/sim.h"
 
 #include "tests/host/plancheck.h"
@@ -700,7 +700,7 @@ static struct layout *gen_layout(struct gen *g, uint64_t seed)
 		g->n = 2048 + rnd(g, GEN_PAGES - 2047);
 	pick = rnd(g, 10);
 	/* Low, at 0, at the planner's top (2^52 bytes), or across pfn 2^32, where
-	 * by-destination entries change group (loader/plan.c). */
+	 * by-destination entries change group (core/plan.c). */
 	base = pick < 7 ? rnd(g, 1 << 20) : pick < 9 ? 0 :
 	       rnd(g, 2) ? (PLAN_ADDR_END >> 12) - g->n : (1ULL << 32) - g->n / 2;
 	for (uint64_t i = 0; i < g->n; i++)

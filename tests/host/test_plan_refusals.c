@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Every refusal of the copy planner comes before its first write (loader/plan.h).
+ * Every refusal of the copy planner comes before its first write (core/plan.h).
  *
  * 1. Through plan_execute(), with a plan_mem whose every callback fails the test
  *    (planned() included: it is called after the last check): each precondition
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "loader/plan.c"
+#include "core/plan.c"
 
 #define PG	BATON_PAGE_SIZE
 

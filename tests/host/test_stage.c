@@ -43,10 +43,10 @@
 #include <baton/handoff.h>
 #include "fmt/fmt.h"
 #include "fmt/multiboot.h"
-#include "loader/check.h"
-#include "loader/crc32.h"
-#include "loader/layout.h"
-#include "loader/plan.h"
+#include "core/check.h"
+#include "core/crc32.h"
+#include "core/layout.h"
+#include "core/plan.h"
 #include "stage/stage.h"
 #include "stage/stage_int.h"
 #include "tests/host/hostenv.h"
@@ -1016,7 +1016,7 @@ static void test_e2e_timings_across_pages(void **state)
 	free(cmd);
 	fx_free(f);
 	if (rc)
-		REGRESSION("loader/check.c placed_by_copy: a valid staged handoff refused: %s", c.msg);
+		REGRESSION("core/check.c placed_by_copy: a valid staged handoff refused: %s", c.msg);
 }
 /* ---- 2. stage rejections ---- */
 
@@ -1423,7 +1423,7 @@ static void test_reject_allocator_list_in_dst(void **state)
 /*
  * The request's reset reaches the handoff as it was asked for; a delay of 0 is
  * the default one; a reset the loader would refuse is refused here, after the
- * handoff is built (stage_self_check: one rule, loader/check.c's).
+ * handoff is built (stage_self_check: one rule, core/check.c's).
  */
 static void test_stage_reset_fields(void **state)
 {
@@ -1458,7 +1458,7 @@ static void test_stage_reset_fields(void **state)
 }
 
 /*
- * Overlapping ranges (loader/memmap.h): of one type they are one range, usable
+ * Overlapping ranges (core/memmap.h): of one type they are one range, usable
  * RAM counted once; of two types the most protective wins (a crash kernel
  * reservation inside System RAM). Either way the handoff's map is normal.
  */
@@ -1489,7 +1489,7 @@ static void test_reject_memmap_overlap(void **state)
 	fx_free(f);
 
 	/* usable RAM over the reserved range: the reserved range wins (one rule for
-	 * overlaps, loader/memmap.c: the most protective type), so the handoff's map
+	 * overlaps, core/memmap.c: the most protective type), so the handoff's map
 	 * is the machine's own */
 	f = fx_new(HOSTENV_CONTIGUOUS, 2, 24 * MIB);
 	m[5] = (struct baton_mem_range){ .base = 40 * MIB, .size = MIB / 2, .type = BATON_MEM_USABLE };
@@ -2690,9 +2690,9 @@ static void test_find_spot_unaligned_avoid(void **state)
 	free(work);
 	fx_free(f);
 	if (spot % PAGE || spot <= first)
-		REGRESSION("loader/check.c check_find_spot: spot 0x%llx is not 4 KiB aligned or meets a kept range", ULL(spot));
+		REGRESSION("core/check.c check_find_spot: spot 0x%llx is not 4 KiB aligned or meets a kept range", ULL(spot));
 	if (from % PAGE || from <= first)
-		REGRESSION("loader/check.c check_find_spot: spot 0x%llx is not 4 KiB aligned or below where the search starts", ULL(from));
+		REGRESSION("core/check.c check_find_spot: spot 0x%llx is not 4 KiB aligned or below where the search starts", ULL(from));
 
 	/* the stage: the work area goes past the kept bytes, and the loader agrees */
 	f = fx_new(HOSTENV_CONTIGUOUS, 4, 24 * MIB);

@@ -4,7 +4,7 @@
 # test fails, with the script's reason, when there is none).
 
 BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c \
-		stage/linux_place.c loader/memmap.c
+		stage/linux_place.c core/memmap.c
 BZ_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 BZ_TEST_CC   := $(HOST_CC) $(HOST_CFLAGS) $(BZ_TEST_SAN) $(HOSTFILE_DEFS)

@@ -1,7 +1,7 @@
-# The copy planner's host tests: loader/plan.c and loader/sort.c, built for the host
+# The copy planner's host tests: core/plan.c and core/sort.c, built for the host
 # unchanged, against simulated memory (tests/host/sim.c).
 
-PLAN_TEST_SRC := tests/host/test_plan.c tests/host/plancheck.c tests/host/sim.c loader/plan.c loader/sort.c
+PLAN_TEST_SRC := tests/host/test_plan.c tests/host/plancheck.c tests/host/sim.c core/plan.c core/sort.c
 PLAN_TEST_CC  := $(HOST_CC) $(HOST_CFLAGS)
 
 $(eval $(call prog,$(B)/tests/host/test_plan,$(PLAN_TEST_SRC),PLAN_TEST_CC,-lcmocka,tests/host/plan/build.mk))

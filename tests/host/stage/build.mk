@@ -1,4 +1,4 @@
-# stage/ and loader/check.c host test: the whole outgoing side and the loader's
+# stage/ and core/check.c host test: the whole outgoing side and the loader's
 # validator and planner run as one host program against a simulated machine
 # (tests/host/hostenv.c). Everything, the code under test included, is built with
 # AddressSanitizer + UBSan.

@@ -5,8 +5,8 @@
  * pages are reached through the identity map.
  */
 #include <string.h>
-#include "loader/check.h"
-#include "loader/crc32.h"
+#include "core/check.h"
+#include "core/crc32.h"
 #include "outgoing.h"
 
 #define OUTSIDE_MIN	(1ULL << 40)	/* 1 TiB */

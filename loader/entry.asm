@@ -1,5 +1,5 @@
 ; SPDX-License-Identifier: MIT
-; arch/x86/entry.asm: the loader blob's header and its 64-bit entries.
+; loader/entry.asm: the loader blob's header and its 64-bit entries.
 ;
 ; The blob is a flat binary that runs from any 4 KiB-aligned physical address:
 ; every address below is RIP-relative, and the linker script (linker/loader.ld)

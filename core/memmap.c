@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "loader/memmap.h"
+#include "core/memmap.h"
 
 #define PAGE	BATON_PAGE_SIZE
 

@@ -28,9 +28,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <baton/handoff.h>
-#include "loader/layout.h"
-#include "loader/plan.h"
-#include "loader/sort.h"
+#include "core/layout.h"
+#include "core/plan.h"
+#include "core/sort.h"
 
 #define CHECK_E_MAGIC		(-400)
 #define CHECK_E_VERSION		(-401)
@@ -128,7 +128,7 @@ int check_hits_dst(const struct check *c, uint64_t base, uint64_t size);
 int check_find_spot(struct check *c, uint64_t need, uint64_t from, const char *what,
 		    uint64_t *spot);
 
-/* Chain walker (loader/chain.c), shared by check_chain, check_collect, verify. */
+/* Chain walker (core/chain.c), shared by check_chain, check_collect, verify. */
 struct chain_ops {
 	/* Each list page, before its entries are read. */
 	int (*page)(struct check *c, uint64_t index, uint64_t pa);

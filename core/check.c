@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Validate a handoff before anything is written (coreboot's
- * check_payload_segments() before load_payload_segments()). loader/check.h lists
- * the steps; loader/chain.c walks the list pages for them.
+ * check_payload_segments() before load_payload_segments()). core/check.h lists
+ * the steps; core/chain.c walks the list pages for them.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include "loader/check.h"
-#include "loader/crc32.h"
-#include "loader/memmap.h"
+#include "core/check.h"
+#include "core/crc32.h"
+#include "core/memmap.h"
 
 #define PAGE		BATON_PAGE_SIZE
 #define MAP_BYTES(n)	((uint64_t)(n) * sizeof(struct baton_mem_range))

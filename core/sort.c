@@ -10,11 +10,11 @@
  * One body serves both record types: records of one or two u64 words, keyed by
  * the first (struct sort_kv's key); the passes only move whole records and read
  * the key. A mask leaves some of the key's bits out: they are data
- * (loader/plan.c packs a page count beside each page number), so they cost no
+ * (core/plan.c packs a page count beside each page number), so they cost no
  * pass and do not order.
  */
 #include <string.h>
-#include "loader/sort.h"
+#include "core/sort.h"
 
 #define SORT_RADIX	256
 #define SORT_BYTES	8

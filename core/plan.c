@@ -58,8 +58,8 @@
  */
 #include <string.h>
 #include <baton/handoff.h>
-#include "loader/plan.h"
-#include "loader/sort.h"
+#include "core/plan.h"
+#include "core/sort.h"
 
 #define PLAN_SHIFT	BATON_PAGE_SHIFT
 #define PLAN_PFN_BITS	40

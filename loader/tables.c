@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The loader's own GDT, TSS and IDT, filled for whatever address the blob runs at
- * (arch/x86/entry.asm loads them), and its exception report. Exceptions run on
+ * (loader/entry.asm loads them), and its exception report. Exceptions run on
  * their own stack (IST1), so even a bad RSP gives a dump instead of a triple
  * fault. The formats and the dump are arch/x86/cpu.c's.
  */

@@ -11,9 +11,9 @@
  * a range that wraps, a word after the zero that ends a page. Neighbouring
  * entries of one kind that continue each other become one run.
  */
-#include "loader/check.h"
-#include "loader/crc32.h"
-#include "loader/memmap.h"
+#include "core/check.h"
+#include "core/crc32.h"
+#include "core/memmap.h"
 
 #define PAGE	BATON_PAGE_SIZE
 

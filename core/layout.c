@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include "loader/layout.h"
-#include "loader/memmap.h"
-#include "loader/plan.h"
+#include "core/layout.h"
+#include "core/memmap.h"
+#include "core/plan.h"
 
 #define GIB		(1ull << 30)
 #define PAGE		4096ull

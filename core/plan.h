@@ -49,7 +49,7 @@
 
 struct plan_stats;
 
-/* The planner's input, made from the handoff's list pages (loader/check.c):
+/* The planner's input, made from the handoff's list pages (core/check.c):
  * pages at src must end up at dst; pages at dst must end up zero. */
 struct plan_run {
 	uint64_t src, dst, pages;

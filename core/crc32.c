@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 #include <baton/handoff.h>
-#include "loader/crc32.h"
+#include "core/crc32.h"
 
 static uint32_t crc_table[256];
 
