@@ -48,6 +48,7 @@
 #define CHECK_E_FIELD		(-413)	/* a field that must be zero is not */
 #define CHECK_E_CHANGED		(-414)	/* the handoff changed after it was checked */
 #define CHECK_E_LIST		(-415)	/* a list page: outside RAM, loop, truncated, bad entry */
+#define CHECK_E_VERIFY		(-416)	/* after copying: a list page's hash, a zero run not zero */
 
 /* Run references stored in the sorted destination array. */
 #define CHECK_REF_ZERO		(1ull << 62)
@@ -69,6 +70,8 @@ struct check {
 	uint64_t self_base, self_size;		/* the loader region, where it is now */
 	/* A pointer through which list page pa is read (the loader: pa itself). */
 	const uint64_t *(*page_ptr)(void *ctx, uint64_t pa);
+	/* A pointer through which [pa, pa + len) of the new world is read (verify). */
+	const void *(*mem_ptr)(void *ctx, uint64_t pa, uint64_t len);
 	void *ctx;
 	int no_work;			/* the stage, before it proposes a work area */
 	/* The stage: memory the caller still uses at the jump (stage_request.keep),
@@ -117,6 +120,12 @@ int check_chain(struct check *c);
 int check_unchanged(struct check *c);
 int check_collect(struct check *c, uint8_t *work_mem);
 int check_runs(struct check *c);
+
+/* core/verify.c: after the copy, each list page's hash over what its SRC entries
+ * placed (read through c->mem_ptr) and every zero run read back as zero. */
+int check_verify(struct check *c);
+/* One step of a list page's hash: XXH64(bytes, seed h) (BATON_HASH_XXH64). */
+uint64_t check_hash(uint64_t h, const void *bytes, uint64_t len);
 
 /* Whether [base, base+size) meets any destination (copy, zero or claim). */
 int check_hits_dst(const struct check *c, uint64_t base, uint64_t size);

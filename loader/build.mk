@@ -6,7 +6,7 @@
 # handoff's test_flags (BATON_TEST_*), so a production blob can never be told to
 # skip a safety step or to fault.
 
-LOADER_C    := loader/main.c core/chain.c core/memmap.c loader/smp.c core/check.c loader/console.c loader/tables.c arch/x86/cpu.c \
+LOADER_C    := loader/main.c core/chain.c core/memmap.c core/verify.c loader/smp.c core/check.c loader/console.c loader/tables.c arch/x86/cpu.c \
 	       loader/paging.c loader/place.c loader/launch.c core/layout.c \
 	       core/crc32.c core/plan.c core/sort.c loader/format.c arch/x86/string.c \
 	       loader/reset.c

@@ -38,6 +38,13 @@ static const uint64_t *phys_page(void *ctx, uint64_t pa)
 	return (const uint64_t *)pa;
 }
 
+static const void *phys_mem(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	(void)len;
+	return (const void *)pa;
+}
+
 static void loader_check_header(uint64_t handoff, const struct baton_blob_header *bh)
 {
 	const struct baton_handoff *h;
@@ -48,6 +55,7 @@ static void loader_check_header(uint64_t handoff, const struct baton_blob_header
 	C.self_base = L.base;
 	C.self_size = L.region;
 	C.page_ptr = phys_page;
+	C.mem_ptr = phys_mem;
 	L.c = &C;
 	err = check_header(&C);
 	if (err)
@@ -147,6 +155,7 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 		 * old copy's bss or code are set again. */
 		L.c = &C;
 		C.page_ptr = phys_page;
+		C.mem_ptr = phys_mem;
 		C.self_base = base;
 		C.own[0].base = base;
 		C.own[0].end = base + L.region;

@@ -4,7 +4,7 @@
 
 STAGE_C := stage/stage.c stage/place.c stage/linux.c stage/linux_place.c stage/bootinfo.c stage/handoff.c stage/errors.c \
 	   fmt/fmt.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c core/plan.c core/sort.c core/layout.c core/crc32.c \
-	   core/check.c core/chain.c core/memmap.c
+	   core/check.c core/chain.c core/memmap.c core/verify.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 
 # The same sources built for the host, for tests and benchmarks.

@@ -6,9 +6,6 @@
  * validator run on the result, step by step as the loader runs it.
  */
 #include <string.h>
-#define XXH_INLINE_ALL
-#define XXH_VECTOR 0
-#include <xxhash.h>
 #include "core/check.h"
 #include "core/crc32.h"
 #include "core/layout.h"
@@ -138,7 +135,8 @@ int stage_write_handoff(struct stage *s)
 	return 0;
 }
 
-/* h = 0; h = XXH64(bytes, seed h) for each SRC entry of the page, in order. */
+/* The list page's hash word (core/verify.c), from the sources: the bytes the
+ * loader must find at the destinations. */
 static uint64_t list_hash(struct stage *s, const uint64_t *w, uint64_t n)
 {
 	uint64_t h = 0;
@@ -147,7 +145,7 @@ static uint64_t list_hash(struct stage *s, const uint64_t *w, uint64_t n)
 		if (BATON_L_KIND(w[i]) == BATON_L_SRC) {
 			uint64_t bytes = BATON_L_SRC_PAGES(w[i]) * PAGE;
 
-			h = XXH64(s->env->map(s->env->ctx, BATON_L_ADDR(w[i]), bytes), bytes, h);
+			h = check_hash(h, s->env->map(s->env->ctx, BATON_L_ADDR(w[i]), bytes), bytes);
 		}
 	return h;
 }

@@ -22,9 +22,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#define XXH_INLINE_ALL
-#define XXH_VECTOR 0
-#include <xxhash.h>
 #include <baton/blob.h>
 #include "fmt/fmt.h"
 #include "fmt/multiboot.h"
@@ -350,9 +347,4 @@ void stage_seal(struct baton_handoff *h, const struct stage_env *env)
 	}
 	h->chain_crc32 = crc;
 	h->crc32 = crc32_handoff(h);
-}
-
-uint64_t stage_hash(const void *p, uint64_t bytes)
-{
-	return XXH64(p, bytes, 0);
 }

@@ -67,6 +67,5 @@ int stage_write_lists(struct stage *s);
 int stage_size_work(struct stage *s);
 int stage_self_check(struct stage *s);
 
-uint64_t stage_hash(const void *p, uint64_t bytes);
 
 #endif

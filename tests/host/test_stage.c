@@ -71,7 +71,6 @@
 #define VIRT_OFF	0xffffffff00000000ull	/* p_vaddr = p_paddr + VIRT_OFF */
 #define ENTRY_OFF	0x10			/* entry: seg 0 start + ENTRY_OFF */
 #define LIST_ENTRIES	(BATON_LIST_WORDS - BATON_LIST_FIRST)
-#define TEST_E_VERIFY	(-999)			/* the verify walk's refusal (the loader: PANIC) */
 
 /*
  * A regression of a bug these tests found: name the file and function it was in,
@@ -330,6 +329,11 @@ static const uint64_t *arena_page(void *ctx, uint64_t pa)
 	return hostenv_ptr(ctx, pa, PAGE);
 }
 
+static const void *arena_mem(void *ctx, uint64_t pa, uint64_t len)
+{
+	return hostenv_ptr(ctx, pa, len);
+}
+
 /* A struct check as loader/main.c sets one up: the handoff page at h_pa, the
  * loader running where the handoff says it is. */
 static void check_setup(struct check *c, struct hostenv *e, uint64_t h_pa)
@@ -342,6 +346,7 @@ static void check_setup(struct check *c, struct hostenv *e, uint64_t h_pa)
 	c->self_base = h->loader_base;
 	c->self_size = h->loader_size;
 	c->page_ptr = arena_page;
+	c->mem_ptr = arena_mem;
 	c->ctx = e;
 }
 
@@ -367,49 +372,6 @@ static int check_steps(struct check *c, uint8_t **work)
 	}
 	if (!rc)
 		rc = check_runs(c);
-	return rc;
-}
-
-/*
- * The verify step's callbacks (loader/place.c), over the arena: each list page's
- * hash word is XXH64 chained over the bytes its SRC entries placed, from seed 0
- * (include/baton/handoff.h, BATON_HASH_XXH64).
- */
-static void verify_src(struct check *c, uint64_t dst, uint64_t pages)
-{
-	if (!c->hash_dst)
-		c->hash_dst = dst;
-	c->hash = XXH64(hostenv_ptr(c->ctx, dst, pages * PAGE), pages * PAGE, c->hash);
-}
-
-static int verify_page(struct check *c, uint64_t i, uint64_t pa, uint64_t want)
-{
-	if (c->hash != want)
-		return check_fail(c, TEST_E_VERIFY, "list page %lu at 0x%lx: its copies from dst 0x%lx on hash to 0x%016lx, expected 0x%016lx",
-				  (unsigned long)i, (unsigned long)pa, (unsigned long)c->hash_dst,
-				  (unsigned long)c->hash, (unsigned long)want);
-	c->hash = 0;
-	c->hash_dst = 0;
-	return 0;
-}
-
-/* The verify step: the chain walked a last time with the hashing callbacks, and
- * every zero run read back as zero. */
-static int verify_steps(struct check *c)
-{
-	struct chain_ops ops = { .src = verify_src, .page_end = verify_page };
-	int rc;
-
-	c->hash = c->hash_dst = 0;
-	rc = chain_walk(c, &ops);
-	for (uint64_t i = 0; !rc && i < c->nzero; i++) {
-		const uint8_t *p = hostenv_ptr(c->ctx, c->zero[i].dst, c->zero[i].pages * PAGE);
-
-		for (uint64_t k = 0; k < c->zero[i].pages * PAGE; k++)
-			if (p[k])
-				return check_fail(c, TEST_E_VERIFY, "zero run %lu: byte at 0x%lx is not zero",
-						  (unsigned long)i, (unsigned long)(c->zero[i].dst + k));
-	}
 	return rc;
 }
 
@@ -582,7 +544,7 @@ static int loader_run(struct fx *f, struct loader_sim *ls)
 	assert_int_equal(ls->st.copies, ls->st.moved + ls->st.cycles);
 
 	/* 8. verify: its refusal returned (the loader's PANIC) */
-	rc = verify_steps(c);
+	rc = check_verify(c);
 	if (rc)
 		return rc;
 
@@ -969,7 +931,7 @@ static void test_e2e_changed_source_fails_verify(void **state)
 	assert_int_equal(BATON_L_KIND(w[BATON_LIST_FIRST]), BATON_L_DST);
 	*(uint8_t *)hostenv_ptr(&f->e, src + 0x10, 1) ^= 0xff;
 	rc = loader_run(f, &ls);
-	assert_int_equal(rc, TEST_E_VERIFY);
+	assert_int_equal(rc, CHECK_E_VERIFY);
 	snprintf(want, sizeof(want), "list page 0 at 0x%llx: its copies from dst 0x%llx on hash to 0x",
 		 ULL(fx_handoff(f)->chain), ULL(f->im.lo));
 	assert_memory_equal(ls.c.msg, want, strlen(want));
