@@ -101,6 +101,7 @@ qemu-gdb: deps
 
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BENCHES) $(ALL)
+	@printf 'bench blob: '; sh mk/blob-size.sh $(B)/loader.bin $(B)/loader.elf $(LOADER_TARGET_KIB)
 	@for b in $(BENCHES); do $$b || exit 1; done
 	@$(PYTHON) tests/bench/linux_boot.py
 

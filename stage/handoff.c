@@ -153,7 +153,7 @@ static uint64_t list_hash(struct stage *s, const uint64_t *w, uint64_t n)
 /* Single pages from the allocator, none a destination; then linked and filled. */
 int stage_write_lists(struct stage *s)
 {
-	uint64_t n = (s->nwords + LIST_ENTRIES - 1) / LIST_ENTRIES;
+	uint64_t n = (s->list.n + LIST_ENTRIES - 1) / LIST_ENTRIES;
 	uint32_t crc = 0;
 
 	s->list_pa = stage_tmp_keep(s, n * sizeof(*s->list_pa));
@@ -175,11 +175,11 @@ int stage_write_lists(struct stage *s)
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t *w = s->env->map(s->env->ctx, s->list_pa[i], PAGE);
 		uint64_t at = i * LIST_ENTRIES;
-		uint64_t k = s->nwords - at < LIST_ENTRIES ? s->nwords - at : LIST_ENTRIES;
+		uint64_t k = s->list.n - at < LIST_ENTRIES ? s->list.n - at : LIST_ENTRIES;
 
 		memset(w, 0, PAGE);
 		w[0] = (i + 1 < n ? s->list_pa[i + 1] : 0) | BATON_LIST_MARK;
-		memcpy(w + BATON_LIST_FIRST, s->words + at, k * sizeof(*w));
+		memcpy(w + BATON_LIST_FIRST, s->list.words + at, k * sizeof(*w));
 		w[1] = list_hash(s, w + BATON_LIST_FIRST, k);
 		crc = crc32_update(crc, w, PAGE);
 	}
@@ -187,7 +187,7 @@ int stage_write_lists(struct stage *s)
 	s->h->chain_pages = n;
 	s->h->chain_crc32 = crc;
 	s->res->list_pages = n;
-	s->res->list_words = s->nwords;
+	s->res->list_words = s->list.n;
 	return 0;
 }
 

@@ -64,49 +64,6 @@ static void page_fill(const struct stage *s, uint64_t dst, uint32_t first, uint8
 	}
 }
 
-#define NONE	(~0ull)
-
-/* Entries place at the cursor: a DST entry first when it is elsewhere. */
-static void entry_at(struct stage *s, uint64_t dst)
-{
-	if (s->have_cursor && s->cursor == dst)
-		return;
-	s->words[s->nwords++] = dst | BATON_L_DST;
-	s->cursor = dst;
-	s->have_cursor = 1;
-	s->last = NONE;
-}
-
-static void entry_src(struct stage *s, uint64_t src, uint64_t dst)
-{
-	entry_at(s, dst);
-	if (s->last != NONE) {
-		uint64_t w = s->words[s->last];
-
-		if (BATON_L_KIND(w) == BATON_L_SRC && BATON_L_SRC_PAGES(w) < BATON_L_SRC_MAX &&
-		    BATON_L_ADDR(w) + BATON_L_SRC_PAGES(w) * PAGE == src) {
-			s->words[s->last] = w + (1 << 3);
-			s->cursor += PAGE;
-			return;
-		}
-	}
-	s->last = s->nwords;
-	s->words[s->nwords++] = src | BATON_L_SRC;
-	s->cursor += PAGE;
-}
-
-static void entry_count(struct stage *s, uint32_t kind, uint64_t dst)
-{
-	entry_at(s, dst);
-	s->cursor += PAGE;
-	if (s->last != NONE && BATON_L_KIND(s->words[s->last]) == kind) {
-		s->words[s->last] += 1ull << 12;
-		return;
-	}
-	s->last = s->nwords;
-	s->words[s->nwords++] = 1ull << 12 | kind;
-}
-
 /* Linux's kernel segment past its file bytes is only claimed: the kernel clears
  * its own bss and decompresses into the rest. */
 static int page_claimed(const struct stage *s, uint64_t dst)
@@ -128,7 +85,7 @@ static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *firs
 		int err;
 
 		if (!page_has_bytes(s, dst, first)) {
-			entry_count(s, page_claimed(s, dst) ? BATON_L_CLAIM : BATON_L_ZERO, dst);
+			stage_list_count(&s->list, page_claimed(s, dst) ? BATON_L_CLAIM : BATON_L_ZERO, dst);
 			continue;
 		}
 		err = s->env->alloc(s->env->ctx, 1, STAGE_FOR_SOURCE, dst, &src);
@@ -139,7 +96,7 @@ static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *firs
 			return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned unaligned page 0x%lx",
 					  (unsigned long)src);
 		page_fill(s, dst, *first, s->env->map(s->env->ctx, src, PAGE));
-		entry_src(s, src, dst);
+		stage_list_src(&s->list, src, dst);
 	}
 	return 0;
 }
@@ -149,15 +106,13 @@ int stage_place_pages(struct stage *s)
 	uint64_t pages = s->dst_pages;
 	uint32_t first = 0;
 	int err = 0;
-
 	/* At most two words a page (DST and SRC), as kexec's IND_* list. */
-	s->words = stage_tmp_keep(s, (2 * pages + 2) * sizeof(*s->words));
-	if (!s->words)
+	uint64_t *words = stage_tmp_keep(s, (2 * pages + 2) * sizeof(*words));
+
+	if (!words)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of list entries",
 				  (unsigned long)pages);
-	s->nwords = 0;
-	s->last = NONE;
-	s->have_cursor = 0;
+	stage_list_init(&s->list, words);
 	if (!s->is_linux)
 		return place_range(s, s->low, s->end, &first);
 	for (uint32_t i = 0; !err && i < s->img->nseg; i++) {

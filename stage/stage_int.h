@@ -7,6 +7,7 @@
 #include <baton/blob.h>
 #include "fmt/bzimage.h"
 #include "fmt/fmt.h"
+#include "stage/list.h"
 #include "stage/stage.h"
 
 #define STAGE_CMDLINE_MAX	4096
@@ -32,9 +33,7 @@ struct stage {
 	void *fdt;
 	uint64_t fdt_size, fdt_dst, fdt_pages, fdt_timings_off;
 	/* list entries, in scratch memory while staging (include/baton/handoff.h) */
-	uint64_t *words;
-	uint64_t nwords, cursor, last;	/* last: the entry that may grow, or ~0 */
-	int have_cursor;
+	struct stage_list list;
 	uint64_t *list_pa;		/* the list pages, in chain order */
 	uint64_t nlist;
 	struct baton_handoff *h;	/* the handoff page, mapped */

@@ -8,6 +8,11 @@
  *    and the work area it takes per piece, plan_work_size() / pieces. Goals
  *    (issue 10): under 100 ms for the worst case, at most 32 bytes per piece for
  *    every layout; each line says "goal met" or "goal missed";
+ *  - list bytes a page (stage/list.c, the stage's own encoder) for 1 GiB in single
+ *    source pages, none adjacent, with contiguous and with scattered destinations,
+ *    entries alone and with each list page's two header words, against kexec's
+ *    IND_* list for the same pages (one word a page, a destination word where
+ *    destinations jump, one indirection word per 511);
  *  - copy engine: a plan placing 256 MiB of real memory against glibc's memmove
  *    of the same runs at the same addresses (no order, no cycles), as a
  *    throughput ratio, for a scattered layout and a hostile mix.
@@ -25,6 +30,7 @@
 
 #include <baton/handoff.h>
 #include "core/plan.h"
+#include "stage/list.h"
 
 /* The blob's copy engine, arch/x86/string.c as built for the blob. */
 void *blob_memmove(void *dst, const void *src, size_t n);
@@ -95,7 +101,6 @@ static void run_set(struct plan_run *r, uint64_t src, uint64_t dst, uint64_t pag
 	r->src = src * PAGE;
 	r->dst = dst * PAGE;
 	r->pages = pages;
-	r->hash = 0;
 }
 
 struct layout {
@@ -459,8 +464,53 @@ static void bench_engine(const char *name, uint64_t cycles, uint64_t shifted)
 	free(l.runs);
 }
 
+#define LIST_PAGES	(1ULL << 18)	/* 1 GiB */
+#define LIST_ENTRIES	(BATON_LIST_WORDS - BATON_LIST_FIRST)
+
+/*
+ * Destination page i: contiguous, or every other page (none follows another).
+ * The goal (issue 10): no more entry words than kexec's IND_SOURCE and
+ * IND_DESTINATION words for the same pages (8 and 16 bytes a page); the list
+ * pages' own words (ours: next and hash, 2 per 510 entries; kexec's:
+ * IND_INDIRECTION, 1 per 511, and IND_DONE) are shown apart.
+ */
+static void bench_list(const char *what, uint64_t dst_stride)
+{
+	uint64_t *words = malloc((2 * LIST_PAGES + 2) * sizeof(*words));
+	struct stage_list l;
+	uint64_t kexec = 0, kexec_pages, lists, prev = ~0ULL;
+	double ours, theirs;
+
+	if (!words) {
+		perror("bench: list");
+		exit(1);
+	}
+	stage_list_init(&l, words);
+	for (uint64_t i = 0; i < LIST_PAGES; i++) {
+		uint64_t dst = (BASE_PFN + i * dst_stride) * PAGE;
+
+		stage_list_src(&l, (BASE_PFN + 4 * LIST_PAGES + 2 * i) * PAGE, dst);
+		kexec += 1 + (dst != prev + PAGE);	/* IND_SOURCE, IND_DESTINATION */
+		prev = dst;
+	}
+	lists = (l.n + LIST_ENTRIES - 1) / LIST_ENTRIES;
+	kexec_pages = (kexec + 1 + 510) / 511;		/* + IND_DONE; 511 a page + IND_INDIRECTION */
+	ours = 8.0 * (double)l.n / LIST_PAGES;
+	theirs = 8.0 * (double)kexec / LIST_PAGES;
+	printf("bench list: 1 GiB in single source pages, none adjacent, %s destinations:\n"
+	       "  entries %.3f bytes a page, kexec's IND_SOURCE/IND_DESTINATION %.3f (goal: no more: %s);\n"
+	       "  whole list pages %.3f bytes a page (%llu pages), kexec's %.3f (%llu pages): %.4fx\n",
+	       what, ours, theirs, l.n <= kexec ? "goal met" : "goal MISSED",
+	       (double)lists * BATON_PAGE_SIZE / LIST_PAGES, (unsigned long long)lists,
+	       (double)kexec_pages * BATON_PAGE_SIZE / LIST_PAGES, (unsigned long long)kexec_pages,
+	       (double)lists / (double)kexec_pages);
+	free(words);
+}
+
 int main(void)
 {
+	bench_list("contiguous", 1);
+	bench_list("scattered (every other page)", 2);
 	bench_planner("worst-case 1048576 pages", layout_worst(), GOAL_MS);
 	bench_planner("64 MiB scattered in 4 KiB pieces", layout_scattered(), 0);
 	bench_planner("4 GiB in one run", layout_one_run(2 * WORST_PAGES), 0);

@@ -7,5 +7,5 @@ BENCH_OBJS := $(addprefix $(B)/obj/blob-host/,core/plan.o core/sort.o arch/x86/s
 BENCH_CC := $(HOST_CC) $(HOST_CFLAGS)
 
 BENCHES += $(B)/tests/bench/bench
-$(eval $(call prog,$(B)/tests/bench/bench,tests/bench/bench.c,BENCH_CC,,\
+$(eval $(call prog,$(B)/tests/bench/bench,tests/bench/bench.c stage/list.c,BENCH_CC,,\
 	$(BENCH_OBJS) tests/bench/build.mk))
