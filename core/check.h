@@ -112,8 +112,6 @@ struct check {
 int check_vformat(char *buf, unsigned long len, const char *fmt, va_list ap);
 int check_fail(struct check *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int check_format(char *buf, unsigned long len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 int check_header(struct check *c);
 int check_chain(struct check *c);

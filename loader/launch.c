@@ -11,6 +11,7 @@
  *            a page below 4 GiB that no run, source, list page, forbidden range
  *            or range the loader owns holds (found by launch_reserve())
  */
+#include <stdarg.h>
 #include <string.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/launch.h"
@@ -91,6 +92,20 @@ __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 	arch_jump(L.tramp, L.tramp);
 }
 
+static int launch_format(char *buf, unsigned long len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int launch_format(char *buf, unsigned long len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = check_vformat(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 /* "rsi 0x1000 rdi 0x2000": the registers that are not zero. */
 static void launch_regs(char *buf, unsigned long len, const uint64_t *regs)
 {
@@ -100,7 +115,7 @@ static void launch_regs(char *buf, unsigned long len, const uint64_t *regs)
 	buf[0] = 0;
 	for (int r = 0; r < BATON_REG_COUNT; r++, name += 4)
 		if (regs[r] && at < len)
-			at += (unsigned long)check_format(buf + at, len - at, " %s 0x%lx", name,
+			at += (unsigned long)launch_format(buf + at, len - at, " %s 0x%lx", name,
 							  (unsigned long)regs[r]);
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make coverage: line coverage of fmt/, stage/ and loader/ from gcc's gcov.
+"""make coverage: line coverage of fmt/, stage/ and core/ from gcc's gcov.
 
 Usage: mk/coverage.py [COVERAGE_DIR]   (default build/coverage; run from the top)
 
@@ -7,7 +7,7 @@ Reads every .gcno under COVERAGE_DIR (an object never run counts as not executed
 with `gcov --json-format --stdout` (GCOV overrides the command), merges the line
 counts of a source compiled into several test programs (a line is covered if any
 program executed it), and prints one line per source file under fmt/, stage/ and
-loader/ (headers with inline code included), one per folder and a total. The same
+core/ (headers with inline code included), one per folder and a total. The same
 report goes to COVERAGE_DIR/report.txt, the uncovered lines to uncovered.txt.
 Exit status 1 if gcov fails or reports nothing.
 """
@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-DIRS = ("fmt/", "stage/", "loader/")
+DIRS = ("fmt/", "stage/", "core/")
 
 
 def gcov_json(gcov, notes):

@@ -1,5 +1,4 @@
-# make coverage: line coverage of fmt/, stage/ and the loader files the host tests
-# build (core/check.c, plan.c, sort.c, layout.c, crc32.c) under test_fmt,
+# make coverage: line coverage of fmt/, stage/ and core/ under test_fmt,
 # test_bzimage, test_stage and test_plan. Each is built again into $(COV) with
 # --coverage -O0 and no sanitizer, from the same sources, -D defines and libraries
 # as its rule in tests/host/*/build.mk; the .gcno/.gcda files stay next to the

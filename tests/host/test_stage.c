@@ -44,6 +44,7 @@
 #include "fmt/fmt.h"
 #include "fmt/multiboot.h"
 #include "core/check.h"
+#include "core/memmap.h"
 #include "core/crc32.h"
 #include "core/layout.h"
 #include "core/plan.h"
@@ -940,6 +941,31 @@ static void test_e2e_changed_source_fails_verify(void **state)
 }
 
 /*
+ * A zero run's page written after the copy (a device's DMA, say): the verify
+ * step reads every zero run back and names the first word that is not zero.
+ */
+static void test_e2e_dirty_zero_run_fails_verify(void **state)
+{
+	struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 7, 24 * MIB);
+	struct loader_sim ls;
+	char want[WANT_LEN];
+	uint64_t at;
+
+	(void)state;
+	fx_stage_ok(f);
+	loader_run_ok(f, &ls);
+	assert_true(ls.c.nzero > 0);
+	at = ls.c.zero[0].dst + ls.c.zero[0].pages * PAGE - 8;	/* its last word */
+	*(uint64_t *)hostenv_ptr(&f->e, at, 8) = 0x5a;
+	assert_int_equal(check_verify(&ls.c), CHECK_E_VERIFY);
+	snprintf(want, sizeof(want), "zero run 0 dst 0x%llx pages %llu: 0x000000000000005a at 0x%llx is not zero",
+		 ULL(ls.c.zero[0].dst), ULL(ls.c.zero[0].pages), ULL(at));
+	assert_string_equal(ls.c.msg, want);
+	ls_free(&ls);
+	fx_free(f);
+}
+
+/*
  * The timing slot (72 bytes) straddling the boot info's page boundary, with the two
  * pages staged as separate copy runs (the reverse allocator never merges runs). The
  * loader must accept what the stage built.
@@ -1461,6 +1487,16 @@ static void test_reject_memmap_overlap(void **state)
 	assert_int_equal(fx_handoff(f)->mem_count, f->e.nmem);
 	assert_memory_equal(fx_handoff(f) + 1, f->e.mem, f->e.nmem * sizeof(m[0]));
 	fx_free(f);
+
+	/* memmap_normalize() given less room than the map needs says so */
+	{
+		struct baton_mem_range out[2];
+		uint64_t n = 0, bad = 0;
+
+		assert_int_equal(memmap_normalize(m, 6, out, 2, &n, &bad), -3);
+		assert_int_equal(memmap_normalize(m, 1, out, 2, &n, &bad), 0);
+		assert_int_equal(n, 1);
+	}
 }
 
 /*
@@ -1754,6 +1790,11 @@ static void test_check_header(void **state)
 	expect_checked(x, CHECK_E_SIZE, "bad sizes: header 255 bytes, 5 memory ranges (at most 160)");
 	x->h->mem_count = BATON_MAP_MAX + 1;
 	expect_checked(x, CHECK_E_SIZE, "bad sizes: header 256 bytes, 161 memory ranges (at most 160)");
+	/* a handoff address that is not a page's: refused before anything else it says */
+	check_setup(&x->c, &x->f->e, x->f->res.handoff);
+	x->c.h_pa += 8;
+	assert_int_equal(check_header(&x->c), CHECK_E_SIZE);
+	assert_string_equal(x->c.msg, "the handoff page is not 4 KiB aligned");
 
 	/* one flipped bit, not resealed: the CRC is computed here independently */
 	x->h->flags ^= 1;
@@ -3263,6 +3304,7 @@ int main(void)
 		cmocka_unit_test(test_e2e_longest_cmdline),
 		cmocka_unit_test(test_e2e_no_cmdline),
 		cmocka_unit_test(test_e2e_changed_source_fails_verify),
+		cmocka_unit_test(test_e2e_dirty_zero_run_fails_verify),
 		cmocka_unit_test(test_e2e_timings_across_pages),
 		cmocka_unit_test(test_reject_blob),
 		cmocka_unit_test(test_reject_memmap),
