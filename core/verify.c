@@ -12,7 +12,7 @@
 #define PAGE	BATON_PAGE_SIZE
 
 /*
- * XXH64 (xxHash's spec, docs/xxhash_spec.md in its sources), written once for
+ * XXH64 (xxHash's spec: xxhash:doc/xxhash_spec.md), written once for
  * size: xxhash.h's inlined copy was 0.8 KiB of the blob. tests/host/test_stage.c
  * holds it to the library's XXH64 for every length up to 300 bytes and many seeds.
  */
