@@ -10,6 +10,7 @@
 #include "core/check.h"
 #include "core/crc32.h"
 #include "core/memmap.h"
+#include "core/size.h"
 
 #define PAGE		BATON_PAGE_SIZE
 #define MAP_BYTES(n)	((uint64_t)(n) * sizeof(struct baton_mem_range))
@@ -41,7 +42,7 @@ static const struct check_own *own_hit(const struct check *c, uint64_t a, uint64
 	return NULL;
 }
 
-static void own_add(struct check *c, uint64_t base, uint64_t size, const char *name)
+SIZE_NOINLINE static void own_add(struct check *c, uint64_t base, uint64_t size, const char *name)
 {
 	c->own[c->nown++] = (struct check_own){ base, base + size, name };
 }
@@ -57,7 +58,7 @@ static int any_nonzero(const void *p, uint64_t n)
 }
 
 /* What check_header() reads besides magic, sizes and CRC: fields in range. */
-static int check_fields(struct check *c)
+SIZE_NOINLINE static int check_fields(struct check *c)
 {
 	const struct baton_handoff *h = &c->seen.h;
 	const struct baton_entry *e = &h->entry;

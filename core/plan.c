@@ -59,6 +59,7 @@
 #include <string.h>
 #include <baton/handoff.h>
 #include "core/plan.h"
+#include "core/size.h"
 #include "core/sort.h"
 
 #define PLAN_SHIFT	BATON_PAGE_SHIFT
@@ -522,7 +523,7 @@ static void plan_indeg_set(struct plan_exec *x, uint64_t j, uint32_t readers)
 }
 
 /* The destination of by-destination entry k (in order); PLAN_PFN_END past the last. */
-static uint64_t plan_piece_dst_at(const struct plan_exec *x, uint64_t k, unsigned *g)
+SIZE_NOINLINE static uint64_t plan_piece_dst_at(const struct plan_exec *x, uint64_t k, unsigned *g)
 {
 	return k < x->p ? plan_dsts_key(x->by_dst, k, g) : PLAN_PFN_END;
 }
@@ -768,7 +769,7 @@ static int plan_cycles_find(struct plan_exec *x, uint64_t *c)
 }
 
 /* Places a clean cycle of k pieces page by page through the scratch page. */
-static void plan_cycle_place(struct plan_exec *x, const uint32_t *cyc, uint64_t k)
+SIZE_NOINLINE static void plan_cycle_place(struct plan_exec *x, const uint32_t *cyc, uint64_t k)
 {
 	const struct sort_kv *first = &x->pc[cyc[0] & ~PLAN_MARK];
 	const struct sort_kv *last = &x->pc[cyc[k - 1] & ~PLAN_MARK];

@@ -72,21 +72,16 @@ uint64_t con_stamp(void)
 	return tsc;
 }
 
+/* A step's name: its timing slot's, from BATON_TIMING_NAMES (one string, the
+ * names in step order, each ended by a NUL). */
 static const char *step_name(enum step s)
 {
-	switch (s) {
-	case STEP_ENTRY:	return "entry";
-	case STEP_HEADER:	return "header";
-	case STEP_PAGING:	return "paging";
-	case STEP_PARK:		return "park";
-	case STEP_CHECK:	return "check";
-	case STEP_MOVE:		return "move";
-	case STEP_PLAN:		return "plan";
-	case STEP_COPY:		return "copy";
-	case STEP_VERIFY:	return "verify";
-	case STEP_LAUNCH:	return "launch";
-	default:		return "?";
-	}
+	const char *n = BATON_TIMING_NAMES;
+
+	for (; s; s--)
+		while (*n++)
+			;
+	return n;
 }
 
 void step_log(enum step s, const char *fmt, ...)

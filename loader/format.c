@@ -39,12 +39,13 @@ static void put_padded(struct out *o, const char *s, size_t n, unsigned width, c
 static void put_number(struct out *o, uint64_t v, int neg, unsigned base, int upper,
 		       unsigned width, char pad)
 {
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	size_t n = 0;
 
 	do {
-		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
+		unsigned d = (unsigned)(v % base);
+
+		tmp[sizeof(tmp) - 1 - n++] = (char)(d < 10 ? '0' + d : (upper ? 'A' : 'a') + d - 10);
 		v /= base;
 	} while (v);
 	if (neg) {

@@ -2,7 +2,7 @@
 /*
  * Filling the exception tables and printing a frame, for any program that links
  * arch/x86/isr.asm (arch/x86/cpu.h). Position independent: addresses are taken at
- * run time, names come from a switch, nothing in data holds a pointer.
+ * run time, names come from one string, nothing in data holds a pointer.
  */
 #include "arch/x86/cpu.h"
 
@@ -27,31 +27,24 @@ void cpu_tss_descriptor(const struct tss64 *tss, uint64_t desc[2])
 	desc[1] = t >> 32;
 }
 
+/* Vectors 0-21, in order, each name ended by a NUL; an empty one is reserved. */
+static const char cpu_vector_names[] =
+	"#DE divide error\0#DB debug\0NMI\0#BP breakpoint\0#OF overflow\0#BR bound range\0"
+	"#UD invalid opcode\0#NM device not available\0#DF double fault\0\0#TS invalid TSS\0"
+	"#NP segment not present\0#SS stack fault\0#GP general protection\0#PF page fault\0\0"
+	"#MF x87 error\0#AC alignment check\0#MC machine check\0#XM SIMD error\0"
+	"#VE virtualization\0#CP control protection";
+
 const char *cpu_vector_name(uint64_t v)
 {
-	switch (v) {
-	case 0:  return "#DE divide error";
-	case 1:  return "#DB debug";
-	case 2:  return "NMI";
-	case 3:  return "#BP breakpoint";
-	case 4:  return "#OF overflow";
-	case 5:  return "#BR bound range";
-	case 6:  return "#UD invalid opcode";
-	case 7:  return "#NM device not available";
-	case 8:  return "#DF double fault";
-	case 10: return "#TS invalid TSS";
-	case 11: return "#NP segment not present";
-	case 12: return "#SS stack fault";
-	case 13: return "#GP general protection";
-	case 14: return "#PF page fault";
-	case 16: return "#MF x87 error";
-	case 17: return "#AC alignment check";
-	case 18: return "#MC machine check";
-	case 19: return "#XM SIMD error";
-	case 20: return "#VE virtualization";
-	case 21: return "#CP control protection";
-	default: return "reserved vector";
-	}
+	const char *s = cpu_vector_names;
+
+	if (v > 21)
+		return "reserved vector";
+	for (; v; v--)
+		while (*s++)
+			;
+	return *s ? s : "reserved vector";
 }
 
 static uint64_t read_cr2(void)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define CPU_EXCEPTIONS	32	/* vectors 0..31 */
-#define ISR_STUB_SIZE	16	/* isr.asm aligns its stubs so (asm-offsets.inc) */
+#define ISR_STUB_SIZE	9	/* isr.asm's stubs, each this long (asm-offsets.inc) */
 #define GATE_INTR	0x8e	/* present, DPL 0, interrupt gate (64-bit in long mode) */
 #define TSS_AVAILABLE	0x89	/* present, 64-bit TSS, not busy */
 

@@ -13,19 +13,21 @@ default rel
 extern arch_exception
 global isr_stubs
 
+; Each stub exactly ISR_STUB_SIZE bytes (push 0, push imm8, jmp rel32: 9 at most),
+; padded with int3; a longer one makes the times count negative and fails the build.
 %macro ISR 1
-	align ISR_STUB_SIZE
 %if %1 = 8 || (%1 >= 10 && %1 <= 14) || %1 = 17 || %1 = 21 || %1 = 29 || %1 = 30
 	; the CPU pushed an error code
 %else
 	push	0
 %endif
 	push	%1
-	jmp	isr_common
+	jmp	near isr_common
+	times ISR_STUB_SIZE * (%1 + 1) - ($ - isr_stubs) int3
 %endmacro
 
 section .text
-	align ISR_STUB_SIZE
+	align 16
 isr_stubs:
 %assign v 0
 %rep 32

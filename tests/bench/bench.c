@@ -18,7 +18,7 @@
  *    throughput ratio, for a scattered layout and a hostile mix.
  *
  * Everything timed is the code the blob ships: the loader's freestanding objects
- * (build/obj/fs: -Os, no SSE) of core/plan.c, core/sort.c and
+ * (build/obj/fs: -Oz, no SSE) of core/plan.c, core/sort.c and
  * arch/x86/string.c, with memmove, memcpy and memset renamed blob_* so that they
  * do not meet glibc's (tests/host/blob/build.mk). Only the baseline is glibc.
  */

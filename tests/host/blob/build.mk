@@ -1,5 +1,5 @@
 # Host tests of the loader's freestanding objects as the blob links them
-# (build/obj/fs: -Os, no SSE), not of a host build of the same source:
+# (build/obj/fs: -Oz, no SSE), not of a host build of the same source:
 #  - test_string: arch/x86/string.c, with memmove, memcpy and memset renamed
 #    blob_* (in it and in every object that calls them) so that they live beside
 #    glibc's. The bench (tests/bench/) times the same objects with the planner.
