@@ -3228,7 +3228,7 @@ static void test_strerror_every_code(void **state)
 	assert_string_equal(stage_strerror(-399), "unknown error");
 }
 
-/* check_hash is core/verify.c's own XXH64: the library's, for every length to 300
+/* check_hash is core/verify.c's XXH64 chaining step: the library's, for every length to 300
  * bytes (every tail of the 32-byte stripes), at every alignment, under many seeds,
  * and over a page. The stage and the loader share check_hash, so only this test
  * holds it to the spec. */
