@@ -66,11 +66,16 @@
 #define UART_DLL	0		/* divisor latch low (DLAB = 1) */
 #define UART_IER	1		/* interrupt enable */
 #define UART_DLM	1		/* divisor latch high (DLAB = 1) */
-#define UART_FCR	2		/* FIFO control */
+#define UART_FCR	2		/* FIFO control (write) */
+#define UART_IIR	2		/* interrupt identification (read) */
+#define UART_FCR_ENABLE	0x01		/* FIFOs on (a 16550A's 16 bytes) */
+#define UART_IIR_FIFO	0xc0		/* both bits: the FIFOs are on */
+#define UART_FIFO_BYTES	16
 #define UART_LCR	3		/* line control */
 #define UART_MCR	4		/* modem control */
 #define UART_LSR	5		/* line status */
-#define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
+#define UART_LSR_THRE	(1 << 5)	/* transmit holding register (or FIFO) empty */
+#define UART_LSR_TEMT	(1 << 6)	/* transmitter empty: nothing left to send */
 #define UART_SPINS	100000		/* bounded wait for THRE: a missing UART costs time, no hang */
 #define COM1_PORT	0x3f8
 
