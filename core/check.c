@@ -75,6 +75,9 @@ SIZE_NOINLINE static int check_fields(struct check *c)
 		return fail(c, CHECK_E_FIELD, "reset: action %u, ACPI space %u, pad 0x%x: not defined in v2",
 			    (unsigned)h->reset.action, (unsigned)h->reset.acpi_space,
 			    (unsigned)h->reset.pad);
+	if (h->reset.acpi_space == BATON_RESET_SPACE_IO && h->reset.acpi_addr > 0xffff)
+		return fail(c, CHECK_E_FIELD, "reset: ACPI I/O port 0x%lx is past 0xffff",
+			    (unsigned long)h->reset.acpi_addr);
 	if (e->mode != BATON_MODE_LONG64 && e->mode != BATON_MODE_PROT32)
 		return fail(c, CHECK_E_ENTRY, "entry mode %u is not supported by this loader",
 			    (unsigned)e->mode);

@@ -192,6 +192,8 @@ static const char *o_header(const struct oracle *o)
 		return "hash algorithm";
 	if (h->reset.action > BATON_PANIC_HALT || h->reset.acpi_space > 1)
 		return "reset action or ACPI space";
+	if (h->reset.acpi_space == 1 && h->reset.acpi_addr > 0xffff)
+		return "reset I/O port past 0xffff";
 	if (h->entry.mode != BATON_MODE_LONG64 && h->entry.mode != BATON_MODE_PROT32)
 		return "entry mode";
 	if (h->entry.mode == BATON_MODE_PROT32) {
@@ -646,7 +648,8 @@ static void build_misc(struct baton_handoff *h, uint8_t misc)
 	case 8: h->hash_alg = 7; break;
 	case 9: h->reset.action = 2; break;
 	case 10: h->reset.acpi_space = 2; break;
-	case 11: h->reset.action = BATON_PANIC_HALT, h->reset.acpi_space = 1; break;
+	case 11: h->reset.action = BATON_PANIC_HALT, h->reset.acpi_space = 1;
+		 h->reset.acpi_addr = misc & 16 ? 0x10cf9 : 0xcf9; break;	/* past 0xffff, or a port */
 	case 12: h->console = (struct baton_console){ 0x3f8, BATON_CON_UART_IO, 0, 115200 }; break;
 	case 13: h->test_flags = 7, h->exit_port = 0xf4, h->tsc_khz = 1; break;
 	case 14: h->header_size = 0x108; break;

@@ -1869,6 +1869,10 @@ static void test_check_reserved_zero_fields(void **state)
 	x->h->reset.acpi_space = 2;
 	reseal(x);
 	expect_checked(x, CHECK_E_FIELD, "reset: action 0, ACPI space 2, pad 0x0: not defined in v2");
+	x->h->reset.acpi_space = BATON_RESET_SPACE_IO;
+	x->h->reset.acpi_addr = 0x10000;
+	reseal(x);
+	expect_checked(x, CHECK_E_FIELD, "reset: ACPI I/O port 0x10000 is past 0xffff");
 	mr(x)[2].pad = 1;
 	reseal(x);
 	expect_checked(x, CHECK_E_MEMMAP,
