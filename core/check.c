@@ -552,3 +552,30 @@ int check_find_spot(struct check *c, uint64_t need, uint64_t from, const char *w
 	return fail(c, CHECK_E_NOSPOT, "%s needs %lu KiB of free RAM in one block; the largest free block is %lu KiB",
 		    what, (unsigned long)(need >> 10), (unsigned long)(largest >> 10));
 }
+
+int check_places(struct check *c, uint64_t *move_to, uint64_t *tramp)
+{
+	struct check_own self = c->own[0];
+	uint64_t nkeep = c->nkeep;
+	int err = 0;
+
+	/* the caller's keep ranges matter to the work area only: gone by now */
+	c->nkeep = 0;
+	*move_to = *tramp = 0;
+	if (check_hits_dst(c, c->self_base, c->self_size))
+		err = check_find_spot(c, c->self_size, 1ull << 20, "moving the loader", move_to);
+	if (err || c->seen.h.entry.mode != BATON_MODE_PROT32) {
+		c->nkeep = nkeep;
+		return err;
+	}
+	/* the trampoline keeps off where the loader will run */
+	if (*move_to)
+		c->own[0] = (struct check_own){ *move_to, *move_to + c->self_size, self.name };
+	err = check_find_spot(c, PAGE, 1ull << 20, "the 32-bit trampoline", tramp);
+	c->own[0] = self;
+	c->nkeep = nkeep;
+	if (!err && *tramp + PAGE > (1ull << 32))
+		err = fail(c, CHECK_E_NOSPOT, "the 32-bit trampoline needs a free page below 4 GiB; the lowest free one is 0x%lx",
+			   (unsigned long)*tramp);
+	return err;
+}

@@ -135,6 +135,15 @@ int check_hits_dst(const struct check *c, uint64_t base, uint64_t size);
 int check_find_spot(struct check *c, uint64_t need, uint64_t from, const char *what,
 		    uint64_t *spot);
 
+/*
+ * After check_runs(): where the loader goes next, decided once, as the loader
+ * uses it and as the stage checks there is room for it. *move_to: a free place
+ * for the loader region when a destination covers it, else 0. *tramp: for
+ * BATON_MODE_PROT32, a free page below 4 GiB for the 32-bit trampoline, off the
+ * loader's new place, else 0. CHECK_E_NOSPOT with one line when there is none.
+ */
+int check_places(struct check *c, uint64_t *move_to, uint64_t *tramp);
+
 /* Chain walker (core/chain.c), shared by check_chain, check_collect, verify. */
 struct chain_ops {
 	/* Each list page, before its entries are read. */

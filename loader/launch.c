@@ -9,7 +9,8 @@
  *   LONG64   stay in long mode: arch_launch64
  *   PROT32   leave long mode through the 32-bit trampoline, copied to L.tramp:
  *            a page below 4 GiB that no run, source, list page, forbidden range
- *            or range the loader owns holds (found by launch_reserve())
+ *            or range the loader owns holds (core/check.c:check_places, while
+ *            the validator's sorted lists still exist)
  */
 #include <stdarg.h>
 #include <string.h>
@@ -21,22 +22,6 @@
 #define PAGE	BATON_PAGE_SIZE
 
 static uint8_t launch_stack[8192] __attribute__((aligned(16)));
-
-/*
- * Before the plan overwrites the validator's sorted lists: choose the
- * trampoline's page. Nothing the copy writes can land there, and with paging
- * off only the first 4 GiB are reachable.
- */
-void launch_reserve(struct check *c)
-{
-	if (c->seen.h.entry.mode != BATON_MODE_PROT32 || L.tramp)
-		return;
-	if (check_find_spot(c, PAGE, 1ull << 20, "the 32-bit trampoline", &L.tramp))
-		panic("launch", "%s", c->msg);
-	if (L.tramp + PAGE > (1ull << 32))
-		panic("launch", "no free page below 4 GiB for the 32-bit trampoline (lowest free 0x%lx)",
-		      (unsigned long)L.tramp);
-}
 
 /* The boot info's timing slots: big-endian u64, as an FDT property holds them. */
 static void launch_store_timings(const struct baton_handoff *h)

@@ -40,7 +40,8 @@ struct loader {
 	uint64_t tsc[STEP_COUNT];
 	uint32_t tsc_khz;
 	int parked;			/* APs parked (before a move: not again) */
-	uint64_t tramp;			/* PROT32: the trampoline page */
+	uint64_t move_to;		/* where the loader moves, or 0 (check_places) */
+	uint64_t tramp;			/* PROT32: the trampoline page (check_places) */
 };
 
 extern struct loader L;
@@ -85,7 +86,6 @@ void place_all(struct check *c);
 void place_verify(struct check *c);
 
 /* launch.c */
-void launch_reserve(struct check *c);
 __attribute__((noreturn)) void launch(struct check *c);
 
 /* arch/x86 */

@@ -97,6 +97,8 @@ static void loader_check_runs(void)
 		err = check_collect(&C, L.work_mem);
 	if (!err)
 		err = check_runs(&C);
+	if (!err)
+		err = check_places(&C, &L.move_to, &L.tramp);
 	if (err)
 		panic("check", "%s", C.msg);
 	step_log(STEP_CHECK, "handoff page unchanged, lists walked again; %lu pages to place, %lu claimed; destinations in usable RAM, no overlaps",
@@ -105,15 +107,15 @@ static void loader_check_runs(void)
 
 /*
  * If a destination covers the loader's own memory (code, stack, GDT), copy it
- * to a free place and continue there: the copy re-enters at loader_resume with
+ * to the free place check_places() chose and continue there: the copy re-enters at loader_resume with
  * the same bss (this validator's state, the work area's address) and goes on
  * from here. The handoff page needs no move: the loader reads only its copy.
  */
 static void loader_move(void)
 {
-	uint64_t spot;
+	uint64_t spot = L.move_to;
 
-	if (!check_hits_dst(&C, L.base, L.region)) {
+	if (!spot || L.moved_from) {
 		if (L.moved_from)
 			step_log(STEP_MOVE, "moved from 0x%lx to 0x%lx, out of the destinations' way",
 				 (unsigned long)L.moved_from, (unsigned long)L.base);
@@ -122,11 +124,6 @@ static void loader_move(void)
 				 (unsigned long)L.base, (unsigned long)L.region);
 		return;
 	}
-	if (L.moved_from)
-		panic("move", "still in the destinations' way after moving to 0x%lx",
-		      (unsigned long)L.base);
-	if (check_find_spot(&C, L.region, 1ull << 20, "moving the loader", &spot))
-		panic("move", "%s", C.msg);
 	memcpy((void *)spot, (const void *)L.base, L.region);
 	/* The copy's bss is this bss: record the move there before jumping. */
 	((struct loader *)((uint8_t *)&L - L.base + spot))->moved_from = L.base;
@@ -165,7 +162,6 @@ void loader_main(uint64_t handoff, uint64_t base, int resumed)
 			con_init(bh->con_port, bh->exit_port);
 	}
 	loader_move();
-	launch_reserve(&C);
 	test_fault_point();
 	place_all(&C);
 	place_verify(&C);

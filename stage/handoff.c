@@ -295,6 +295,7 @@ int stage_self_check(struct stage *s)
 {
 	struct stage_result *res = s->res;
 	struct check *c = check_new(s, 0);
+	uint64_t move_to, tramp;
 	void *work = NULL;
 	int err;
 
@@ -313,6 +314,8 @@ int stage_self_check(struct stage *s)
 	}
 	if (!err)
 		err = check_runs(c);
+	if (!err)
+		err = check_places(c, &move_to, &tramp);
 	if (err)
 		return check_refused(s, c, err);
 	err = plan_execute(c->copy, c->ncopy, c->zero, c->nzero, c->mem, c->work.mem_bytes,

@@ -485,38 +485,38 @@ static int loader_run(struct fx *f, struct loader_sim *ls)
 	for (uint64_t a = ls->h->work_base; a < ls->h->work_base + ls->h->work_size; a += PAGE)
 		assert_int_equal(ls->dst_page[pg_index(e, a)], 0);
 
-	/* 5. move: out of every destination, claims included, as main.c's
-	 * loader_move() and its resumed copy do it */
-	if (check_hits_dst(c, c->self_base, c->self_size)) {
+	/* 5. move, and the trampoline's page: where check_places() says, as the
+	 * loader goes (loader/main.c), then the move carried out on the arena */
+	{
 		uint64_t spot;
 
-		rc = check_find_spot(c, c->self_size, 1ull << 20, "moving the loader", &spot);
+		rc = check_places(c, &spot, &ls->tramp);
 		if (rc)
-			fail_msg("loader step move: %d: %s", rc, c->msg);
-		assert_int_equal(spot % PAGE, 0);
-		memcpy(hostenv_ptr(e, spot, c->self_size), hostenv_ptr(e, c->self_base, c->self_size),
-		       c->self_size);
-		mark(e, ls->written, spot, c->self_size / PAGE, 1);
-		c->self_base = spot;
-		c->own[0].base = spot;
-		c->own[0].end = spot + c->self_size;
-		ls->self_base = spot;
-		ls->moved = 1;
-		assert_false(check_hits_dst(c, c->self_base, c->self_size));
+			fail_msg("loader step check (places): %d: %s", rc, c->msg);
+		assert_int_equal(!!spot, check_hits_dst(c, c->self_base, c->self_size));
+		if (spot) {
+			assert_int_equal(spot % PAGE, 0);
+			memcpy(hostenv_ptr(e, spot, c->self_size),
+			       hostenv_ptr(e, c->self_base, c->self_size), c->self_size);
+			mark(e, ls->written, spot, c->self_size / PAGE, 1);
+			c->self_base = spot;
+			c->own[0].base = spot;
+			c->own[0].end = spot + c->self_size;
+			ls->self_base = spot;
+			ls->moved = 1;
+			assert_false(check_hits_dst(c, c->self_base, c->self_size));
+		}
 	}
 	for (uint64_t a = ls->self_base; a < ls->self_base + c->self_size; a += PAGE)
 		assert_int_equal(ls->dst_page[pg_index(e, a)], 0);
-
-	/* launch_reserve(): a free page below 4 GiB for the 32-bit trampoline */
-	if (ls->h->entry.mode == BATON_MODE_PROT32) {
-		rc = check_find_spot(c, PAGE, 1ull << 20, "the 32-bit trampoline", &ls->tramp);
-		if (rc)
-			fail_msg("loader step launch: %d: %s", rc, c->msg);
+	assert_int_equal(!!ls->tramp, ls->h->entry.mode == BATON_MODE_PROT32);
+	if (ls->tramp) {
 		assert_true(ls->tramp + PAGE <= 4 * GIB);
 		assert_int_equal(e->state[pg_index(e, ls->tramp)], HOSTENV_FREE);
 		assert_int_equal(ls->dst_page[pg_index(e, ls->tramp)], 0);
 		assert_false(ls->written[pg_index(e, ls->tramp)]);
 		assert_false(kept(&f->rq, ls->tramp));
+		assert_false(ls->tramp >= ls->self_base && ls->tramp < ls->self_base + c->self_size);
 	}
 
 	/* 6, 7. plan and copy, with the work area's check/plan memory and scratch
@@ -2454,6 +2454,49 @@ static void test_check_self_moved(void **state)
 	cfx_reset(x);
 }
 
+/*
+ * check_places(): the loader's next places, as the loader and the stage's self
+ * check decide them. The loader in the way (its region on a destination) gets a
+ * free place; a 32-bit entry gets a trampoline page off it; with no free RAM
+ * for either, one line says what was needed and the largest free block.
+ */
+static void test_check_places(void **state)
+{
+	struct cfx *x = *state;
+	char *want = x->want;
+	uint64_t move_to, tramp, top = 0;
+
+	assert_int_equal(cfx_check(x), 0);
+	assert_int_equal(check_places(&x->c, &move_to, &tramp), 0);
+	assert_int_equal(move_to, 0);			/* clear of destinations: stays */
+	assert_int_equal(tramp, 0);			/* a 64-bit entry: none */
+
+	/* the loader on the first destination page, a 32-bit entry */
+	x->c.self_base = x->r0.dst;
+	x->c.own[0] = (struct check_own){ x->r0.dst, x->r0.dst + BLOB_MEM, "loader region" };
+	x->c.seen.h.entry.mode = BATON_MODE_PROT32;
+	assert_int_equal(check_places(&x->c, &move_to, &tramp), 0);
+	assert_true(move_to && tramp);
+	assert_false(check_hits_dst(&x->c, move_to, BLOB_MEM));
+	assert_false(check_hits_dst(&x->c, tramp, PAGE));
+	assert_false(tramp >= move_to && tramp < move_to + BLOB_MEM);	/* off the new place */
+	assert_true(x->c.own[0].base == x->r0.dst);			/* left as it was */
+
+	/* no free RAM: the work area made to cover all of it */
+	for (uint32_t i = 0; i < x->c.seen.h.mem_count; i++)
+		if (x->c.seen.map[i].type == BATON_MEM_USABLE)
+			top = x->c.seen.map[i].base + x->c.seen.map[i].size;
+	x->c.own[2] = (struct check_own){ 0, top, "work area" };
+	assert_int_equal(check_places(&x->c, &move_to, &tramp), CHECK_E_NOSPOT);
+	assert_string_equal(x->c.msg, WANT("moving the loader needs %llu KiB of free RAM in one block; the largest free block is 0 KiB",
+					   ULL(BLOB_MEM >> 10)));
+	x->c.self_base = x->lb;
+	x->c.own[0] = (struct check_own){ x->lb, x->lb + BLOB_MEM, "loader region" };
+	assert_int_equal(check_places(&x->c, &move_to, &tramp), CHECK_E_NOSPOT);
+	assert_string_equal(x->c.msg, "the 32-bit trampoline needs 4 KiB of free RAM in one block; the largest free block is 0 KiB");
+	cfx_reset(x);
+}
+
 /* Found by fuzz_check: zero timing slots at an address no run places were refused
  * ("timing slots 0x... x0 are not inside a copied destination"), although the
  * loader writes nothing there. */
@@ -3347,6 +3390,7 @@ int main(void)
 		cmocka_unit_test(test_stage_reset_fields),
 		cmocka_unit_test(test_reject_no_work_area),
 		cmocka_unit_test_setup_teardown(test_check_valid, cfx_setup, cfx_teardown),
+		cmocka_unit_test_setup_teardown(test_check_places, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_header, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_reserved_zero_fields, cfx_setup, cfx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_unchanged_after_park, cfx_setup, cfx_teardown),
