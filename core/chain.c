@@ -6,8 +6,8 @@
  *
  * A walk stops at the first thing wrong, with one line naming the list page, its
  * address and the entry: a page outside usable RAM or in reserved memory, a page
- * without the list mark, a chain longer than the header says (a loop) or shorter
- * (truncated), an entry of no known kind, an entry that places before any DST,
+ * without the list mark, a chain longer than the header says or one that comes
+ * back to a page (a loop), or shorter (truncated), an entry of no known kind, an entry that places before any DST,
  * a range that wraps, a word after the zero that ends a page. Neighbouring
  * entries of one kind that continue each other become one run.
  */
@@ -79,6 +79,7 @@ int chain_walk(struct check *c, const struct chain_ops *ops)
 	const struct baton_handoff *h = &c->seen.h;
 	struct pending p = { 0 };
 	uint64_t pa = h->chain, i = 0, cursor = 0;
+	uint64_t seen = 0, power = 1, since = 0;	/* Brent's cycle finding */
 	int have_cursor = 0;
 
 	c->ncopy = c->nzero = c->nclaim = c->pages = c->claim_pages = c->src_entries = 0;
@@ -91,6 +92,17 @@ int chain_walk(struct check *c, const struct chain_ops *ops)
 			err = ops->page(c, i, pa);
 		if (err)
 			return err;
+		/* A chain that comes back to a page loops, whatever chain_pages says
+		 * (a header claiming millions of pages would walk for hours): one page
+		 * remembered at each power of two finds it within twice the loop. */
+		if (pa == seen)
+			return check_fail(c, CHECK_E_LIST, "list chain comes back to list page 0x%lx after %lu pages: a loop",
+					  (unsigned long)pa, (unsigned long)i);
+		if (++since == power) {
+			seen = pa;
+			power <<= 1;
+			since = 0;
+		}
 		w = c->page_ptr(c->ctx, pa);
 		if ((w[0] & 0xfff) != BATON_LIST_MARK)
 			return check_fail(c, CHECK_E_LIST, "list page %lu at 0x%lx has no list mark (word 0 is 0x%lx)",

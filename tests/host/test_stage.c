@@ -1977,6 +1977,16 @@ static void test_check_chain(void **state)
 	reseal(x);
 	expect_checked(x, CHECK_E_LIST, WANT("list chain goes on past its 2 pages (a loop?): page 2 at 0x%llx",
 					   ULL(x->lp)));
+	/* the same loop under a header claiming more pages (64: as many as the
+	 * proposed work area holds): found at once (Brent), not after the count */
+	x->w[0] = p1 | BATON_LIST_MARK;
+	w1[0] = x->lp | BATON_LIST_MARK;
+	x->h->chain_pages = 64;
+	reseal(x);
+	expect_checked(x, CHECK_E_LIST, WANT("list chain comes back to list page 0x%llx after 2 pages: a loop",
+					   ULL(x->lp)));
+	x->h->chain_pages = 2;
+	reseal(x);
 
 	/* truncated: the header counts more pages than the chain has */
 	x->h->chain_pages = 2;
