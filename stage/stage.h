@@ -38,8 +38,9 @@
 #define STAGE_FOR_SOURCE	1	/* one page of the image; dst says where it goes */
 #define STAGE_FOR_LOADER	2	/* the loader blob and its bss (a few contiguous pages) */
 #define STAGE_FOR_HANDOFF	3	/* the handoff page (one page) */
-#define STAGE_FOR_LIST		4	/* one list page: must be no destination (the stage
-					 * refuses one that is; kexec keeps such pages aside) */
+#define STAGE_FOR_LIST		4	/* one list page; one that is a destination the stage
+					 * sets aside and asks again (64 in a row at most), as
+					 * kexec's kimage_alloc_page() does */
 
 struct stage_env {
 	void *ctx;
