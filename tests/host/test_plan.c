@@ -391,10 +391,18 @@ static void test_misaligned_work(void **state)
  * masked, the bits left out must not order (data under the key, as the planner
  * packs it).
  */
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 static void test_sort(void **state)
 {
-	static struct sort_kv a[5000], tmp[5000], b[5000], tmpb[5000];
-	static uint64_t c[5000], tmpc[5000];
+	static struct sort_kv a[5000], tmp[5000], b[5000], tmpb[5000], b0[5000];
+	static uint64_t c[5000], tmpc[5000], c0[5000];
+	static uint8_t seen[5000];
 	const uint64_t data = 0xff0000ffULL;	/* not in the masked key */
 	uint64_t x = 12345;
 	(void)state;
@@ -416,9 +424,22 @@ static void test_sort(void **state)
 		}
 		if (round % 7 == 0)		/* already sorted */
 			sort_kv(a, tmp, n);
+		memcpy(b0, b, n * sizeof(*b));
+		memcpy(c0, c, n * sizeof(*c));
 		sort_kv(a, tmp, n);
 		sort_kv_masked(b, tmpb, n, ~data);
 		sort_u64_masked(c, tmpc, n, ~data);
+		/* the same records come out, data bits and all: a permutation */
+		memset(seen, 0, n);
+		for (uint64_t i = 0; i < n; i++) {
+			assert_true(b[i].val < n && !seen[b[i].val]);
+			seen[b[i].val] = 1;
+			assert_int_equal(b[i].key, b0[b[i].val].key);
+		}
+		memcpy(tmpc, c, n * sizeof(*c));
+		qsort(tmpc, n, sizeof(*tmpc), cmp_u64);
+		qsort(c0, n, sizeof(*c0), cmp_u64);
+		assert_memory_equal(tmpc, c0, n * sizeof(*c0));
 		for (uint64_t i = 1; i < n; i++) {
 			assert_true(a[i - 1].key <= a[i].key);
 			if (a[i - 1].key == a[i].key)
