@@ -78,6 +78,8 @@ SIZE_NOINLINE static int check_fields(struct check *c)
 	if (h->reset.acpi_space == BATON_RESET_SPACE_IO && h->reset.acpi_addr > 0xffff)
 		return fail(c, CHECK_E_FIELD, "reset: ACPI I/O port 0x%lx is past 0xffff",
 			    (unsigned long)h->reset.acpi_addr);
+	if (h->console.kind > BATON_CON_UART_IO)
+		return fail(c, CHECK_E_FIELD, "console kind %u is not known", (unsigned)h->console.kind);
 	if (e->mode != BATON_MODE_LONG64 && e->mode != BATON_MODE_PROT32)
 		return fail(c, CHECK_E_ENTRY, "entry mode %u is not supported by this loader",
 			    (unsigned)e->mode);
@@ -95,6 +97,13 @@ SIZE_NOINLINE static int check_fields(struct check *c)
 		return fail(c, CHECK_E_MEMMAP, "memory range %ld 0x%lx+0x%lx type %u is invalid or not sorted and disjoint",
 			    (long)bad, (unsigned long)c->seen.map[bad].base,
 			    (unsigned long)c->seen.map[bad].size, (unsigned)c->seen.map[bad].type);
+	/* A panic writes the reset register: in memory space it is a device's,
+	 * never RAM the new world (or the loader) may hold. */
+	if (h->reset.acpi_addr && h->reset.acpi_space == BATON_RESET_SPACE_MEM &&
+	    memmap_fits(c->seen.map, h->mem_count, h->reset.acpi_addr & ~(PAGE - 1),
+			(h->reset.acpi_addr & ~(PAGE - 1)) + PAGE, NULL) == MEMMAP_FITS)
+		return fail(c, CHECK_E_FIELD, "reset: ACPI register 0x%lx in memory space lies in usable RAM",
+			    (unsigned long)h->reset.acpi_addr);
 	return 0;
 }
 

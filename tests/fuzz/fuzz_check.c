@@ -194,6 +194,8 @@ static const char *o_header(const struct oracle *o)
 		return "reset action or ACPI space";
 	if (h->reset.acpi_space == 1 && h->reset.acpi_addr > 0xffff)
 		return "reset I/O port past 0xffff";
+	if (h->console.kind > BATON_CON_UART_IO)
+		return "console kind";
 	if (h->entry.mode != BATON_MODE_LONG64 && h->entry.mode != BATON_MODE_PROT32)
 		return "entry mode";
 	if (h->entry.mode == BATON_MODE_PROT32) {
@@ -219,6 +221,14 @@ static const char *o_header(const struct oracle *o)
 			return "memory map has touching ranges of one type, not merged";
 		if (m[i].type != BATON_MEM_RESERVED && end > top)
 			top = end;
+	}
+	/* a reset register in memory space must be no usable RAM */
+	if (h->reset.acpi_addr && h->reset.acpi_space == 0) {
+		uint64_t pg = h->reset.acpi_addr & ~(PAGE - 1);
+
+		for (uint64_t i = 0; i < o->nm; i++)
+			if (m[i].type == BATON_MEM_USABLE && pg >= m[i].base && pg - m[i].base < m[i].size)
+				return "reset register in usable RAM";
 	}
 	if (work_layout(h, m, &l))
 		return "no work layout for the header's counts";

@@ -1844,6 +1844,7 @@ static void test_check_header(void **state)
 static void test_check_reserved_zero_fields(void **state)
 {
 	struct cfx *x = *state;
+	char *want = x->want;
 	static const char z[] = "flags 0x0 or a reserved field is not zero: handoff v2 defines none";
 
 	x->h->flags = 1;
@@ -1887,6 +1888,17 @@ static void test_check_reserved_zero_fields(void **state)
 	x->h->reset.acpi_addr = 0x10000;
 	reseal(x);
 	expect_checked(x, CHECK_E_FIELD, "reset: ACPI I/O port 0x10000 is past 0xffff");
+	x->h->reset.acpi_addr = x->r0.dst + 0x10;	/* memory space: RAM is no register */
+	reseal(x);
+	expect_checked(x, CHECK_E_FIELD, WANT("reset: ACPI register 0x%llx in memory space lies in usable RAM",
+					       ULL(x->r0.dst + 0x10)));
+	x->h->reset.acpi_addr = 0xfee00000;		/* past RAM, as MMIO is: taken */
+	reseal(x);
+	assert_int_equal(cfx_check(x), 0);
+	cfx_reset(x);
+	x->h->console.kind = 2;
+	reseal(x);
+	expect_checked(x, CHECK_E_FIELD, "console kind 2 is not known");
 	mr(x)[2].pad = 1;
 	reseal(x);
 	expect_checked(x, CHECK_E_MEMMAP,
