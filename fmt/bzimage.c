@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fmt/bzimage.h"
+#include "fmt/fmt.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "fmt/bzimage.c reads little-endian boot protocol fields natively"
@@ -77,19 +78,6 @@ static uint64_t bz_page_up(uint64_t x)
 	return (x + BZ_PAGE - 1) & ~(BZ_PAGE - 1);
 }
 
-__attribute__((format(printf, 4, 5)))
-static int bz_fail(char *msg, size_t msglen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 static void bz_msg_clear(char *msg, size_t msglen)
 {
 	if (msg && msglen)
@@ -133,14 +121,14 @@ static int bz_parse_signatures(const uint8_t *p, char *msg, size_t msglen)
 	unsigned flag = bz_get16(p, BZ_BOOT_FLAG), magic = bz_get32(p, BZ_HEADER_MAGIC);
 
 	if (!bz_boot_flag_ok(p) && !bz_header_magic_ok(p))
-		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
 			       "bzImage: boot_flag 0x%04x at 0x1fe is not 0xaa55, header magic 0x%08x at 0x202 is not \"HdrS\" (0x%08x)",
 			       flag, magic, BZ_HDRS);
 	if (!bz_boot_flag_ok(p))
-		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
 			       "bzImage: boot_flag 0x%04x at 0x1fe is not 0xaa55", flag);
 	if (!bz_header_magic_ok(p))
-		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
 			       "bzImage: header magic 0x%08x at 0x202 is not \"HdrS\" (0x%08x)",
 			       magic, BZ_HDRS);
 	return 0;
@@ -158,7 +146,7 @@ static int bz_parse_frame(const uint8_t *p, uint64_t len, struct fmt_bzimage *bz
 	int err;
 
 	if (len < BZ_HEADER_MAGIC + 4)
-		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+		return fmt_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
 			       "bzImage: image of %lu bytes ends before the \"HdrS\" signature at 0x202-0x205",
 			       (unsigned long)len);
 	err = bz_parse_signatures(p, msg, msglen);
@@ -167,21 +155,21 @@ static int bz_parse_frame(const uint8_t *p, uint64_t len, struct fmt_bzimage *bz
 	sects = p[BZ_SETUP_SECTS] ? p[BZ_SETUP_SECTS] : BZ_SETUP_SECTS_DEFAULT;
 	bz->kernel_off = (uint64_t)(sects + 1) * BZ_SECTOR;
 	if (bz->kernel_off >= len)
-		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+		return fmt_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
 			       "bzImage: setup_sects %u puts the kernel at 0x%lx, at or past the end of the 0x%lx-byte image",
 			       (unsigned)p[BZ_SETUP_SECTS], (unsigned long)bz->kernel_off,
 			       (unsigned long)len);
 	bz->kernel_len = len - bz->kernel_off;
 	bz->version = bz_get16(p, BZ_VERSION);
 	if (bz->version < FMT_BZ_MIN_VERSION)
-		return bz_fail(msg, msglen, FMT_E_BZ_VERSION,
+		return fmt_fail(msg, msglen, FMT_E_BZ_VERSION,
 			       "bzImage: boot protocol %u.%02u is too old (baton needs %u.%02u or later)",
 			       (unsigned)(bz->version >> 8), (unsigned)(bz->version & 0xff),
 			       FMT_BZ_MIN_VERSION >> 8, FMT_BZ_MIN_VERSION & 0xff);
 	/* At most 0x202 + 255 = 0x301 < 0x400 <= kernel_off < len: inside the image. */
 	bz->header_end = BZ_HEADER_MAGIC + p[BZ_JUMP + 1];
 	if (bz->header_end < BZ_HEADER_END_210 || bz->header_end > BZ_HEADER_END_MAX)
-		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+		return fmt_fail(msg, msglen, FMT_E_BZ_HEADER,
 			       "bzImage: setup header end 0x%x (0x202 + byte 0x%02x at 0x201) is outside 0x%x-0x%x",
 			       (unsigned)bz->header_end, (unsigned)p[BZ_JUMP + 1],
 			       BZ_HEADER_END_210, BZ_HEADER_END_MAX);
@@ -203,11 +191,11 @@ static int bz_parse_fields(const uint8_t *p, struct fmt_bzimage *bz, char *msg, 
 	bz->initrd_addr_max = bz_get32(p, BZ_INITRD_ADDR_MAX);
 	bz->pref_address = bz_get64(p, BZ_PREF_ADDRESS);
 	if (!(bz->loadflags & BZ_LOADED_HIGH))
-		return bz_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NOT_BZIMAGE,
 			       "bzImage: loadflags 0x%02x lacks LOADED_HIGH: a zImage, loaded at 0x10000, is not supported",
 			       (unsigned)bz->loadflags);
 	if (bz->relocatable && (a < BZ_PAGE || (a & (a - 1))))
-		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+		return fmt_fail(msg, msglen, FMT_E_BZ_HEADER,
 			       "bzImage: kernel_alignment 0x%x is not a power of two of at least 4 KiB",
 			       (unsigned)a);
 	return 0;
@@ -234,12 +222,12 @@ static int bz_parse_sizes(const uint8_t *p, struct fmt_bzimage *bz, char *msg, s
 	uint64_t sys_bytes = (uint64_t)syssize * BZ_PARAGRAPH;
 
 	if (sys_bytes > bz->kernel_len && sys_bytes - bz->kernel_len >= BZ_PARAGRAPH)
-		return bz_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
+		return fmt_fail(msg, msglen, FMT_E_BZ_TRUNCATED,
 			       "bzImage: syssize 0x%x (0x%lx bytes) is longer than the 0x%lx bytes after the setup sectors: truncated",
 			       (unsigned)syssize, (unsigned long)sys_bytes,
 			       (unsigned long)bz->kernel_len);
 	if (bz->init_size < bz->kernel_len)
-		return bz_fail(msg, msglen, FMT_E_BZ_HEADER,
+		return fmt_fail(msg, msglen, FMT_E_BZ_HEADER,
 			       "bzImage: init_size 0x%x is smaller than the 0x%lx-byte protected-mode kernel",
 			       (unsigned)bz->init_size, (unsigned long)bz->kernel_len);
 	return 0;
@@ -291,24 +279,24 @@ int fmt_bzimage_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_
 {
 	bz_msg_clear(msg, msglen);
 	if (rq->entry != FMT_BZ_ENTRY64 && rq->entry != FMT_BZ_ENTRY32)
-		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
 			       "bzImage: entry convention %d is neither 64-bit (%d) nor 32-bit (%d)",
 			       rq->entry, FMT_BZ_ENTRY64, FMT_BZ_ENTRY32);
 	if (rq->entry == FMT_BZ_ENTRY64 && bz->version < FMT_BZ_MIN_VERSION64)
-		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
 			       "bzImage: boot protocol %u.%02u has no 64-bit entry (xloadflags needs 2.12 or later)",
 			       (unsigned)(bz->version >> 8), (unsigned)(bz->version & 0xff));
 	if (rq->entry == FMT_BZ_ENTRY64 && !(bz->xloadflags & BZ_XLF_KERNEL_64))
-		return bz_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
+		return fmt_fail(msg, msglen, FMT_E_BZ_NO_ENTRY64,
 			       "bzImage: xloadflags 0x%04x lacks XLF_KERNEL_64: no 64-bit entry",
 			       (unsigned)bz->xloadflags);
 	if (rq->cmdline_len > bz->cmdline_size)
-		return bz_fail(msg, msglen, FMT_E_BZ_CMDLINE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_CMDLINE,
 			       "bzImage: command line of %lu bytes is longer than cmdline_size %u",
 			       (unsigned long)rq->cmdline_len, (unsigned)bz->cmdline_size);
 	/* Bounds that keep the boot area's arithmetic far from wrapping. */
 	if (rq->mem_count > UINT32_MAX / BZ_E820_ENTRY || rq->dtb_len > UINT32_MAX)
-		return bz_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
 			       "bzImage: %lu memory ranges and a %lu-byte DTB cannot fit a boot area below 4 GiB",
 			       (unsigned long)rq->mem_count, (unsigned long)rq->dtb_len);
 	return 0;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "fmt/bzimage.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include "fmt/fmt.h"
 
 /*
@@ -60,4 +62,16 @@ const char *fmt_strerror(int err)
 	case FMT_E_BZ_BOOT_PLACE:	return "bzImage: no free usable RAM below 4 GiB for the zero page, command line and setup_data";
 	default:		return "unknown fmt error";
 	}
+}
+
+int fmt_fail(char *msg, size_t msglen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && msglen) {
+		va_start(ap, fmt);
+		vsnprintf(msg, msglen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
 }

@@ -11,6 +11,7 @@
 #ifndef BATON_FMT_H
 #define BATON_FMT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define FMT_MAX_SEGMENTS	64
@@ -73,5 +74,10 @@ int fmt_elf64_load(const void *buf, uint64_t len, struct fmt_image *img);
 /* Try every format; FMT_E_UNSUPPORTED when none claims the image. On any error img->nseg is 0. */
 int fmt_load(const void *buf, uint64_t len, struct fmt_image *img);
 const char *fmt_strerror(int err);
+
+/* One line naming what is wrong into msg (when given), and err back: every
+ * refusal in fmt/ and the stage's Linux placement. */
+int fmt_fail(char *msg, size_t msglen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

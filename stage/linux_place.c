@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fmt/bzimage.h"
+#include "fmt/fmt.h"
 #include "core/memmap.h"
 #include "stage/linux_place.h"
 
@@ -43,18 +44,6 @@ static uint64_t lx_kib(uint64_t bytes)
 	return bytes / 1024 + (bytes % 1024 != 0);
 }
 
-__attribute__((format(printf, 4, 5)))
-static int lx_fail(char *msg, size_t msglen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 struct lx_span {
 	uint64_t base, end;	/* [base, end) */
@@ -188,7 +177,7 @@ static int lx_place_kernel(const struct fmt_bzimage *bz, const struct lx_mem *mm
 			lay->kernel = pref;
 			return 0;
 		}
-		return lx_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
 			       "bzImage: kernel is not relocatable and its pref_address 0x%lx-0x%lx is not free usable RAM",
 			       (unsigned long)pref, (unsigned long)(pref + size - 1));
 	}
@@ -198,7 +187,7 @@ static int lx_place_kernel(const struct fmt_bzimage *bz, const struct lx_mem *mm
 	}
 	if (lx_fit_low(mm, size, bz->kernel_alignment, limit, &lay->kernel))
 		return 0;
-	return lx_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
+	return fmt_fail(msg, msglen, FMT_E_BZ_KERNEL_PLACE,
 		       "bzImage: init_size 0x%x fits nowhere in usable RAM at kernel_alignment 0x%x%s",
 		       (unsigned)bz->init_size, (unsigned)bz->kernel_alignment,
 		       limit == LX_4G ? " below 4 GiB" : "");
@@ -219,10 +208,10 @@ static int lx_place_initrd(const struct fmt_bzimage *bz, const struct fmt_bz_req
 			return 0;
 	}
 	if (above_4g)
-		return lx_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
 			       "bzImage: initrd of %lu KiB fits nowhere below the top of RAM",
 			       (unsigned long)lx_kib(rq->initrd_len));
-	return lx_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
+	return fmt_fail(msg, msglen, FMT_E_BZ_INITRD_PLACE,
 		       "bzImage: initrd of %lu KiB fits nowhere below initrd_addr_max 0x%x",
 		       (unsigned long)lx_kib(rq->initrd_len), (unsigned)bz->initrd_addr_max);
 }
@@ -236,7 +225,7 @@ static int lx_place_boot(const struct fmt_bz_request *rq, const struct lx_mem *m
 	fmt_bzimage_boot_shape(rq, &bs);
 	lay->boot_size = bs.size;
 	if (!lx_fit_low(mm, bs.size, LX_PAGE, LX_4G, &lay->boot))
-		return lx_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
+		return fmt_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
 			       "bzImage: boot area of %lu KiB (zero page, command line, setup_data) fits nowhere in usable RAM between 1 MiB and 4 GiB",
 			       (unsigned long)(bs.size / 1024));
 	lay->cmdline = lay->boot + LX_PAGE;
