@@ -70,6 +70,13 @@ __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 
 	r.con_port = h->console.kind == BATON_CON_UART_IO ? h->console.port : 0;
 	r.exit_port = h->exit_port;
+	r.reset_action = h->reset.action;
+	r.reset_space = h->reset.acpi_space;
+	r.reset_value = h->reset.acpi_value;
+	if (h->reset.acpi_space == BATON_RESET_SPACE_IO || !(h->reset.acpi_addr >> 32))
+		r.reset_acpi = (uint32_t)h->reset.acpi_addr;
+	r.reset_wait = h->reset.delay_ms * 1000;	/* ~1 us a write */
+	r.reset_try = RESET_TRY_MS * 1000;
 	memcpy(page, tramp32_start, (size_t)(tramp32_end - tramp32_start));
 	memcpy(page + (tramp32_regs - tramp32_start), &r, sizeof(r));
 	launch32_idt(page);

@@ -61,6 +61,7 @@ __attribute__((noreturn)) void loader_halt(uint8_t exit_code);
  * halt. Before reset_init() (the header check) the defaults of a handoff that
  * names no reset. */
 void reset_init(const struct baton_handoff *checked);
+#define RESET_TRY_MS	100		/* how long one method has to take effect */
 __attribute__((noreturn)) void reset_after_panic(void);
 
 /* paging.c */

@@ -26,7 +26,6 @@
  */
 #include "loader/loader.h"
 
-#define RESET_TRY_MS	100		/* how long one method has to take effect */
 #define KBC_SPINS	100000		/* status reads before the command goes anyway */
 
 enum { RESET_ACPI, RESET_CF9, RESET_KBC, RESET_METHODS };

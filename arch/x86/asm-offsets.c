@@ -55,6 +55,14 @@ void asm_offsets(void)
 	OFFSET(R_EIP, launch32, eip);
 	OFFSET(R_CON_PORT, launch32, con_port);
 	OFFSET(R_EXIT_PORT, launch32, exit_port);
+	OFFSET(R_RESET_ACTION, launch32, reset_action);
+	OFFSET(R_RESET_SPACE, launch32, reset_space);
+	OFFSET(R_RESET_VALUE, launch32, reset_value);
+	OFFSET(R_RESET_ACPI, launch32, reset_acpi);
+	OFFSET(R_RESET_WAIT, launch32, reset_wait);
+	OFFSET(R_RESET_TRY, launch32, reset_try);
+	DEFINE(BATON_PANIC_HALT, BATON_PANIC_HALT);
+	DEFINE(BATON_RESET_SPACE_IO, BATON_RESET_SPACE_IO);
 	DEFINE(BATON_EXIT_PANIC, BATON_EXIT_PANIC);
 	DEFINE(TRAMP32_IDT_OFF, TRAMP32_IDT_OFF);
 	DEFINE(LAUNCH32_SIZE, sizeof(struct launch32));

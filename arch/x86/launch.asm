@@ -138,13 +138,81 @@ tramp32_fault:
 	call	t_putc
 	movzx	edx, word [ebx + (tramp32_regs - tramp32_start) + R_EXIT_PORT]
 	test	edx, edx
-	jz	.halt
+	jz	.no_exit
 	mov	al, BATON_EXIT_PANIC
 	out	dx, al
+	jmp	.halt
+.no_exit:					; the handoff's reset, as loader/reset.c
+	cmp	byte [ebx + (tramp32_regs - tramp32_start) + R_RESET_ACTION], BATON_PANIC_HALT
+	je	.halt
+	mov	ecx, [ebx + (tramp32_regs - tramp32_start) + R_RESET_WAIT]
+	call	t_wait				; the delay: the line can be read
+	mov	ecx, [ebx + (tramp32_regs - tramp32_start) + R_RESET_ACPI]
+	jecxz	.cf9				; no register, or one paging off cannot reach
+	lea	esi, [ebx + (t_acpi - tramp32_start)]
+	call	t_say
+	mov	al, [ebx + (tramp32_regs - tramp32_start) + R_RESET_VALUE]
+	cmp	byte [ebx + (tramp32_regs - tramp32_start) + R_RESET_SPACE], BATON_RESET_SPACE_IO
+	jne	.acpi_mem
+	mov	edx, ecx
+	out	dx, al
+	jmp	.acpi_tried
+.acpi_mem:
+	mov	[ecx], al
+.acpi_tried:
+	call	t_try
+.cf9:
+	lea	esi, [ebx + (t_cf9 - tramp32_start)]
+	call	t_say
+	mov	edx, RST_CNT_PORT
+	mov	al, RST_CNT_SYS_RST
+	out	dx, al
+	mov	al, RST_CNT_SYS_RST | RST_CNT_RST_CPU | RST_CNT_FULL_RST
+	out	dx, al
+	call	t_try
+	lea	esi, [ebx + (t_kbc - tramp32_start)]
+	call	t_say
+	mov	ecx, UART_SPINS			; bounded: the controller may be gone
+.ibf:
+	in	al, KBC_STATUS
+	test	al, KBC_STATUS_IBF
+	loopnz	.ibf
+	mov	al, KBC_CMD_RESET
+	out	KBC_STATUS, al
+	call	t_try
+	lea	esi, [ebx + (t_triple - tramp32_start)]
+	call	t_say
+	lidt	[ebx + (t_null_idtr - tramp32_start)]
+	int3					; no IDT: #GP, #DF, shutdown
 .halt:
 	cli
 	hlt
 	jmp	.halt
+
+; t_say: "baton: [entry32] ", the string at ESI, CR LF, to the handoff's UART.
+t_say:
+	push	esi
+	movzx	edx, word [ebx + (tramp32_regs - tramp32_start) + R_CON_PORT]
+	lea	esi, [ebx + (t_prefix - tramp32_start)]
+	call	t_puts
+	pop	esi
+	call	t_puts
+	mov	al, 13
+	call	t_putc
+	mov	al, 10
+	jmp	t_putc
+
+; t_try: the time one method has to take effect; t_wait: ECX writes to the POST
+; port, about a microsecond each on a PC (loader/reset.c's clock without a TSC).
+t_try:
+	mov	ecx, [ebx + (tramp32_regs - tramp32_start) + R_RESET_TRY]
+t_wait:
+	jecxz	.done
+.post:
+	out	POST_PORT, al
+	loop	.post
+.done:
+	ret
 
 ; t_puts: the NUL-terminated string at ESI to the UART at DX (0: nowhere).
 t_puts:
@@ -177,6 +245,14 @@ t_putc:
 
 t_msg:	db	"PANIC entry32: CPU exception before the image loaded its own IDT; stack [esp..esp+12]:", 0
 t_hex:	db	"0123456789abcdef"
+t_prefix: db	"baton: [entry32] ", 0
+t_acpi:	db	"reset: ACPI reset register", 0
+t_cf9:	db	"reset: port 0xcf9 <- 0x2, 0xe", 0
+t_kbc:	db	"reset: keyboard controller, port 0x64 <- 0xfe", 0
+t_triple: db	"reset: triple fault", 0
+t_null_idtr:
+	dw	0
+	dd	0
 
 align 8
 t_gdt:

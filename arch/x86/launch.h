@@ -10,6 +10,14 @@
 struct launch32 {
 	uint32_t eax, ebx, ecx, edx, esi, edi, ebp, esp, eip;
 	uint16_t con_port, exit_port;	/* UART for the PANIC line; isa-debug-exit or 0 */
+	/* After that line, with no exit port: the handoff's reset (loader/reset.c's
+	 * order, the clock in POST-port writes: paging is off, no TSC rate here). */
+	uint8_t  reset_action;		/* BATON_PANIC_RESET or BATON_PANIC_HALT */
+	uint8_t  reset_space, reset_value;	/* the ACPI register's */
+	uint8_t  pad;
+	uint32_t reset_acpi;		/* its address, 0: none or past 4 GiB */
+	uint32_t reset_wait;		/* the delay, in POST-port writes */
+	uint32_t reset_try;		/* each method's time to take effect, likewise */
 };
 
 /* The 32-bit trampoline: [tramp32_start, tramp32_end) is copied to a free page

@@ -389,6 +389,23 @@ FAULT_MATRIX = [
          what="a source page changed, no exit port, the handoff's panic action halt",
          shows="halt: as the handoff asks (and the machine stays up)",
          expect=[r"^baton: \[.*\] halt: as the handoff asks$"]),
+    # After the launch, in the 32-bit trampoline's IDT: the image faulted before it
+    # loaded its own, and with no exit port the machine comes back the same way.
+    case("elf32-fault-reset", "scattered", seed=6, payload="probe32.elf", fault="entry-ud2",
+         more="exit=0 delay=100", exit=EXIT_RESET,
+         by="32-bit trampoline's IDT, then a reset through port 0xcf9",
+         what="a 32-bit image faulting before it has loaded an IDT, no exit port",
+         shows="PANIC entry32: ..., then baton: [entry32] reset: port 0xcf9 <- 0x2, 0xe",
+         expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "
+                 r"stack \[esp..esp\+12\]: 03000002 00000010 00000002 [0-9a-f]{8}$"],
+         last=r"reset: port 0xcf9 <- 0x2, 0xe"),
+    case("elf32-fault-reset-acpi", "scattered", seed=6, payload="probe32.elf", fault="entry-ud2",
+         machine="q35", more="exit=0 delay=100", exit=EXIT_RESET,
+         by="32-bit trampoline's IDT, then a reset through the FADT's register",
+         what="the same on q35, whose FADT has a reset register",
+         shows="PANIC entry32: ..., then baton: [entry32] reset: ACPI reset register",
+         expect=[r"^PANIC entry32: CPU exception before the image loaded its own IDT; "],
+         last=r"reset: ACPI reset register"),
 ]
 CASES += FAULT_MATRIX
 
