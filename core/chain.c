@@ -107,7 +107,8 @@ int chain_walk(struct check *c, const struct chain_ops *ops)
 		if ((w[0] & 0xfff) != BATON_LIST_MARK)
 			return check_fail(c, CHECK_E_LIST, "list page %lu at 0x%lx has no list mark (word 0 is 0x%lx)",
 					  (unsigned long)i, (unsigned long)pa, (unsigned long)w[0]);
-		c->chain_crc = crc32_update(c->chain_crc, w, PAGE);
+		if (ops->crc)
+			c->chain_crc = crc32_update(c->chain_crc, w, PAGE);
 		for (uint32_t j = BATON_LIST_FIRST; j < BATON_LIST_WORDS; j++) {
 			uint64_t e = w[j], a = BATON_L_ADDR(e), n = 0, end;
 			uint32_t kind = BATON_L_KIND(e);

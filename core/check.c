@@ -155,7 +155,6 @@ int check_header(struct check *c)
 	if (crc != s->crc32)
 		return fail(c, CHECK_E_CRC, "bad CRC 0x%08x over the handoff page (header says 0x%08x)",
 			    (unsigned)crc, (unsigned)s->crc32);
-	c->page_crc = crc;
 	err = check_fields(c);
 	if (err)
 		return err;
@@ -223,7 +222,7 @@ static int chain_totals(struct check *c)
 
 int check_chain(struct check *c)
 {
-	struct chain_ops ops = { .page = chain_page_own, .run = chain_run_work };
+	struct chain_ops ops = { .crc = 1, .page = chain_page_own, .run = chain_run_work };
 
 	int err = chain_walk(c, &ops);
 
@@ -273,7 +272,7 @@ static int collect_run(struct check *c, uint32_t kind, uint64_t src, uint64_t ds
 
 int check_collect(struct check *c, uint8_t *w)
 {
-	struct chain_ops ops = { .page = collect_page, .run = collect_run };
+	struct chain_ops ops = { .crc = 1, .page = collect_page, .run = collect_run };
 	int err;
 
 	c->mem = w + c->work.mem_off;

@@ -84,7 +84,6 @@ struct check {
 		struct baton_handoff h;
 		struct baton_mem_range map[BATON_MAP_MAX];
 	} seen;
-	uint32_t page_crc;		/* CRC of the live page's used bytes */
 	struct work_layout work;	/* laid out from seen */
 	struct check_own own[CHECK_OWN_MAX];
 	uint32_t nown;
@@ -146,6 +145,7 @@ int check_places(struct check *c, uint64_t *move_to, uint64_t *tramp);
 
 /* Chain walker (core/chain.c), shared by check_chain, check_collect, verify. */
 struct chain_ops {
+	int crc;	/* compute c->chain_crc (the checking walks; verify and counting need not) */
 	/* Each list page, before its entries are read. */
 	int (*page)(struct check *c, uint64_t index, uint64_t pa);
 	/* Each merged run: kind BATON_L_SRC / ZERO / CLAIM, src only for SRC. */

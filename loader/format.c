@@ -127,3 +127,14 @@ int format_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 		buf[o.at < len ? o.at : len - 1] = '\0';
 	return (int)o.at;
 }
+
+int format_snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = format_vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}

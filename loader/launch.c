@@ -12,11 +12,11 @@
  *            or range the loader owns holds (core/check.c:check_places, while
  *            the validator's sorted lists still exist)
  */
-#include <stdarg.h>
 #include <string.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/launch.h"
 #include "core/check.h"
+#include "loader/format.h"
 #include "loader/loader.h"
 
 #define PAGE	BATON_PAGE_SIZE
@@ -84,20 +84,6 @@ __attribute__((noreturn)) static void launch32(const struct baton_handoff *h)
 	arch_jump(L.tramp, L.tramp);
 }
 
-static int launch_format(char *buf, unsigned long len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int launch_format(char *buf, unsigned long len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = check_vformat(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 /* "rsi 0x1000 rdi 0x2000": the registers that are not zero. */
 static void launch_regs(char *buf, unsigned long len, const uint64_t *regs)
 {
@@ -107,7 +93,7 @@ static void launch_regs(char *buf, unsigned long len, const uint64_t *regs)
 	buf[0] = 0;
 	for (int r = 0; r < BATON_REG_COUNT; r++, name += 4)
 		if (regs[r] && at < len)
-			at += (unsigned long)launch_format(buf + at, len - at, " %s 0x%lx", name,
+			at += (unsigned long)format_snprintf(buf + at, len - at, " %s 0x%lx", name,
 							  (unsigned long)regs[r]);
 }
 

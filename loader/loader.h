@@ -39,7 +39,6 @@ struct loader {
 	uint64_t moved_from;		/* the first base, when it moved */
 	uint64_t tsc[STEP_COUNT];
 	uint32_t tsc_khz;
-	int parked;			/* APs parked (before a move: not again) */
 	uint64_t move_to;		/* where the loader moves, or 0 (check_places) */
 	uint64_t tramp;			/* PROT32: the trampoline page (check_places) */
 };

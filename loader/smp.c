@@ -57,10 +57,6 @@ void smp_park(void)
 	uint32_t init = ICR_INIT | ICR_ASSERT | ICR_ALL_BUT_SELF;
 	const char *how;
 
-	if (L.parked) {		/* a moved copy: done before the move */
-		step_log(STEP_PARK, "APs parked before the move");
-		return;
-	}
 #ifdef BATON_TEST_BUILD
 	if (L.c->seen.h.test_flags & BATON_TEST_NO_PARK) {
 		step_log(STEP_PARK, "APs NOT parked: test switch BATON_TEST_NO_PARK");
@@ -92,7 +88,6 @@ void smp_park(void)
 		}
 		delay_us(PARK_SETTLE_US);
 	}
-	L.parked = 1;
 	step_log(STEP_PARK, "INIT sent to all other CPUs through the %s, twice, %u ms apart: APs wait for SIPI",
 		 how, PARK_SETTLE_US / 1000);
 }

@@ -155,7 +155,6 @@ static uint64_t list_hash(struct stage *s, const uint64_t *w, uint64_t n)
 int stage_write_lists(struct stage *s)
 {
 	uint64_t n = (s->list.n + LIST_ENTRIES - 1) / LIST_ENTRIES;
-	uint32_t crc = 0;
 
 	s->list_pa = stage_tmp_keep(s, n * sizeof(*s->list_pa));
 	if (!s->list_pa)
@@ -190,11 +189,10 @@ int stage_write_lists(struct stage *s)
 		w[0] = (i + 1 < n ? s->list_pa[i + 1] : 0) | BATON_LIST_MARK;
 		memcpy(w + BATON_LIST_FIRST, s->list.words + at, k * sizeof(*w));
 		w[1] = list_hash(s, w + BATON_LIST_FIRST, k);
-		crc = crc32_update(crc, w, PAGE);
 	}
 	s->h->chain = n ? s->list_pa[0] : 0;
 	s->h->chain_pages = n;
-	s->h->chain_crc32 = crc;
+	stage_seal(s->h, s->env);			/* the chain's CRC */
 	s->res->list_pages = n;
 	s->res->list_words = s->list.n;
 	return 0;
@@ -336,6 +334,5 @@ int stage_self_check(struct stage *s)
 	res->claim_runs = c->nclaim;
 	res->image_pages = c->pages;
 	res->claim_pages = c->claim_pages;
-	s->chk = c;
 	return 0;
 }

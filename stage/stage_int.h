@@ -37,7 +37,6 @@ struct stage {
 	uint64_t *list_pa;		/* the list pages, in chain order */
 	uint64_t nlist;
 	struct baton_handoff *h;	/* the handoff page, mapped */
-	struct check *chk;		/* the loader's validator, run on what was built */
 	/* scratch allocations to give back */
 	struct { void *p; uint64_t bytes; } tmp[16];
 	int ntmp;

@@ -16,18 +16,7 @@
 
 #include "loader/format.h"
 
-static int blob(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int blob(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = format_vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
+#define blob	format_snprintf		/* the blob's, with the blob's format_vsnprintf */
 
 /* The same call to both, at every buffer length up to the whole output + 2. */
 #define SAME(fmt, ...)	do {							\
