@@ -37,6 +37,22 @@ if [ -n "$need" ]; then
 	echo "deps: installing $n packages:$need$why"
 	apt-get install -y -qq --no-install-recommends $need >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi
+# The headers of the guest kernel (not the host's running one), for baton.ko:
+# named by the exact image package mk/vmlinuz.sh finds, so they always match.
+rel=$(sh "$(dirname "$0")/vmlinuz.sh" --release)
+hdr="linux-headers-$rel"
+if [ "$(dpkg-query -W -f='${Status}' "$hdr" 2>/dev/null)" != "install ok installed" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing package: $hdr (run make as root, or apt-get install it)" >&2
+		exit 1
+	fi
+	log=$(dirname "$1")/deps.log
+	mkdir -p "$(dirname "$log")"
+	echo "deps: installing $hdr (the guest kernel's headers, for the hook)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$hdr" \
+		>>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+	need="$need $hdr"
+fi
 libc="$1/lib/libc.a"
 before=$(stat -c %Y "$libc" 2>/dev/null || echo none)
 sh "$(dirname "$0")/newlib.sh" "$1"

@@ -8,6 +8,10 @@
 # The QEMU cases (tests/qemu/run.py), the host tests (tests/host/hostfile.c), the
 # bench and the fuzz seeds all ask this script. On failure it prints one line on
 # stderr saying what to install and exits 1.
+#
+# With --release it prints that kernel's release instead (6.1.0-57-amd64): the
+# kernel hook is built against linux-headers-<release> (hook/linux/build.mk,
+# mk/deps.sh).
 set -eu
 meta=linux-image-amd64
 fail() {
@@ -24,4 +28,8 @@ pkg=$(printf '%s\n' "$dep" | sed -n 's/^ *\(linux-image-[^ ,|(]*\).*/\1/p')
 k=$(dpkg-query -L "$pkg" | grep '^/boot/vmlinuz-' | head -n 1)
 [ -n "$k" ] || fail "$pkg installs no /boot/vmlinuz-*"
 [ -r "$k" ] || fail "$k (from $pkg) is not readable"
-echo "$k"
+if [ "${1:-}" = --release ]; then
+	echo "${k#/boot/vmlinuz-}"
+else
+	echo "$k"
+fi

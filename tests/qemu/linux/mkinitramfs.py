@@ -7,6 +7,9 @@ pseudo-random data from a constant seed). Beside it, <out>.expect holds
 `data_bytes=<N> data_crc32=<hex>`, what /init must report for /data.bin.
 
     mkinitramfs.py --init build/linux/init --out build/linux/initramfs.cpio [--data-mib 23]
+                   [--file NAME=PATH ...]
+
+--file adds a file at /NAME (the hook's smoke test adds /baton.ko).
 
 Standard library only.
 """
@@ -66,7 +69,16 @@ def main():
     ap.add_argument("--out", required=True, help="the cpio to write")
     ap.add_argument("--data-mib", type=float, default=23.0,
                     help="size of /data.bin in MiB (default 23)")
+    ap.add_argument("--file", action="append", default=[], metavar="NAME=PATH",
+                    help="also put the file PATH at /NAME")
     args = ap.parse_args()
+    extra = []
+    for spec in args.file:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or "/" in name:
+            sys.exit("mkinitramfs: --file wants NAME=PATH, NAME without '/'")
+        with open(path, "rb") as f:
+            extra.append((name, f.read()))
 
     nbytes = int(args.data_mib * 1024 * 1024)
     if nbytes < 0:
@@ -88,6 +100,8 @@ def main():
         c.dir("sys")
         c.file("init", init, 0o755)
         c.file("data.bin", data)
+        for name, blob in extra:
+            c.file(name, blob)
         c.trailer()
     os.replace(tmp, args.out)
 
