@@ -106,5 +106,5 @@ bench: deps
 	@$(PYTHON) tests/bench/linux_boot.py
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
+	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/hook $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
 		$(B)/*.lst $(B)/*.map $(B)/include
