@@ -7,9 +7,12 @@
 # rebuilt (mk/newlib.sh: its flags, gcc or the newlib source changed), or these
 # scripts edited. Everything built depends on STAMP, so only then does it rebuild.
 set -eu
+# kexec-tools and busybox-static: copied into the kernel hook's QEMU initramfs
+# (tests/qemu/hook/: the kexec baseline, busybox's udhcpc in the second kernel).
 pkgs="gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev
       libxxhash-dev device-tree-compiler python3 xz-utils binutils
-      libc6-dev linux-image-amd64 clang libclang-rt-14-dev"
+      libc6-dev linux-image-amd64 clang libclang-rt-14-dev
+      kexec-tools busybox-static"
 # shellcheck disable=SC2086 # $pkgs is a list of words
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
 	    sed -n 's/^\([^ ]*\) install ok installed$/\1/p' | sed 's/:.*//')
