@@ -24,6 +24,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hook"))
+import cases as hook  # noqa: E402  (the kernel hook's cases: tests/qemu/hook/cases.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "tests", "qemu")
@@ -408,6 +411,9 @@ FAULT_MATRIX = [
          last=r"reset: ACPI reset register"),
 ]
 CASES += FAULT_MATRIX
+# Debian's kernel with baton.ko, loading through the hook (and kexec's baseline):
+# tests/qemu/hook/cases.py judges them; those in hook.WAITING run only when named.
+CASES += hook.CASES
 
 
 def refused_by(c):
@@ -566,6 +572,8 @@ def bootargs(c):
 
 
 def qemu_command(c, log):
+    if c.get("hook"):
+        return hook.qemu_command(c, log, vmlinuz())
     args = bootargs(c)
     append = "strategy={strategy} seed={seed} fault={fault} handoff={handoff} entry={entry} aps={aps}".format(**c)
     if c["more"]:
@@ -598,6 +606,8 @@ def exits_of(c):
 
 def judge(c, code, text):
     """Every way the case's outcome differs from its design, as short strings."""
+    if c.get("hook"):
+        return hook.judge(c, code, text)
     why = []
     exits = exits_of(c)
     if code not in exits:
@@ -726,7 +736,7 @@ def run_case(c, timeout):
     start = time.monotonic()
     try:
         cmd = qemu_command(c, log)
-    except NoKernel as e:       # a Linux case without its kernel fails, never skips
+    except (NoKernel, hook.Missing) as e:   # a case without its kernel fails, never skips
         return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
     if c["exit"] == HALTED:
         code, qemu_out = watch_halt(cmd, log, timeout)
@@ -887,6 +897,8 @@ def main():
     ap.add_argument("--matrix", action="store_true",
                     help="print the fault matrix as docs/faults.md carries it, and exit")
     ap.add_argument("--gdb", metavar="CASE", help="start CASE frozen with a gdb stub on :1234")
+    ap.add_argument("--waiting", action="store_true",
+                    help="also run the hook's cases that wait for what has not landed (hook.WAITING)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
     args = ap.parse_args()
@@ -907,10 +919,17 @@ def main():
         return demo(args.timeout)
     if args.gdb:
         return gdb(args.gdb)
-    chosen = [c for c in CASES if not args.cases or c["name"] in args.cases]
+    if args.cases:
+        chosen = [c for c in CASES if c["name"] in args.cases]
+    else:
+        chosen = [c for c in CASES if args.waiting or c["name"] not in hook.WAITING]
     unknown = set(args.cases) - {c["name"] for c in CASES}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
+    waiting = [n for n in hook.WAITING if n not in {c["name"] for c in chosen}]
+    if waiting and not args.cases:
+        print("waiting for the hook's jump and the baton command, not run (tests/qemu/hook/cases.py"
+              " WAITING; --waiting runs them): " + ", ".join(waiting), flush=True)
     if any(c["linux"] for c in chosen):
         print(kernel_line(), flush=True)
 

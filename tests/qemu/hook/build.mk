@@ -1,18 +1,48 @@
-# tests/qemu/hook: the kernel hook's smoke test (README.md beside this file).
-# Not in ALL or make check yet: run it with tests/qemu/hook/run.sh. (Included
-# before tests/qemu/linux/build.mk: its variables only inside recipes.)
+# tests/qemu/hook: the kernel hook's QEMU cases (README.md beside this file),
+# run by tests/qemu/run.py with the rest (the case table: cases.py here).
+# Included before tests/qemu/linux/build.mk: its variables only inside recipes.
 #
-#   $(B)/hook/test             /init: static, freestanding, no libc
-#   $(B)/hook/initramfs.cpio   /init, /baton.ko (and the usual /dev, /proc, /sys)
+#   $(B)/hook/guest            /init of both kernels: static (glibc), baton.test=NAME
+#   $(B)/hook/initrd2.cpio     the second kernel's initramfs: /init, virtio modules,
+#                              busybox (udhcpc)
+#   $(B)/hook/initramfs.cpio   the first kernel's: /init, /baton.ko, /baton (once
+#                              cli/ exists), kexec and its libraries, the virtio
+#                              modules, /vmlinuz (mk/vmlinuz.sh), /initrd2.cpio,
+#                              /probe.elf
+#   $(B)/hook/vmlinuz.path     which kernel that is: rewritten only when it changes
 
 HOOK_TEST_SRC := tests/qemu/hook
+HOOK_GUEST_CC  = $(HOST_CC) -std=gnu11 -O2 $(WARN) -Iinclude -I.
+# The virtio drivers the cases use; mkinitramfs.py adds what they depend on.
+HOOK_KMODS := virtio_pci virtio_blk virtio_net
+# The baton command, once its folder exists (it lands from another branch).
+HOOK_CLI := $(if $(wildcard cli/build.mk),$(B)/cli/baton)
 
-$(HOOK_B)/test: $(HOOK_TEST_SRC)/test.c $(HOOK_TEST_SRC)/build.mk | $(B)/.deps
+$(eval $(call prog,$(HOOK_B)/guest,$(HOOK_TEST_SRC)/guest.c core/crc32.c,HOOK_GUEST_CC,-static,\
+	$(HOOK_TEST_SRC)/build.mk))
+
+$(HOOK_B)/vmlinuz.path: FORCE | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOST_CC) $(LINUX_INIT_CFLAGS) -Iinclude $(LINUX_INIT_LDFLAGS) -MMD -MP -o $@ $<
+	@k=$$(sh mk/vmlinuz.sh) && r=$$(sh mk/vmlinuz.sh --release) && \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$k $$r" ]; then echo "$$k $$r" >$@; fi
 
-$(HOOK_B)/initramfs.cpio: $(HOOK_B)/test $(HOOK_B)/baton.ko tests/qemu/linux/mkinitramfs.py
-	$(PYTHON) tests/qemu/linux/mkinitramfs.py --init $(HOOK_B)/test --out $@ \
-		--data-mib 0 --file baton.ko=$(HOOK_B)/baton.ko
+# A program of a Debian package, by the package's own file list.
+hook_pkg_file = $$(dpkg -L $(1) | grep -m 1 '$(2)$$')
 
--include $(HOOK_B)/test.d
+$(HOOK_B)/initrd2.cpio: $(HOOK_B)/guest $(HOOK_B)/vmlinuz.path tests/qemu/linux/mkinitramfs.py
+	set -e; rel=$$(cut -d' ' -f2 $(HOOK_B)/vmlinuz.path); \
+	$(PYTHON) tests/qemu/linux/mkinitramfs.py --init $(HOOK_B)/guest --out $@ --data-mib 0 \
+		--bin $(call hook_pkg_file,busybox-static,/bin/busybox) \
+		--kmod-dir /lib/modules/$$rel $(addprefix --kmod ,$(HOOK_KMODS))
+
+$(HOOK_B)/initramfs.cpio: $(HOOK_B)/guest $(HOOK_B)/baton.ko $(HOOK_B)/initrd2.cpio $(HOOK_CLI) \
+		$(B)/probe.elf $(HOOK_B)/vmlinuz.path tests/qemu/linux/mkinitramfs.py
+	set -e; k=$$(cut -d' ' -f1 $(HOOK_B)/vmlinuz.path); rel=$$(cut -d' ' -f2 $(HOOK_B)/vmlinuz.path); \
+	$(PYTHON) tests/qemu/linux/mkinitramfs.py --init $(HOOK_B)/guest --out $@ --data-mib 0 \
+		--file baton.ko=$(HOOK_B)/baton.ko $(if $(HOOK_CLI),--file baton=$(HOOK_CLI)) \
+		--file vmlinuz=$$k --file initrd2.cpio=$(HOOK_B)/initrd2.cpio \
+		--file probe.elf=$(B)/probe.elf \
+		--bin $(call hook_pkg_file,kexec-tools,/sbin/kexec) \
+		--kmod-dir /lib/modules/$$rel $(addprefix --kmod ,$(HOOK_KMODS))
+
+ALL += $(HOOK_B)/initramfs.cpio

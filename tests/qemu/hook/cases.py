@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: MIT
+"""The kernel hook's QEMU cases: Debian's own kernel (mk/vmlinuz.sh) boots
+build/hook/initramfs.cpio, whose /init (guest.c) does what the command line's
+baton.test names and prints one "hook-test:" line per check; handovers go on
+in the next kernel (baton.test=second, build/hook/initrd2.cpio). run.py takes
+CASES into its table and hands each such case's QEMU command and judging here.
+
+WAITING names the cases that need what has not landed yet: the hook's jump on
+reboot (hook/linux/) and the `baton` command (cli/). run.py leaves them out
+unless they are named or --waiting is given; take a name out of WAITING when
+its case passes.
+"""
+import functools
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD = os.path.join(ROOT, "build")
+OUT = os.path.join(BUILD, "tests", "qemu")
+INITRAMFS = os.path.join(BUILD, "hook", "initramfs.cpio")
+
+EXIT_PROBE_PASS = 2 * 0x10 + 1  # the probe's isa-debug-exit: every check passed
+EXIT_OFF = 0                    # the last kernel powered off, or a reset with -no-reboot
+
+# The probe's command line, which it also finds in QEMU's fw_cfg: guest.c
+# (test_probe) builds the same string. baton.expect=shutdown asks the probe for
+# its checks of what the old kernel's shutdown left (8259, IO-APIC, LAPIC,
+# HPET, PCI bus masters).
+PROBE_APPEND = "baton.expect=shutdown baton.case={name}"
+BOOTARGS = "console=ttyS0 panic=-1 baton.test={test} baton.tool={tool} baton.case={name}"
+DISK_MIB = 8
+# The loader's step lines, in order (run.py's STEPS).
+STEPS = ["header", "paging", "park", "check", "move", "plan", "copy", "verify", "launch"]
+
+# What each test must have passed, by name, beyond "no FAIL line".
+FIRST = {
+    "refusals": [
+        "insmod baton.ko", "a second writer gets EBUSY",
+        "pwrite above the top of RAM gets EADDRNOTAVAIL", "kernel log names the write above RAM",
+        "pwrite at the local APIC gets EADDRNOTAVAIL",
+        "pwrite over a Reserved range gets EADDRNOTAVAIL",
+        "kernel log names the write over the Reserved range",
+        "a writer that is not root gets EACCES or EPERM", "root without CAP_SYS_BOOT gets EPERM",
+        "close refuses the bad entry with EINVAL", "kernel log names the bad entry",
+        "a writer killed after its commit dies of SIGKILL",
+        "empty after the writer killed after its commit",
+        "a writer killed mid-way dies of SIGKILL", "empty after the writer killed mid-way",
+        "no pages after the writer killed mid-way", "a writer under lockdown gets EPERM",
+        "kernel log: lockdown refused it", "nothing armed at the end", "no pages held at the end"],
+    "probe": ["insmod baton.ko", "load virtio modules", "eth0 up", "baton load probe.elf",
+              "armed after baton load"],
+    "kernel": [],
+    "linux": ["load virtio modules", "write the block (O_DIRECT)", "fsync the disk",
+              "reader loop on /dev/vda running", "reader still running after the load"],
+    "fragmented": ["insmod baton.ko", "the initrd is 256 MiB", "memory fragmented"],
+}
+LOADED = {"baton": ["baton load", "armed after baton load"], "kexec": ["kexec -l", "kexec_loaded is 1"]}
+SECOND = {
+    "kernel": ["all CPUs online"],
+    "linux": ["all CPUs online", "load virtio modules", "read the block back (O_DIRECT)",
+              "block header: magic, length and CRC as written", "block CRC-32 matches",
+              "eth0 up", "DHCP lease on eth0"],
+    "fragmented": ["all CPUs online", "read /pad.bin", "/pad.bin size", "/pad.bin CRC-32 matches"],
+}
+
+
+class Missing(Exception):
+    """Something a case needs is not there; the message says what."""
+
+
+def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False):
+    """One QEMU run of the hook's /init. The keys run.py's table and --list read
+    are filled in; "hook" marks the case as this module's."""
+    exit = EXIT_PROBE_PASS if test == "probe" else EXIT_OFF
+    return dict(name=name, hook=True, test=test, tool=tool, smp=smp, mem=mem, disk=disk, net=net,
+                strategy="hook:" + test, seed="-", fault="none", handoff="-", payload="vmlinuz",
+                exit=exit, aps="none", linux=True, expect=[], min_secs=None, machine="pc",
+                cpu="qemu64", more="", early=False)
+
+
+CASES = [
+    # /dev/baton's refusals, then a plain reboot: nothing armed, nothing jumps.
+    hook_case("hook-refusals", "refusals"),
+    # kernel -> probe through the hook: the probe's checks, and the hardware the
+    # old kernel's shutdown left (virtio disk and NIC driven until the reboot).
+    hook_case("hook-probe-smp1", "probe", smp=1, disk=True, net=True),
+    hook_case("hook-probe-smp4", "probe", smp=4, disk=True, net=True),
+    # kernel -> Debian's kernel: a block written and synced, a reader still busy
+    # at the reboot; the next kernel reads the block back and gets a DHCP lease.
+    hook_case("hook-linux", "linux", smp=2, disk=True, net=True),
+    hook_case("kexec-linux", "linux", tool="kexec", smp=2, disk=True, net=True),
+    # Free memory fragmented on purpose, a 256 MiB initrd built in the guest.
+    hook_case("hook-fragmented", "fragmented", smp=1, mem="1G"),
+]
+
+# Waiting for the hook's jump (hook/linux/) and the baton command (cli/).
+WAITING = ["hook-probe-smp1", "hook-probe-smp4", "hook-linux", "hook-fragmented"]
+
+
+def bench_case(tool, early=True):
+    """kernel -> kernel with Debian's kernel and initrd2.cpio and nothing else
+    (tests/bench/hook_vs_kexec.py): the same run for baton and kexec."""
+    c = hook_case("bench-%s-kernel" % tool, "kernel", tool=tool, smp=2)
+    c["early"] = early
+    return c
+
+
+def bootargs(c):
+    args = BOOTARGS.format(**c)
+    # The next kernel gets earlyprintk=serial too (guest.c: next_cmdline).
+    return args + " baton.early=1" if c["early"] else args
+
+
+def disk_path(c):
+    return os.path.join(OUT, c["name"] + ".disk")
+
+
+def qemu_command(c, log, kernel):
+    """The QEMU command line; makes the case's disk afresh (zeros)."""
+    if not os.path.exists(INITRAMFS):
+        raise Missing("%s is missing: run make first" % os.path.relpath(INITRAMFS, ROOT))
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", c["machine"], "-cpu", c["cpu"],
+           "-m", c["mem"], "-smp", str(c["smp"]),
+           "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
+           "-serial", "file:" + log,
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-kernel", kernel, "-initrd", INITRAMFS, "-append", bootargs(c)]
+    if c["test"] == "probe":
+        cmd += ["-fw_cfg", "name=opt/baton/bootargs,string=" +
+                PROBE_APPEND.format(**c).replace(",", ",,")]
+    if c["disk"]:
+        os.makedirs(OUT, exist_ok=True)
+        with open(disk_path(c), "wb") as f:
+            f.truncate(DISK_MIB << 20)
+        cmd += ["-drive", "file=%s,format=raw,if=none,id=d0" % disk_path(c).replace(",", ",,"),
+                "-device", "virtio-blk-pci,drive=d0"]
+    if c["net"]:
+        cmd += ["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,romfile="]
+    return cmd
+
+
+@functools.lru_cache(maxsize=None)
+def release():
+    """The kernel's release as mk/vmlinuz.sh names it (never a constant)."""
+    out = subprocess.run(["sh", os.path.join(ROOT, "mk", "vmlinuz.sh"), "--release"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def hook_lines(text):
+    """Every "hook-test:" line's rest, in order (found anywhere in a line: SeaBIOS
+    and the kernel's own output may share a line with ours)."""
+    return re.findall(r"hook-test: (.*)$", text, re.M)
+
+
+def stages(c):
+    """The /init runs the case must see, in order: [(test, checks)]."""
+    first = list(FIRST[c["test"]])
+    if c["test"] in ("kernel", "linux", "fragmented"):
+        first += LOADED[c["tool"]]
+        return [(c["test"], first), ("second", SECOND[c["test"]])]
+    return [(c["test"], first)]
+
+
+def judge(c, code, text):
+    """Every way the run differs from its design, as short strings."""
+    why = []
+    if code != c["exit"]:
+        why.append("exit %s, want %s" % (code, c["exit"]))
+    lines = hook_lines(text)
+    fails = [l for l in lines if l.startswith("FAIL ")]
+    why += fails[:4] + (["... %d more FAIL lines" % (len(fails) - 4)] if len(fails) > 4 else [])
+    rel = release()
+    if not rel:
+        why.append("mk/vmlinuz.sh --release printed nothing")
+    # The runs: a "start" line each, split the lines there.
+    runs, cur = [], None
+    for l in lines:
+        m = re.match(r"start (\S+) on (\S+) cpus (\S*) cmdline (.*)$", l)
+        if m:
+            cur = dict(test=m.group(1), release=m.group(2), cpus=m.group(3), cmdline=m.group(4).strip(),
+                       lines=[])
+            runs.append(cur)
+        elif cur is not None:
+            cur["lines"].append(l)
+    want = stages(c)
+    got = [r["test"] for r in runs]
+    if got != [t for t, _ in want]:
+        return why + ["runs of /init: %s, want %s" % (got or "none", [t for t, _ in want])]
+    for (test, checks), r in zip(want, runs):
+        if r["release"] != rel:
+            why.append("%s ran on %s, want %s (mk/vmlinuz.sh)" % (test, r["release"], rel))
+        passes = {l[5:] for l in r["lines"] if l.startswith("PASS ")}
+        for name in checks:
+            if name not in passes:
+                why.append("%s: no PASS %s" % (test, name))
+    first, last = runs[0], runs[-1]
+    if cpu_count(first["cpus"]) != c["smp"]:
+        why.append("first kernel: cpus %s, want %d" % (first["cpus"], c["smp"]))
+    trig = [i for i, l in enumerate(first["lines"]) if l.startswith("trigger ")]
+    if len(trig) != 1:
+        return why + ["%d trigger lines in the first kernel, want 1" % len(trig)]
+    after = text[text.find("hook-test: " + first["lines"][trig[0]]):]
+    if c["test"] == "refusals":
+        why += judge_plain_reboot(first, after)
+    elif c["test"] == "probe":
+        why += judge_probe(c, after)
+    else:
+        why += judge_handover(c, first, last, after)
+    return why
+
+
+def judge_plain_reboot(run, after):
+    """All checks counted in the done line, then the kernel's own restart and
+    nothing of baton's loader (-no-reboot: QEMU exits at the reset)."""
+    why = []
+    n = sum(l.startswith("PASS ") for l in run["lines"])
+    if "done refusals: %d passed, 0 failed" % n not in run["lines"]:
+        why.append("no 'done refusals: %d passed, 0 failed' line" % n)
+    if not re.search(r"reboot: Restarting system", after):
+        why.append("no 'reboot: Restarting system' after the trigger")
+    loader = re.search(r"^(baton: .*|PANIC .*)$", after, re.M)
+    if loader:
+        why.append("the loader ran after a plain reboot: '%s'" % loader.group(1))
+    return why
+
+
+def loader_steps(after):
+    return ["no loader step '%s' after the trigger" % s for s in STEPS
+            if not re.search(r"^baton: \[.*\] %s: " % s, after, re.M)]
+
+
+def judge_probe(c, after):
+    why = loader_steps(after)
+    m = re.search(r"^PROBE PASS .*$", after, re.M)
+    if not m:
+        f = re.search(r"^PROBE FAIL .*$", after, re.M)
+        return why + [f.group(0) if f else "no PROBE PASS after the trigger"]
+    want = 'bootargs="%s"' % PROBE_APPEND.format(**c)
+    if want not in m.group(0):
+        why.append("PROBE PASS line without %s" % want)
+    return why
+
+
+def judge_handover(c, first, last, after):
+    why = []
+    if c["tool"] == "kexec":
+        loader = re.search(r"^(baton: .*|PANIC .*)$", after, re.M)
+        if loader:
+            why.append("a baton loader line in a kexec run: '%s'" % loader.group(1))
+    else:
+        why += loader_steps(after)
+    nxt = [l[len("info next cmdline: "):] for l in first["lines"] if l.startswith("info next cmdline: ")]
+    if not nxt or last["cmdline"] != nxt[0]:
+        why.append("second kernel's cmdline '%s', want '%s'" % (last["cmdline"], nxt[0] if nxt else "?"))
+    if cpu_count(last["cpus"]) != c["smp"]:
+        why.append("second kernel: cpus %s, want %d" % (last["cpus"], c["smp"]))
+    n = sum(l.startswith("PASS ") for l in last["lines"])
+    if "done second: %d passed, 0 failed" % n not in last["lines"]:
+        why.append("no 'done second: %d passed, 0 failed' line" % n)
+    if c["net"]:
+        lease = [l for l in last["lines"] if l.startswith("info dhcp: ")]
+        # QEMU's user network: 10.0.2.0/24, its DHCP server at 10.0.2.2.
+        if not lease or not re.match(r"info dhcp: ip=10\.0\.2\.\d+ .*serverid=10\.0\.2\.2\b", lease[0]):
+            why.append("lease %s, want ip=10.0.2.x from serverid=10.0.2.2" % (lease[0] if lease else "none"))
+    if c["test"] == "fragmented" and not any(l.startswith("info buddyinfo after fragmenting: ")
+                                             for l in first["lines"]):
+        why.append("no buddyinfo after fragmenting")
+    return why
+
+
+def cpu_count(spec):
+    """CPUs in a range list such as 0-3 or 0,2-3; -1 if it is not one."""
+    n = 0
+    for part in spec.split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            return -1
+        n += int(m.group(2) or m.group(1)) - int(m.group(1)) + 1
+    return n
