@@ -16,7 +16,7 @@
  * entry_mode is BATON_MODE_LONG64 (1) or BATON_MODE_PROT32 (2), regs[] are in
  * BATON_REG_* order, a range's kind is BATON_L_ZERO (3) or BATON_L_CLAIM (4).
  * They are repeated here because the kernel cannot include <stdint.h>;
- * tests/qemu/hook/test.c asserts that both headers agree.
+ * tests/qemu/hook/guest.c asserts that both headers agree.
  */
 #ifndef BATON_HOOK_H
 #define BATON_HOOK_H
