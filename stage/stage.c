@@ -199,12 +199,14 @@ static int stage_check_memmap(struct stage *s)
 
 static int stage_check_inputs(struct stage *s)
 {
-	int err = stage_check_blob(s);
+	int err = s->layout_only ? 0 : stage_check_blob(s);
 
 	if (!err)
 		err = stage_check_memmap(s);
 	if (err)
 		return err;
+	if (s->rq->runs)
+		return stage_runs_check(s);
 	if (s->rq->cmdline && strlen(s->rq->cmdline) >= STAGE_CMDLINE_MAX)
 		return stage_fail(s, STAGE_E_CMDLINE, "command line of %lu bytes is longer than %u",
 				  (unsigned long)strlen(s->rq->cmdline), STAGE_CMDLINE_MAX - 1);
@@ -218,7 +220,7 @@ static int stage_check_inputs(struct stage *s)
 }
 
 /* [base, end) inside usable RAM and off forbidden ranges: core/memmap.c's rule. */
-static int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
+int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
 {
 	const struct baton_mem_range *hit = NULL;
 	int fit = memmap_fits(s->map, s->nmap, base, end, &hit);
@@ -303,6 +305,42 @@ static int stage_check_dsts(struct stage *s)
 	return err ? err : stage_check_range(s, "image with boot info", s->low, s->end);
 }
 
+/* Steps 3 and 2 of an image stage_build() lays out itself: the boot info and
+ * the destinations checked (Linux: then its boot area built). */
+static int stage_lay_out(struct stage *s)
+{
+	int err = s->is_linux ? 0 : bootinfo_build(s);
+
+	if (!err)
+		err = stage_check_dsts(s);
+	if (!err && s->is_linux)
+		err = stage_linux_boot_area(s);
+	return err;
+}
+
+int stage_layout_runs(const struct stage_request *rq, const struct stage_env *env,
+		      int (*emit)(void *ctx, const struct stage_run *run, const void *bytes),
+		      void *ctx, struct stage_result *res)
+{
+	struct stage st = { .rq = rq, .env = env, .res = res, .layout_only = 1 };
+	struct stage *s = &st;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (rq->runs)
+		err = stage_fail(s, STAGE_E_RUNS, "runs given to lay out: they are laid out already");
+	else
+		err = stage_check_inputs(s);
+	if (!err)
+		err = stage_lay_out(s);
+	if (!err)
+		err = stage_place_pages(s, emit, ctx);
+	if (!err)
+		stage_entry(s, &res->launch, NULL);
+	stage_release(s);
+	return err;
+}
+
 int stage_build(const struct stage_request *rq, const struct stage_env *env,
 		struct stage_result *res)
 {
@@ -312,14 +350,10 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 
 	memset(res, 0, sizeof(*res));
 	err = stage_check_inputs(s);
-	if (!err && !s->is_linux)
-		err = bootinfo_build(s);
+	if (!err && !rq->runs)
+		err = stage_lay_out(s);
 	if (!err)
-		err = stage_check_dsts(s);
-	if (!err && s->is_linux)
-		err = stage_linux_boot_area(s);
-	if (!err)
-		err = stage_place_pages(s);
+		err = rq->runs ? stage_runs_place(s) : stage_place_pages(s, NULL, NULL);
 	if (!err)
 		err = stage_place_loader(s);
 	if (!err)
