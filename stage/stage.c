@@ -9,13 +9,14 @@
  *   3. bootinfo_build      the FDT for the payload (stage/bootinfo.c), in scratch
  *   4. stage_place_pages   a source page per destination page from the caller's
  *                          allocator, file bytes copied in, list entries written
- *   5-9. stage/seal.c:stage_seal_steps, shared with laid-out runs (stage/runs.c):
- *      stage_place_loader  the blob in its own few pages, early console patched in
+ *   5. stage_place_loader  the blob in its own few pages, early console patched in
  *   6. stage_write_handoff the handoff page: header, entry, memory map
  *   7. stage_write_lists   the list pages, single pages, linked, hashed
  *   8. stage_size_work     run counts, plan pieces, and the work area proposed in
  *                          RAM that is free at the jump
  *   9. stage_self_check    the loader's own steps on the finished handoff
+ * Steps 5 to 9 are stage/seal.c:stage_seal_steps(), which laid-out runs
+ * (stage/runs.c:stage_build_runs(), the kernel hook's) go through too.
  * Nothing the caller owns is written before step 4, and only pages the
  * allocator handed out are ever written.
  */
