@@ -7,7 +7,7 @@
 
 HOOK_B := $(B)/hook
 HOOK_SRC := $(wildcard hook/linux/*.c hook/linux/*.h hook/linux/*.S hook/linux/shim/*.h) \
-	hook/linux/Kbuild hook/linux/mktree.sh include/baton/hook.h include/baton/handoff.h \
+	hook/linux/Kbuild hook/linux/mktree.sh hook/linux/dkms.conf hook/linux/Makefile VERSION include/baton/hook.h include/baton/handoff.h \
 	include/baton/blob.h $(wildcard core/*.c core/*.h stage/*.c stage/*.h) fmt/fmt.h fmt/bzimage.h fmt/errors.c
 
 ALL += $(HOOK_B)/baton.ko
@@ -19,3 +19,17 @@ $(HOOK_B)/baton.ko: $(HOOK_SRC) $(B)/loader.bin hook/linux/build.mk mk/vmlinuz.s
 		>$(HOOK_B)/build.log 2>&1 || { cat $(HOOK_B)/build.log; exit 1; }
 	@grep -E 'warning|error' $(HOOK_B)/build.log || true
 	cp $(HOOK_B)/src/baton.ko $@
+
+# install-hook: baton.ko through dkms, so it follows kernel upgrades: the tree
+# in /usr/src/baton-<version>, then dkms add, build and install for the
+# running kernel (and every later one: AUTOINSTALL).
+BATON_VERSION := $(shell cat VERSION)
+
+install-hook: $(B)/loader.bin
+	@command -v dkms >/dev/null || { echo "install-hook: dkms is missing: apt-get install dkms linux-headers-$$(uname -r)"; exit 1; }
+	-@dkms remove baton/$(BATON_VERSION) --all >/dev/null 2>&1
+	sh hook/linux/mktree.sh $(DESTDIR)/usr/src/baton-$(BATON_VERSION) $(B)/loader.bin
+	dkms add baton/$(BATON_VERSION)
+	dkms install baton/$(BATON_VERSION)
+
+.PHONY: install-hook

@@ -284,6 +284,11 @@ static int baton_arm(void)
 			return -EINVAL;
 		}
 	}
+	err = security_locked_down(LOCKDOWN_KEXEC);	/* raised since open */
+	if (err) {
+		pr_err("close: the kernel was locked down since open: not arming\n");
+		return err;
+	}
 	err = baton_seal();
 	if (err)
 		return err;

@@ -19,3 +19,4 @@ cp stage/seal.c stage/runs.c stage/handoff.c stage/place.c stage/list.c stage/er
 cp fmt/fmt.h fmt/bzimage.h fmt/errors.c "$dest/fmt/"
 cp LICENSE "$dest/" 2>/dev/null || true
 cp "$blob" "$dest/loader.bin"
+sed -i "s/@VERSION@/$(cat VERSION)/" "$dest/dkms.conf"
