@@ -27,6 +27,7 @@ const char *stage_strerror(int err)
 	case STAGE_E_INITRD:		return "an initrd or DTB was given for an image that takes none";
 	case STAGE_E_MULTIBOOT:		return "the image is a Multiboot kernel, which baton does not launch yet";
 	case STAGE_E_NO_WORK:		return "no free RAM is large enough for the loader's work area";
+	case STAGE_E_RUNS:		return "laid-out runs are unsorted, overlapping, unaligned, empty or of no kind";
 	default:			return "unknown error";
 	}
 }

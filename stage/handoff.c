@@ -69,31 +69,39 @@ int stage_place_loader(struct stage *s)
 	return 0;
 }
 
-/* The entry: CPU mode and registers (docs/entry.md has each convention). */
-static void stage_entry(struct stage *s, struct baton_handoff *h)
+/* The entry: CPU mode and registers (docs/entry.md has each convention); with
+ * h, the handoff's timings slot too. Laid-out runs bring their own. */
+void stage_entry(struct stage *s, struct baton_entry *e, struct baton_handoff *h)
 {
 	struct stage_result *res = s->res;
-	uint64_t *r = h->entry.regs;
+	uint64_t *r = e->regs;
 
-	h->entry.addr = s->img->entry;
-	if (s->is_linux) {
+	if (s->rq->runs) {
+		*e = s->rq->run_entry;
+		res->timings = s->rq->run_timings;
+	} else if (s->is_linux) {
 		/* Linux boot protocol: RSI / ESI = the zero page; the rest zero. */
-		h->entry.mode = s->rq->linux_entry == STAGE_LINUX_32 ? BATON_MODE_PROT32 :
-				BATON_MODE_LONG64;
+		e->addr = s->img->entry;
+		e->mode = s->rq->linux_entry == STAGE_LINUX_32 ? BATON_MODE_PROT32 :
+			  BATON_MODE_LONG64;
 		r[BATON_REG_RSI] = s->lay.boot;
 		res->bootinfo = s->lay.boot;
 		res->initrd = s->lay.initrd;
 	} else {
 		/* baton's ELF convention: RDI / EDI = the boot info FDT. */
-		h->entry.mode = s->img->kind == FMT_KIND_ELF32 ? BATON_MODE_PROT32 :
-				BATON_MODE_LONG64;
+		e->addr = s->img->entry;
+		e->mode = s->img->kind == FMT_KIND_ELF32 ? BATON_MODE_PROT32 : BATON_MODE_LONG64;
 		r[BATON_REG_RDI] = s->fdt_dst;
-		h->timings_addr = s->fdt_dst + s->fdt_timings_off;
-		h->timings_count = BATON_TIMING_COUNT;
+		res->timings = s->fdt_dst + s->fdt_timings_off;
 		res->bootinfo = s->fdt_dst;
 	}
-	res->mode = h->entry.mode;
-	res->image_entry = h->entry.addr;
+	if (h && res->timings) {
+		h->timings_addr = res->timings;
+		h->timings_count = BATON_TIMING_COUNT;
+	}
+	res->launch = *e;
+	res->mode = e->mode;
+	res->image_entry = e->addr;
 }
 
 int stage_write_handoff(struct stage *s)
@@ -117,7 +125,7 @@ int stage_write_handoff(struct stage *s)
 	h->mem_count = (uint32_t)s->nmap;
 	memcpy(h + 1, s->map, s->nmap * sizeof(*s->map));
 	h->hash_alg = BATON_HASH_XXH64;
-	stage_entry(s, h);
+	stage_entry(s, &h->entry, h);
 	h->console = rq->console;
 	h->reset = rq->reset;
 	if (!h->reset.delay_ms)

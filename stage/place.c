@@ -78,12 +78,39 @@ static int page_claimed(const struct stage *s, uint64_t dst)
 	return 0;
 }
 
-static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *first)
+/* Where the pages go instead, for stage_layout_runs(): to the caller's emit. */
+struct place_emit {
+	int (*emit)(void *ctx, const struct stage_run *run, const void *bytes);
+	void *ctx;
+	uint8_t *page;		/* one page of scratch */
+};
+
+static int emit_page(struct stage *s, const struct place_emit *pe, uint64_t dst, uint32_t first)
+{
+	struct stage_run r = { .dst = dst, .pages = 1, .kind = BATON_L_SRC };
+
+	if (!page_has_bytes(s, dst, &first)) {
+		r.kind = page_claimed(s, dst) ? BATON_L_CLAIM : BATON_L_ZERO;
+		return pe->emit(pe->ctx, &r, NULL);
+	}
+	page_fill(s, dst, first, pe->page);
+	return pe->emit(pe->ctx, &r, pe->page);
+}
+
+static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *first,
+		       const struct place_emit *pe)
 {
 	for (uint64_t dst = lo; dst < hi; dst += PAGE) {
 		uint64_t src;
 		int err;
 
+		if (pe) {
+			err = emit_page(s, pe, dst, *first);
+			(void)page_has_bytes(s, dst, first);	/* advance past ended segments */
+			if (err)
+				return err;
+			continue;
+		}
 		if (!page_has_bytes(s, dst, first)) {
 			stage_list_count(&s->list, page_claimed(s, dst) ? BATON_L_CLAIM : BATON_L_ZERO, dst);
 			continue;
@@ -101,24 +128,31 @@ static int place_range(struct stage *s, uint64_t lo, uint64_t hi, uint32_t *firs
 	return 0;
 }
 
-int stage_place_pages(struct stage *s)
+int stage_place_pages(struct stage *s,
+		      int (*emit)(void *ctx, const struct stage_run *run, const void *bytes),
+		      void *ctx)
 {
 	uint64_t pages = s->dst_pages;
 	uint32_t first = 0;
 	int err = 0;
+	struct place_emit pe = { .emit = emit, .ctx = ctx };
 	/* At most two words a page (DST and SRC), as kexec's IND_* list. */
-	uint64_t *words = stage_tmp_keep(s, (2 * pages + 2) * sizeof(*words));
+	uint64_t *words = emit ? NULL : stage_tmp_keep(s, (2 * pages + 2) * sizeof(*words));
 
-	if (!words)
+	if (emit && !(pe.page = stage_tmp_keep(s, PAGE)))
+		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for a page");
+	if (!emit && !words)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu pages of list entries",
 				  (unsigned long)pages);
-	stage_list_init(&s->list, words);
+	if (!emit)
+		stage_list_init(&s->list, words);
 	if (!s->is_linux)
-		return place_range(s, s->low, s->end, &first);
+		return place_range(s, s->low, s->end, &first, emit ? &pe : NULL);
 	for (uint32_t i = 0; !err && i < s->img->nseg; i++) {
 		const struct fmt_segment *g = &s->img->seg[i];
 
-		err = place_range(s, pg_down(g->paddr), pg_up(g->paddr + g->memsz), &first);
+		err = place_range(s, pg_down(g->paddr), pg_up(g->paddr + g->memsz), &first,
+				  emit ? &pe : NULL);
 	}
 	return err;
 }
@@ -127,6 +161,8 @@ int stage_place_pages(struct stage *s)
  * before the loader's last walk. */
 int stage_meets_dst(const struct stage *s, uint64_t pa)
 {
+	if (s->rq->runs)
+		return stage_runs_meet(s, pa);
 	if (!s->is_linux)
 		return pa >= s->low && pa < s->end;
 	for (uint32_t i = 0; i < s->img->nseg; i++) {

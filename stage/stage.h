@@ -29,6 +29,7 @@
 #define STAGE_E_INITRD		(-310)	/* an initrd or DTB given for an image that takes none */
 #define STAGE_E_MULTIBOOT	(-311)	/* a Multiboot image: baton does not launch that convention yet */
 #define STAGE_E_NO_WORK		(-312)	/* no free RAM is large enough for the loader's work area */
+#define STAGE_E_RUNS		(-313)	/* laid-out runs unsorted, overlapping, unaligned, empty or of no kind */
 
 /* struct stage_request.linux_entry: which entry of a bzImage the loader uses */
 #define STAGE_LINUX_64		0	/* long mode at load address + 0x200 (default) */
@@ -55,7 +56,30 @@ struct stage_env {
 	void (*tmp_free)(void *ctx, void *p, uint64_t bytes);
 };
 
+/*
+ * One run of a destination image another process laid out (stage_layout_runs()
+ * emits them; the kernel hook collects them from /dev/baton and seals them with
+ * stage_build()): kind BATON_L_SRC (src: the run's first source page, its
+ * sources touch), BATON_L_ZERO or BATON_L_CLAIM (src 0).
+ */
+struct stage_run {
+	uint64_t dst;		/* page aligned */
+	uint64_t pages;		/* at least 1 */
+	uint64_t src;
+	uint32_t kind;
+	uint32_t pad;
+};
+
 struct stage_request {
+	/*
+	 * Either an image (the stage lays it out) or runs (already laid out, sorted
+	 * by dst and disjoint; source pages already hold their bytes) with the entry
+	 * they take. With runs, cmdline, initrd and dtb must be NULL.
+	 */
+	const struct stage_run *runs;
+	uint64_t run_count;
+	struct baton_entry run_entry;
+	uint64_t run_timings;			/* the payload's timing slot, or 0 */
 	const void *image;			/* ELF32, ELF64 or Linux bzImage */
 	uint64_t image_len;
 	const char *cmdline;			/* the payload's command line */
@@ -96,12 +120,19 @@ struct stage_result {
 	uint32_t mode;			/* BATON_MODE_* the loader will use */
 	uint64_t image_entry;		/* where the loader jumps */
 	uint64_t initrd;		/* Linux: where the initrd goes, 0 if none */
+	struct baton_entry launch;	/* mode, address and registers at launch */
+	uint64_t timings;		/* ELF: where the loader writes its timings */
 	struct plan_stats plan;		/* the loader's plan, from a dry run */
 	char msg[200];			/* on error: one line naming what is wrong */
 };
 
 int stage_build(const struct stage_request *rq, const struct stage_env *env,
 		struct stage_result *res);
+
+/* stage_build() for laid-out runs (rq->runs set), without the image path:
+ * what an outgoing side that never parses an image links (the kernel hook). */
+int stage_build_runs(const struct stage_request *rq, const struct stage_env *env,
+		     struct stage_result *res);
 
 /*
  * Where stage_build() will put the image, without building anything: the same
@@ -113,6 +144,20 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
  */
 int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
 		       char *msg, unsigned long msglen);
+
+/*
+ * LAYOUT only, for an outgoing side in two processes (`baton load` writing to
+ * the kernel hook): the same checks and the same decisions as stage_build(),
+ * then every destination page in increasing order through emit: a page of
+ * bytes (run.kind BATON_L_SRC, pages 1, bytes: 4 KiB valid until emit returns)
+ * or a page that must be zero or only free (BATON_L_ZERO / BATON_L_CLAIM,
+ * bytes NULL). res->launch is the entry; nothing is allocated but scratch
+ * memory (env->alloc and env->map are not called; rq->blob is not needed). An
+ * emit that returns nonzero stops the walk: its value is returned.
+ */
+int stage_layout_runs(const struct stage_request *rq, const struct stage_env *env,
+		      int (*emit)(void *ctx, const struct stage_run *run, const void *bytes),
+		      void *ctx, struct stage_result *res);
 
 /* Recompute the CRCs of a handoff page and its list pages (after a deliberate
  * edit, in tests), reading list pages through env->map. */

@@ -17,6 +17,7 @@ struct stage {
 	const struct stage_env *env;
 	struct stage_result *res;
 	const struct baton_blob_header *blob;
+	int layout_only;		/* stage_layout_runs(): no blob, no allocation */
 	struct fmt_image *img;
 	/* Linux: the parsed header, the layout, the boot area built in scratch */
 	int is_linux;
@@ -49,17 +50,30 @@ int stage_fail(struct stage *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int stage_format(char *buf, unsigned long len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void *stage_tmp_keep(struct stage *s, uint64_t bytes);
+void *stage_tmp_keep(struct stage *s, uint64_t bytes);	/* stage/seal.c */
 void stage_release(struct stage *s);
+int stage_check_blob(struct stage *s);
+int stage_normal_map(const struct stage_request *rq, struct baton_mem_range *map, uint64_t *n,
+		     char *msg, unsigned long msglen);
+int stage_check_memmap(struct stage *s);
+int stage_too_big(struct stage *s, uint64_t need);
+int stage_seal_steps(struct stage *s);
 
 int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
 int stage_linux_layout(const struct stage_request *rq, const struct baton_mem_range *map,
 		       uint64_t nmap, struct fmt_bzimage *bz, struct fmt_bz_layout *lay,
 		       struct fmt_image *img, char *msg, unsigned long msglen);	/* stage/linux.c */
 int stage_linux_boot_area(struct stage *s);
-int stage_place_pages(struct stage *s);			/* stage/place.c */
+int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end);
+int stage_place_pages(struct stage *s,			/* stage/place.c */
+		      int (*emit)(void *ctx, const struct stage_run *run, const void *bytes),
+		      void *ctx);
 int stage_meets_dst(const struct stage *s, uint64_t pa);
+int stage_runs_check(struct stage *s);			/* stage/runs.c */
+int stage_runs_place(struct stage *s);
+int stage_runs_meet(const struct stage *s, uint64_t pa);
 int stage_place_loader(struct stage *s);		/* stage/handoff.c */
+void stage_entry(struct stage *s, struct baton_entry *e, struct baton_handoff *h);
 int stage_write_handoff(struct stage *s);
 int stage_write_lists(struct stage *s);
 int stage_size_work(struct stage *s);

@@ -874,6 +874,138 @@ static void test_e2e_worst(void **state) { (void)state; e2e_strategy(HOSTENV_WOR
 static void test_e2e_loader_in_dst(void **state) { (void)state; e2e_strategy(HOSTENV_LOADER_IN_DST); }
 static void test_e2e_fragmented(void **state) { (void)state; e2e_strategy(HOSTENV_FRAGMENTED); }
 
+/* ---- 1b. two processes: laid out by one (`baton load`), sealed by another (the hook) ---- */
+
+struct two_proc {
+	struct fx *f;
+	struct stage_run *runs;
+	uint64_t n, cap;
+	uint64_t byte_pages;
+};
+
+/* What the kernel hook does with a pwrite(): a source page of its own per
+ * destination page, runs merged where both sides touch. */
+static int two_proc_emit(void *ctx, const struct stage_run *run, const void *bytes)
+{
+	struct two_proc *t = ctx;
+	struct stage_run r = *run;
+	struct stage_run *last = t->n ? &t->runs[t->n - 1] : NULL;
+
+	assert_int_equal(run->pages, 1);
+	assert_int_equal(run->dst % PAGE, 0);
+	assert_true(!last || run->dst >= last->dst + last->pages * PAGE);	/* increasing */
+	if (bytes) {
+		assert_int_equal(r.kind, BATON_L_SRC);
+		assert_int_equal(t->f->e.env.alloc(t->f->e.env.ctx, 1, STAGE_FOR_SOURCE, r.dst, &r.src), 0);
+		memcpy(t->f->e.env.map(t->f->e.env.ctx, r.src, PAGE), bytes, PAGE);
+		t->byte_pages++;
+	} else {
+		assert_true(r.kind == BATON_L_ZERO || r.kind == BATON_L_CLAIM);
+	}
+	if (last && last->kind == r.kind && last->dst + last->pages * PAGE == r.dst &&
+	    (r.kind != BATON_L_SRC || last->src + last->pages * PAGE == r.src)) {
+		last->pages++;
+		return 0;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->runs = realloc(t->runs, t->cap * sizeof(*t->runs));
+		assert_non_null(t->runs);
+	}
+	t->runs[t->n++] = r;
+	return 0;
+}
+
+static void two_proc_one(enum hostenv_strategy s, uint64_t seed)
+{
+	uint64_t base = 20 * MIB + (seed % 8) * MIB + (seed % 3) * 0x11000;
+	struct fx *f = fx_new(s, seed, base);
+	struct two_proc t = { .f = f };
+	struct stage_result lay;
+	struct stage_request rq;
+	struct loader_sim ls;
+	int rc;
+
+	fx_tell_dsts(f);
+	rc = stage_layout_runs(&f->rq, &f->e.env, two_proc_emit, &t, &lay);
+	if (rc)
+		fail_msg("stage_layout_runs: %d: %s", rc, lay.msg);
+	assert_int_equal(f->e.tmp_live, 0);
+	assert_int_equal(t.byte_pages, f->im.byte_pages + 1);	/* the FDT's page too */
+	assert_int_equal(lay.launch.mode, BATON_MODE_LONG64);
+	assert_int_equal(lay.launch.addr, f->im.entry);
+	assert_int_equal(lay.launch.regs[BATON_REG_RDI], lay.bootinfo);
+
+	/* the other process: the runs and the entry, no image */
+	rq = f->rq;
+	rq.image = NULL;
+	rq.image_len = 0;
+	rq.cmdline = NULL;
+	rq.runs = t.runs;
+	rq.run_count = t.n;
+	rq.run_entry = lay.launch;
+	rq.run_timings = lay.timings;
+	f->rq = rq;
+	rc = stage_build(&f->rq, &f->e.env, &f->res);
+	if (rc)
+		fail_msg("stage_build (runs): %d: %s", rc, f->res.msg);
+	assert_int_equal(f->e.tmp_live, 0);
+	assert_int_equal(f->e.calls_by[STAGE_FOR_SOURCE], t.byte_pages);
+	assert_int_equal(f->res.image_pages, (f->im.hi + PAGE - f->im.lo) / PAGE);
+	f->res.bootinfo = lay.bootinfo;
+	loader_run_ok(f, &ls);
+	f->rq.cmdline = f->cmdline;	/* what verify_world compares the FDT with */
+	verify_world(f, &ls);
+	ls_free(&ls);
+	free(t.runs);
+	fx_free(f);
+}
+
+static void test_two_processes(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		two_proc_one(HOSTENV_SCATTERED, seed);
+		two_proc_one(HOSTENV_FRAGMENTED, seed);
+		two_proc_one(HOSTENV_WORST, seed);
+	}
+}
+
+/* Runs that break the rules are refused with one line, before any allocation. */
+static void test_runs_refused(void **state)
+{
+	static const struct { struct stage_run r[2]; uint64_t n; int err; const char *msg; } t[] = {
+		{ { { 24 * MIB, 1, 0, 9, 0 } }, 1, STAGE_E_RUNS, "unknown kind" },
+		{ { { 24 * MIB + 8, 1, 0, BATON_L_ZERO, 0 } }, 1, STAGE_E_RUNS, "unaligned" },
+		{ { { 24 * MIB, 0, 0, BATON_L_ZERO, 0 } }, 1, STAGE_E_RUNS, "empty" },
+		{ { { 24 * MIB, 1, 0, BATON_L_SRC, 0 } }, 1, STAGE_E_RUNS, "none for a copy" },
+		{ { { 24 * MIB, 1, 30 * MIB, BATON_L_ZERO, 0 } }, 1, STAGE_E_RUNS, "a source for a run" },
+		{ { { 24 * MIB, 2, 0, BATON_L_ZERO, 0 }, { 24 * MIB + PAGE, 1, 0, BATON_L_CLAIM, 0 } },
+		  2, STAGE_E_RUNS, "overlaps or precedes" },
+		{ { { 40 * MIB, 1, 0, BATON_L_ZERO, 0 } }, 1, STAGE_E_OUTSIDE_RAM, "covers reserved range" },
+		{ { { 60 * MIB, 1, 0, BATON_L_CLAIM, 0 } }, 1, STAGE_E_NEVER_TOUCH, "covers never-touch range" },
+		{ { { 0x100000000ull, 1, 0, BATON_L_ZERO, 0 } }, 1, STAGE_E_OUTSIDE_RAM, "outside usable RAM" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct fx *f = fx_new(HOSTENV_CONTIGUOUS, 1, 24 * MIB);
+		int rc;
+
+		f->rq.image = NULL;
+		f->rq.cmdline = NULL;
+		f->rq.runs = t[i].r;
+		f->rq.run_count = t[i].n;
+		f->rq.run_entry.mode = BATON_MODE_LONG64;
+		rc = stage_build(&f->rq, &f->e.env, &f->res);
+		if (rc != t[i].err || !strstr(f->res.msg, t[i].msg))
+			fail_msg("case %zu: %d %s (want %d, \"%s\")", i, rc, f->res.msg, t[i].err, t[i].msg);
+		assert_int_equal(f->e.alloc_calls, 0);
+		assert_int_equal(f->e.tmp_live, 0);
+		fx_free(f);
+	}
+}
+
 /* The longest command line accepted (4095 bytes): two pages of boot info. */
 static void test_e2e_longest_cmdline(void **state)
 {
@@ -3406,6 +3538,8 @@ int main(void)
 		cmocka_unit_test(test_e2e_worst),
 		cmocka_unit_test(test_e2e_loader_in_dst),
 		cmocka_unit_test(test_e2e_fragmented),
+		cmocka_unit_test(test_two_processes),
+		cmocka_unit_test(test_runs_refused),
 		cmocka_unit_test(test_e2e_longest_cmdline),
 		cmocka_unit_test(test_e2e_no_cmdline),
 		cmocka_unit_test(test_e2e_changed_source_fails_verify),
