@@ -42,12 +42,15 @@ FIRST = {
         "pwrite over a Reserved range gets EADDRNOTAVAIL",
         "kernel log names the write over the Reserved range",
         "a writer that is not root gets EACCES or EPERM", "root without CAP_SYS_BOOT gets EPERM",
+        "commit with a range outside RAM gets EADDRNOTAVAIL", "kernel log names the range outside RAM",
         "close refuses the bad entry with EINVAL", "kernel log names the bad entry",
+        "close refuses a zero range over a written page",
         "a writer killed after its commit dies of SIGKILL",
         "empty after the writer killed after its commit",
         "a writer killed mid-way dies of SIGKILL", "empty after the writer killed mid-way",
         "no pages after the writer killed mid-way", "a writer under lockdown gets EPERM",
         "kernel log: lockdown refused it", "nothing armed at the end", "no pages held at the end"],
+    "jump": ["insmod baton.ko", "pwrite the payload page", "commit", "close arms", "armed"],
     "probe": ["insmod baton.ko", "load virtio modules", "eth0 up", "baton load probe.elf",
               "armed after baton load"],
     "kernel": [],
@@ -72,7 +75,7 @@ class Missing(Exception):
 def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False):
     """One QEMU run of the hook's /init. The keys run.py's table and --list read
     are filled in; "hook" marks the case as this module's."""
-    exit = EXIT_PROBE_PASS if test == "probe" else EXIT_OFF
+    exit = EXIT_PROBE_PASS if test in ("probe", "jump") else EXIT_OFF
     return dict(name=name, hook=True, test=test, tool=tool, smp=smp, mem=mem, disk=disk, net=net,
                 strategy="hook:" + test, seed="-", fault="none", handoff="-", payload="vmlinuz",
                 exit=exit, aps="none", linux=True, expect=[], min_secs=None, machine="pc",
@@ -82,6 +85,9 @@ def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False
 CASES = [
     # /dev/baton's refusals, then a plain reboot: nothing armed, nothing jumps.
     hook_case("hook-refusals", "refusals"),
+    # The hook's jump with no baton command: one page of code written to
+    # /dev/baton by hand; the loader runs it after the reboot.
+    hook_case("hook-jump", "jump"),
     # kernel -> probe through the hook: the probe's checks, and the hardware the
     # old kernel's shutdown left (virtio disk and NIC driven until the reboot).
     hook_case("hook-probe-smp1", "probe", smp=1, disk=True, net=True),
@@ -206,6 +212,10 @@ def judge(c, code, text):
         why += judge_plain_reboot(first, after)
     elif c["test"] == "probe":
         why += judge_probe(c, after)
+    elif c["test"] == "jump":
+        why += loader_steps(after)
+        if not re.search(r"^hook-jump: payload ran$", after, re.M):
+            why.append("no 'hook-jump: payload ran' line from the payload")
     else:
         why += judge_handover(c, first, last, after)
     return why

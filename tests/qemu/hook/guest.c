@@ -5,6 +5,7 @@
 //
 //   refusals    /dev/baton's refusals, each with its errno and kernel-log line;
 //               nothing armed; then a plain reboot
+//   jump        one page of code through /dev/baton by hand, then the reboot
 //   probe       baton load /probe.elf, then reboot(RB_AUTOBOOT)
 //   kernel      load /vmlinuz + /initrd2.cpio (baton.tool=baton|kexec), trigger
 //   linux       the same after writing a block to /dev/vda and starting a reader
@@ -58,7 +59,7 @@ _Static_assert(BATON_HOOK_MODE_PROT32 == BATON_MODE_PROT32, "hook.h and handoff.
 _Static_assert(BATON_HOOK_REGS == BATON_REG_COUNT, "hook.h and handoff.h differ");
 _Static_assert(BATON_HOOK_ZERO == BATON_L_ZERO, "hook.h and handoff.h differ");
 _Static_assert(BATON_HOOK_CLAIM == BATON_L_CLAIM, "hook.h and handoff.h differ");
-_Static_assert(sizeof(struct baton_hook_commit) == 0x60, "commit record size");
+_Static_assert(sizeof(struct baton_hook_commit) == 0x80, "commit record size");
 _Static_assert(sizeof(struct baton_hook_range) == 0x18, "range size");
 
 #define PAGE 4096UL
@@ -1105,14 +1106,17 @@ static void test_refusals(void)
 	memset(&bad, 0, sizeof bad);
 	bad.version = 99;
 	bad.size = sizeof bad;
+	kmsg_mark();
 	expect("commit version 99 gets EINVAL", sc(ioctl(fd, BATON_IOC_COMMIT, &bad)), -EINVAL);
+	expect_log("kernel log names the version", "baton: ", "99");
 	struct baton_hook_range ranges[2] = {
 		{ .addr = dst + 4 * PAGE, .pages = 2, .kind = BATON_HOOK_ZERO },
 		{ .addr = dst + 8 * PAGE, .pages = 16, .kind = BATON_HOOK_CLAIM },
 	};
 	struct baton_hook_range outside = { .addr = top, .pages = 1, .kind = BATON_HOOK_ZERO };
 	kmsg_mark();
-	expect("commit with a range outside RAM gets EINVAL", commit(fd, dst + 0x200, &outside, 1), -EINVAL);
+	expect("commit with a range outside RAM gets EADDRNOTAVAIL", commit(fd, dst + 0x200, &outside, 1),
+	       -EADDRNOTAVAIL);
 	snprintf(hex, sizeof hex, "0x%lx", (unsigned long)top);
 	expect_log("kernel log names the range outside RAM", "baton: ", hex);
 	expect("commit", commit(fd, dst + 0x200, ranges, 2), 0);
@@ -1123,6 +1127,12 @@ static void test_refusals(void)
 	expect("sysfs bytes", sysfs_num("bytes"), (long)(PAGE + 6000 + PAGE));
 	expect("sysfs pages", sysfs_num("pages"), 3);
 	expect("sysfs ranges", sysfs_num("ranges"), 2);
+	// The sealed handoff's runs: pages 0-2 written (page 1-2's bytes in one
+	// run or two), page 3 zeros, the zero range, the claim range.
+	const char *runs = slurp("/sys/kernel/baton/runs");
+	unsigned copy = 0, zero = 0, claim = 0;
+	check(sscanf(runs, "%u copy %u zero %u claim", &copy, &zero, &claim) == 3 && copy >= 1 &&
+	      zero >= 1 && claim == 1, "sysfs runs", "'%s'", runs);
 	const char *e = slurp("/sys/kernel/baton/entry");
 	check(!strncmp(e, "long64 0x", 9), "sysfs entry", "'%s'", e);
 	expect("a writer while armed gets EBUSY", open_baton(O_WRONLY), -EBUSY);
@@ -1175,6 +1185,19 @@ static void test_refusals(void)
 	expect_log("kernel log names the bad entry", "baton: ", hex);
 	expect_state("empty after a refused close", "empty");
 	expect("no pages after a refused close", sysfs_num("pages"), 0);
+
+	// A zero range over a written page: close() refuses it, naming the range.
+	fd = open_baton(O_WRONLY);
+	sc(pwrite(fd, page + PAGE, PAGE, (off_t)dst));
+	struct baton_hook_range over = { .addr = dst, .pages = 1, .kind = BATON_HOOK_ZERO };
+	expect("commit with a zero range over the written page", commit(fd, dst + 0x200, &over, 1), 0);
+	kmsg_mark();
+	r = sc(close(fd));
+	check(r < 0, "close refuses a zero range over a written page", "close returned %ld", r);
+	snprintf(hex, sizeof hex, "0x%lx", (unsigned long)dst);
+	expect_log("kernel log names the range over the written page", "baton: ", hex);
+	expect_state("empty after the refused range", "empty");
+	expect("no pages after the refused range", sysfs_num("pages"), 0);
 
 	// A writer killed after its commit, before close: nothing armed.
 	pid = fork();
@@ -1255,6 +1278,58 @@ static void test_refusals(void)
 	fatal("reboot", "returned %ld", r);
 }
 
+// ---- test: jump -------------------------------------------------------------------
+
+// The smallest payload: 64-bit code that writes its line to COM1 and leaves
+// QEMU through isa-debug-exit with 0x10 (status 33, the probe's pass).
+static const unsigned char tiny[] = {
+	0x48, 0x8d, 0x35, 0x15, 0x00, 0x00, 0x00,	// lea rsi, [rip + msg]
+	0x66, 0xba, 0xf8, 0x03,				// mov dx, 0x3f8
+	0xb9, 0x17, 0x00, 0x00, 0x00,			// mov ecx, 23
+	0xf3, 0x6e,					// rep outsb
+	0x66, 0xba, 0xf4, 0x00,				// mov dx, 0xf4
+	0xb0, 0x10,					// mov al, 0x10
+	0xee,						// out dx, al
+	0xf4,						// hlt
+	0xeb, 0xfd,					// jmp hlt
+	'h', 'o', 'o', 'k', '-', 'j', 'u', 'm', 'p', ':', ' ', 'p', 'a', 'y', 'l', 'o',
+	'a', 'd', ' ', 'r', 'a', 'n', '\n',
+};
+_Static_assert(sizeof tiny == 28 + 23, "the code is 28 bytes, the line 23");
+
+// Through /dev/baton by hand, no baton command: one page of code, the commit
+// (64-bit entry, the loader's console on COM1), close; then the armed reboot.
+static void test_jump(void)
+{
+	uint64_t base, size, top, res, res_size;
+	struct baton_hook_commit c;
+
+	iomem(&base, &size, &top, &res, &res_size);
+	uint64_t dst = (base + size / 2) & ~(PAGE - 1);
+	load_baton_ko();
+	int fd = open_baton(O_WRONLY);
+	if (fd < 0)
+		fatal("open /dev/baton", "%s", strerror(-fd));
+	memset(page, 0, PAGE);
+	memcpy(page, tiny, sizeof tiny);
+	expect("pwrite the payload page", sc(pwrite(fd, page, PAGE, (off_t)dst)), (long)PAGE);
+	memset(&c, 0, sizeof c);
+	c.version = BATON_HOOK_VERSION;
+	c.size = sizeof c;
+	c.entry_mode = BATON_HOOK_MODE_LONG64;
+	c.entry_addr = dst;
+	c.console_port = 0x3f8;
+	expect("commit", sc(ioctl(fd, BATON_IOC_COMMIT, &c)), 0);
+	expect("close arms", sc(close(fd)), 0);
+	expect_state("armed", "armed");
+	say("info payload at 0x%lx", (unsigned long)dst);
+	say("trigger baton: reboot(RB_AUTOBOOT)");
+	drain();
+	sync();
+	long r = sc(reboot(RB_AUTOBOOT));
+	fatal("reboot", "returned %ld", r);
+}
+
 // ---- main ----------------------------------------------------------------------
 
 int main(int argc, char **argv)
@@ -1282,6 +1357,8 @@ int main(int argc, char **argv)
 		test_refusals();
 	else if (!strcmp(test, "probe"))
 		test_probe();
+	else if (!strcmp(test, "jump"))
+		test_jump();
 	else if (!strcmp(test, "kernel"))
 		test_kernel();
 	else if (!strcmp(test, "linux"))
