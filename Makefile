@@ -104,6 +104,7 @@ bench: deps
 	@printf 'bench blob: '; sh mk/blob-size.sh $(B)/loader.bin $(B)/loader.elf $(LOADER_TARGET_KIB)
 	@for b in $(BENCHES); do $$b || exit 1; done
 	@$(PYTHON) tests/bench/linux_boot.py
+	@$(PYTHON) tests/bench/hook_vs_kexec.py
 
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/hook $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
