@@ -15,7 +15,7 @@
  *
  * "live", in numbers: 8259 masks 0xf8/0xfe (IRQs 0, 1, 2 and 8 on); IO-APIC
  * pins 1, 2, 4, 8, 9 and 12 unmasked (the pins a running Linux had on here,
- * ../shared/notes/linux-reboot-hook.md), fixed delivery to this CPU, vector 0x30
+ * shared:notes/linux-reboot-hook.md), fixed delivery to this CPU, vector 0x30
  * + pin, edge; the local APIC enabled with spurious vector 0xff, LINT0 masked
  * (a kernel that uses the IO-APIC), LINT1 masked (as Linux has it on every CPU
  * but the BSP, or with apic_extnmi=none), timer (one-shot, vector 0xec,
