@@ -466,6 +466,8 @@ CASES += FAULT_MATRIX
 # Debian's kernel with baton.ko, loading through the hook (and kexec's baseline):
 # tests/qemu/hook/cases.py judges them; those in hook.WAITING run only when named.
 CASES += hook.CASES
+# Run only when named: the hook bench's kernel -> kernel runs.
+ON_REQUEST = hook.ON_REQUEST
 
 
 def refused_by(c):
@@ -983,10 +985,10 @@ def main():
     if args.gdb:
         return gdb(args.gdb)
     if args.cases:
-        chosen = [c for c in CASES if c["name"] in args.cases]
+        chosen = [c for c in CASES + ON_REQUEST if c["name"] in args.cases]
     else:
         chosen = [c for c in CASES if args.waiting or c["name"] not in hook.WAITING]
-    unknown = set(args.cases) - {c["name"] for c in CASES}
+    unknown = set(args.cases) - {c["name"] for c in CASES + ON_REQUEST}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
     waiting = [n for n in hook.WAITING if n not in {c["name"] for c in chosen}]

@@ -100,16 +100,22 @@ CASES = [
     hook_case("hook-fragmented", "fragmented", smp=1, mem="1G"),
 ]
 
-# Waiting for the hook's jump (hook/linux/) and the baton command (cli/).
+# Waiting for the baton command (cli/).
 WAITING = ["hook-probe-smp1", "hook-probe-smp4", "hook-linux", "hook-fragmented"]
 
 
 def bench_case(tool, early=True):
     """kernel -> kernel with Debian's kernel and initrd2.cpio and nothing else
-    (tests/bench/hook_vs_kexec.py): the same run for baton and kexec."""
-    c = hook_case("bench-%s-kernel" % tool, "kernel", tool=tool, smp=2)
+    (tests/bench/hook_vs_kexec.py): the same run for baton and kexec. The
+    next kernel gets earlyprintk=serial and nokaslr (guest.c: next_cmdline)."""
+    c = hook_case("%s-kernel" % ("hook" if tool == "baton" else tool), "kernel", tool=tool, smp=2)
     c["early"] = early
     return c
+
+
+# Run only when named (run.py hook-kernel kexec-kernel): the bench's runs,
+# which hook-linux and kexec-linux cover in make check.
+ON_REQUEST = [bench_case("baton"), bench_case("kexec")]
 
 
 def bootargs(c):

@@ -282,7 +282,7 @@ static void buddyinfo(const char *when)
 
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		say("info buddyinfo %s: %s", when, l);
-	say("info meminfo %s: MemFree %lu kB", when, meminfo_kb("MemFree:"));
+	say("info buddyinfo %s: MemFree %lu kB", when, meminfo_kb("MemFree:"));
 }
 
 // ---- the kernel command line --------------------------------------------------
@@ -816,7 +816,11 @@ static void fragment(unsigned long keep_free_kb)
 		return;
 	if (pipe(ready))
 		fatal("fragment", "pipe: %s", strerror(errno));
+	// The kernel's own defragmenting, as far as a knob stops it: proactive
+	// compaction, and the watermark boost after each fragmenting fallback
+	// (which also raises the min watermark by up to 150 %: the OOM killer).
 	put_file("/proc/sys/vm/compaction_proactiveness", "0");
+	put_file("/proc/sys/vm/watermark_boost_factor", "0");
 	pid_t pid = fork();
 	if (pid == 0) {
 		char *m = mmap(NULL, take, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
