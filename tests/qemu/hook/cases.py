@@ -162,8 +162,10 @@ def release():
 
 def hook_lines(text):
     """Every "hook-test:" line's rest, in order (found anywhere in a line: SeaBIOS
-    and the kernel's own output may share a line with ours)."""
-    return re.findall(r"hook-test: (.*)$", text, re.M)
+    and the kernel's own output may share a line with ours; a kernel record
+    that landed behind ours is cut off)."""
+    return [re.sub(r"\s*\[ *\d+\.\d{6}\] .*$", "", l).rstrip()
+            for l in re.findall(r"hook-test: (.*)$", text, re.M)]
 
 
 def stages(c):
