@@ -8,6 +8,7 @@
  * at a time (so sources that touch still merge), and a page is a destination
  * when a run holds it.
  */
+#include <string.h>
 #include "core/memmap.h"
 #include "stage/stage_int.h"
 
@@ -55,10 +56,7 @@ int stage_runs_check(struct stage *s)
 	s->low = rq->runs[0].dst;
 	s->high = s->end = end;
 	s->fdt_dst = UINT64_MAX;
-	if (s->dst_pages * PAGE > s->usable_bytes)
-		return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
-				  (unsigned long)(s->dst_pages << 2), (unsigned long)(s->usable_bytes >> 10));
-	return 0;
+	return s->dst_pages * PAGE > s->usable_bytes ? stage_too_big(s, s->dst_pages * PAGE) : 0;
 }
 
 int stage_runs_place(struct stage *s)
@@ -99,4 +97,26 @@ int stage_runs_meet(const struct stage *s, uint64_t pa)
 			return 1;
 	}
 	return 0;
+}
+
+int stage_build_runs(const struct stage_request *rq, const struct stage_env *env,
+		     struct stage_result *res)
+{
+	struct stage st = { .rq = rq, .env = env, .res = res };
+	struct stage *s = &st;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = rq->runs ? stage_check_blob(s) :
+	      stage_fail(s, STAGE_E_RUNS, "no runs: nothing to place");
+	if (!err)
+		err = stage_check_memmap(s);
+	if (!err)
+		err = stage_runs_check(s);
+	if (!err)
+		err = stage_runs_place(s);
+	if (!err)
+		err = stage_seal_steps(s);
+	stage_release(s);
+	return err;
 }

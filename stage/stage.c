@@ -15,6 +15,8 @@
  *   8. stage_size_work     run counts, plan pieces, and the work area proposed in
  *                          RAM that is free at the jump
  *   9. stage_self_check    the loader's own steps on the finished handoff
+ * Steps 5 to 9 are stage/seal.c:stage_seal_steps(), which laid-out runs
+ * (stage/runs.c:stage_build_runs(), the kernel hook's) go through too.
  * Nothing the caller owns is written before step 4, and only pages the
  * allocator handed out are ever written.
  */
@@ -25,65 +27,10 @@
 #include <baton/blob.h>
 #include "fmt/fmt.h"
 #include "fmt/multiboot.h"
-#include "core/crc32.h"
-#include "core/layout.h"
 #include "core/memmap.h"
 #include "stage/stage_int.h"
 
 #define PAGE		BATON_PAGE_SIZE
-
-
-int stage_fail(struct stage *s, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* Scratch memory from the caller, given back by stage_release(). */
-void *stage_tmp_keep(struct stage *s, uint64_t bytes)
-{
-	void *p;
-
-	if (s->ntmp == (int)(sizeof(s->tmp) / sizeof(s->tmp[0])))
-		return NULL;
-	p = s->env->tmp_alloc(s->env->ctx, bytes ? bytes : 1);
-	if (p) {
-		s->tmp[s->ntmp].p = p;
-		s->tmp[s->ntmp++].bytes = bytes ? bytes : 1;
-	}
-	return p;
-}
-
-void stage_release(struct stage *s)
-{
-	while (s->ntmp > 0) {
-		s->ntmp--;
-		s->env->tmp_free(s->env->ctx, s->tmp[s->ntmp].p, s->tmp[s->ntmp].bytes);
-	}
-}
-
-static int stage_check_blob(struct stage *s)
-{
-	const struct baton_blob_header *b = s->rq->blob;
-
-	if (!b || s->rq->blob_len < sizeof(*b) || b->magic != BATON_BLOB_MAGIC ||
-	    b->version != BATON_BLOB_VERSION || b->header_size != sizeof(*b) ||
-	    b->image_size > s->rq->blob_len || b->image_size < sizeof(*b) ||
-	    b->mem_size < b->image_size || b->mem_size % PAGE ||
-	    b->entry64 >= b->image_size)
-		return stage_fail(s, STAGE_E_BLOB, "loader blob: bad header (%lu bytes given)",
-				  (unsigned long)s->rq->blob_len);
-	s->blob = b;
-	return 0;
-}
-
-/* The request's map made normal (core/memmap.h) in scratch memory: what the
- * stage, fmt and the handoff page all go by. */
-static int stage_check_memmap(struct stage *s);
 
 /* An image with a Multiboot header: one line naming each header found. */
 static int multiboot_refuse(const struct fmt_multiboot *mb, char *msg, unsigned long msglen)
@@ -133,35 +80,6 @@ static int image_layout(const struct stage_request *rq, const struct baton_mem_r
 	return err;
 }
 
-/* The request's map made normal in map[] (room for 2n + 1 ranges); 0 or an
- * error with the stage's message. Shared by stage_build() and
- * stage_image_layout(). */
-static int normal_map(const struct stage_request *rq, struct baton_mem_range *map, uint64_t *n,
-		      char *msg, unsigned long msglen)
-{
-	uint64_t a = 0;
-	int err;
-
-	if (!rq->mem || rq->mem_count == 0) {
-		stage_format(msg, msglen, "memory map is empty");
-		return STAGE_E_MEMMAP;
-	}
-	err = memmap_normalize(rq->mem, rq->mem_count, map, 2 * rq->mem_count + 1, n, &a);
-	if (err) {
-		stage_format(msg, msglen,
-			     "memory range %lu 0x%lx+0x%lx type %u is unaligned, empty, wraps or has an unknown type",
-			     (unsigned long)a, (unsigned long)rq->mem[a].base,
-			     (unsigned long)rq->mem[a].size, (unsigned)rq->mem[a].type);
-		return STAGE_E_MEMMAP;
-	}
-	if (*n > BATON_MAP_MAX) {
-		stage_format(msg, msglen, "memory map of %lu ranges (after merging) is longer than the handoff page's %u",
-			     (unsigned long)*n, BATON_MAP_MAX);
-		return STAGE_E_MEMMAP;
-	}
-	return 0;
-}
-
 /* The map a platform reports may be longer before merging than the handoff's. */
 #define LAYOUT_MAP_MAX	(2 * BATON_MAP_MAX)
 
@@ -180,21 +98,8 @@ int stage_image_layout(const struct stage_request *rq, struct fmt_image *img,
 			     (unsigned long)rq->mem_count, LAYOUT_MAP_MAX);
 		return STAGE_E_MEMMAP;
 	}
-	err = normal_map(rq, map, &n, msg, msglen);
+	err = stage_normal_map(rq, map, &n, msg, msglen);
 	return err ? err : image_layout(rq, map, n, img, &bz, &lay, msg, msglen);
-}
-
-static int stage_check_memmap(struct stage *s)
-{
-	int err;
-
-	s->map = stage_tmp_keep(s, (2 * s->rq->mem_count + 1) * sizeof(*s->map));
-	if (!s->map)
-		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for the memory map");
-	err = normal_map(s->rq, s->map, &s->nmap, s->res->msg, sizeof(s->res->msg));
-	if (!err)
-		s->usable_bytes = memmap_usable_bytes(s->map, s->nmap);
-	return err;
 }
 
 static int stage_check_inputs(struct stage *s)
@@ -205,8 +110,6 @@ static int stage_check_inputs(struct stage *s)
 		err = stage_check_memmap(s);
 	if (err)
 		return err;
-	if (s->rq->runs)
-		return stage_runs_check(s);
 	if (s->rq->cmdline && strlen(s->rq->cmdline) >= STAGE_CMDLINE_MAX)
 		return stage_fail(s, STAGE_E_CMDLINE, "command line of %lu bytes is longer than %u",
 				  (unsigned long)strlen(s->rq->cmdline), STAGE_CMDLINE_MAX - 1);
@@ -219,36 +122,12 @@ static int stage_check_inputs(struct stage *s)
 	return err;
 }
 
-/* [base, end) inside usable RAM and off forbidden ranges: core/memmap.c's rule. */
-int stage_check_range(struct stage *s, const char *what, uint64_t base, uint64_t end)
-{
-	const struct baton_mem_range *hit = NULL;
-	int fit = memmap_fits(s->map, s->nmap, base, end, &hit);
-
-	if (fit == MEMMAP_FORBIDDEN)
-		return stage_fail(s, hit->type == BATON_MEM_NEVER_TOUCH ?
-				  STAGE_E_NEVER_TOUCH : STAGE_E_OUTSIDE_RAM,
-				  "%s 0x%lx-0x%lx covers %s range 0x%lx-0x%lx", what,
-				  (unsigned long)base, (unsigned long)end,
-				  hit->type == BATON_MEM_NEVER_TOUCH ? "never-touch" : "reserved",
-				  (unsigned long)hit->base, (unsigned long)(hit->base + hit->size));
-	if (fit != MEMMAP_FITS)
-		return stage_fail(s, STAGE_E_OUTSIDE_RAM, "%s 0x%lx-0x%lx is outside usable RAM",
-				  what, (unsigned long)base, (unsigned long)end);
-	return 0;
-}
-
 /*
  * Linux: the three segments are far apart (the initrd may sit at the top of RAM,
  * across the PCI hole from the kernel): only the segments themselves are
  * destinations, and fmt/bzimage already placed them in usable RAM. Checked
  * again here all the same, with the stage's messages.
  */
-static int stage_too_big(struct stage *s, uint64_t need)
-{
-	return stage_fail(s, STAGE_E_TOO_BIG, "image needs %lu KiB but usable RAM is %lu KiB",
-			  (unsigned long)(need >> 10), (unsigned long)(s->usable_bytes >> 10));
-}
 
 /* Every segment's pages inside usable RAM and off forbidden ranges; *pages
  * counts them (segments never share a page but an ELF's may: an upper bound). */
@@ -348,37 +227,17 @@ int stage_build(const struct stage_request *rq, const struct stage_env *env,
 	struct stage *s = &st;
 	int err;
 
+	if (rq->runs)
+		return stage_build_runs(rq, env, res);
 	memset(res, 0, sizeof(*res));
 	err = stage_check_inputs(s);
-	if (!err && !rq->runs)
+	if (!err)
 		err = stage_lay_out(s);
 	if (!err)
-		err = rq->runs ? stage_runs_place(s) : stage_place_pages(s, NULL, NULL);
+		err = stage_place_pages(s, NULL, NULL);
 	if (!err)
-		err = stage_place_loader(s);
-	if (!err)
-		err = stage_write_handoff(s);
-	if (!err)
-		err = stage_write_lists(s);
-	if (!err)
-		err = stage_size_work(s);
-	if (!err)
-		err = stage_self_check(s);
+		err = stage_seal_steps(s);
 	stage_release(s);
 	return err;
 }
 
-void stage_seal(struct baton_handoff *h, const struct stage_env *env)
-{
-	uint64_t pa = h->chain;
-	uint32_t crc = 0;
-
-	for (uint64_t i = 0; pa && i < h->chain_pages; i++) {
-		const uint64_t *w = env->map(env->ctx, pa, BATON_PAGE_SIZE);
-
-		crc = crc32_update(crc, w, BATON_PAGE_SIZE);
-		pa = BATON_L_ADDR(w[0]);
-	}
-	h->chain_crc32 = crc;
-	h->crc32 = crc32_handoff(h);
-}

@@ -135,6 +135,11 @@ struct stage_result {
 int stage_build(const struct stage_request *rq, const struct stage_env *env,
 		struct stage_result *res);
 
+/* stage_build() for laid-out runs (rq->runs set), without the image path:
+ * what an outgoing side that never parses an image links (the kernel hook). */
+int stage_build_runs(const struct stage_request *rq, const struct stage_env *env,
+		     struct stage_result *res);
+
 /*
  * Where stage_build() will put the image, without building anything: the same
  * decision, for outgoing sides that must know the destinations first (to keep

@@ -50,8 +50,14 @@ int stage_fail(struct stage *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int stage_format(char *buf, unsigned long len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void *stage_tmp_keep(struct stage *s, uint64_t bytes);
+void *stage_tmp_keep(struct stage *s, uint64_t bytes);	/* stage/seal.c */
 void stage_release(struct stage *s);
+int stage_check_blob(struct stage *s);
+int stage_normal_map(const struct stage_request *rq, struct baton_mem_range *map, uint64_t *n,
+		     char *msg, unsigned long msglen);
+int stage_check_memmap(struct stage *s);
+int stage_too_big(struct stage *s, uint64_t need);
+int stage_seal_steps(struct stage *s);
 
 int bootinfo_build(struct stage *s);			/* stage/bootinfo.c */
 int stage_linux_layout(const struct stage_request *rq, const struct baton_mem_range *map,

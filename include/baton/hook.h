@@ -41,7 +41,7 @@ struct baton_hook_range {
 	__u32 pad;		/* 0x14: zero */
 };
 
-/* The commit record: 96 bytes. Grows only at the tail, with a version bump. */
+/* The commit record: 128 bytes. Grows only at the tail, with a version bump. */
 struct baton_hook_commit {
 	__u32 version;		/* 0x00: BATON_HOOK_VERSION */
 	__u32 size;		/* 0x04: sizeof(struct baton_hook_commit) */
@@ -50,7 +50,13 @@ struct baton_hook_commit {
 	__u64 entry_addr;	/* 0x10: physical, inside a written destination page */
 	__u64 regs[BATON_HOOK_REGS]; /* 0x18: rax rbx rcx rdx rsi rdi rbp */
 	__u64 ranges;		/* 0x50: user pointer to struct baton_hook_range[range_count] */
-	__u64 reserved;		/* 0x58: zero */
+	__u64 timings;		/* 0x58: physical address of the payload's timing slot
+				 * (the ELF boot info's /baton/timings), or 0 */
+	__u16 console_port;	/* 0x60: the loader's serial console, an I/O port
+				 * (0x3f8 for ttyS0), or 0: no console */
+	__u16 pad16;		/* 0x62: zero */
+	__u32 pad32;		/* 0x64: zero */
+	__u64 reserved[3];	/* 0x68: zero */
 };
 
 #define BATON_IOC_COMMIT	_IOW('B', 1, struct baton_hook_commit)
