@@ -102,20 +102,25 @@ static int flag_option(struct cli_args *a, const char *arg, char *err, size_t er
 	return 0;
 }
 
-/* The first word names the command unless a letter or long option did. */
+/* The first word names the command unless a letter or long option did (then
+ * a first word that is a command must be the same one). */
 static int take_command_word(struct cli_args *a, const char **pos, unsigned *npos, char *err,
 			     size_t errlen)
 {
-	if (a->cmd != CMD_NONE || *npos == 0)
+	if (*npos == 0)
 		return 0;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(pos[0], cmds[i].word) == 0) {
+			if (a->cmd != CMD_NONE && a->cmd != cmds[i].cmd)
+				return usage_fail(err, errlen, "%s: one command at a time", pos[0]);
 			a->cmd = cmds[i].cmd;
 			for (unsigned j = 1; j < *npos; j++)
 				pos[j - 1] = pos[j];
 			(*npos)--;
 			return 0;
 		}
+	if (a->cmd != CMD_NONE)
+		return 0;	/* a letter named it: the words are its arguments */
 	return usage_fail(err, errlen, "unknown command %s (load, unload, status, exec; baton --help)",
 			  pos[0]);
 }
@@ -152,7 +157,7 @@ static int check_not_load(const struct cli_args *a, unsigned npos, char *err, si
 
 int cli_parse_args(int argc, char **argv, struct cli_args *a, char *err, size_t errlen)
 {
-	const char *pos[3];
+	const char *pos[4];
 	unsigned npos = 0;
 	int only_words = 0, rc = 0;
 
@@ -163,7 +168,7 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, char *err, size_t 
 		char name[32];
 
 		if (only_words || arg[0] != '-' || arg[1] == '\0') {
-			if (npos == 3)
+			if (npos == 4)
 				return usage_fail(err, errlen, "too many arguments: %s", arg);
 			pos[npos++] = arg;
 			continue;

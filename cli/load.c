@@ -43,6 +43,7 @@ struct file_buf {
 struct writer {
 	const struct cli_args *a;
 	const char *device;
+	const char *image_name;
 	int fd;			/* -1 until the first page */
 	int dry;
 	uint8_t *buf;		/* pages waiting to be written, contiguous at buf_dst */
@@ -248,6 +249,8 @@ static int emit(void *ctx, const struct stage_run *run, const void *bytes)
 	struct writer *w = ctx;
 
 	if (w->dry) {
+		if (!w->byte_pages && !w->ranges->n && !w->run_pages)
+			printf("baton: dry run: %s, destination pages:\n", w->image_name);
 		if (!w->run_pages || w->run_kind != run->kind ||
 		    w->run_dst + w->run_pages * PAGE != run->dst) {
 			dry_run_flush(w);
@@ -502,6 +505,7 @@ int cli_load(const struct cli_args *a)
 		goto out;
 	port = cli_console_port(in->proc_cmdline ? in->proc_cmdline : "");
 	memset(&rq, 0, sizeof(rq));
+	w.image_name = in->image_name;
 	rq.image = in->image.p;
 	rq.image_len = in->image.len;
 	rq.cmdline = in->cmdline;
@@ -521,8 +525,6 @@ int cli_load(const struct cli_args *a)
 		rc = fail(EX_FAIL, "out of memory");
 		goto out;
 	}
-	if (w.dry)
-		printf("baton: dry run: %s, destination pages:\n", in->image_name);
 	err = stage_layout_runs(&rq, &env, emit, &w, &res);
 	if (w.dry)
 		dry_run_flush(&w);

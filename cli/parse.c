@@ -76,6 +76,7 @@ long cli_parse_iomem(const char *text, struct baton_mem_range *out, size_t cap, 
 	long n = 0;
 	unsigned lineno = 0;
 	int in_ram = 0, any_addr = 0, any_ram = 0;
+	unsigned lines = 0;
 
 	*bad = 0;
 	for (const char *p = text; *p;) {
@@ -98,6 +99,7 @@ long cli_parse_iomem(const char *text, struct baton_mem_range *out, size_t cap, 
 			continue;
 		}
 		p = eol + (*eol != '\0');
+		lines++;
 		any_addr |= start != 0 || end != 0;
 		if (indent == 0) {
 			in_ram = namelen == 10 && memcmp(name, "System RAM", 10) == 0;
@@ -111,10 +113,10 @@ long cli_parse_iomem(const char *text, struct baton_mem_range *out, size_t cap, 
 		if (add_range(out, cap, &n, start, end, type))
 			return -1;
 	}
-	if (n && !any_addr)
+	if (lines && !any_addr)
 		return -2;
 	if (!any_ram)
-		return any_addr || !n ? -3 : -2;
+		return -3;
 	return n;
 }
 
