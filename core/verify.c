@@ -7,10 +7,16 @@
  * A list page's hash (BATON_HASH_XXH64, include/baton/handoff.h): h = 0, then for
  * each SRC entry of the page, in order, h = XXH64(the bytes it places, seed h).
  */
+#ifdef __KERNEL__
+/* In baton.ko: the kernel's own XXH64 (lib/xxhash.c), the same function. */
+#include <linux/xxhash.h>
+#define XXH64(bytes, len, seed)	xxh64(bytes, len, seed)
+#else
 /* Debian's xxhash.h, header-only (the library whole, not a copy of it). */
 #define XXH_INLINE_ALL
 #define XXH_VECTOR 0		/* scalar: the loader runs without SSE */
 #include <xxhash.h>
+#endif
 #include "core/check.h"
 
 #define PAGE	BATON_PAGE_SIZE

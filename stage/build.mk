@@ -3,7 +3,7 @@
 # everything an outgoing side links besides libfdt and a libc.
 
 STAGE_C := stage/stage.c stage/seal.c stage/place.c stage/runs.c stage/list.c stage/linux.c stage/linux_place.c stage/bootinfo.c stage/handoff.c stage/errors.c \
-	   fmt/fmt.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c core/plan.c core/sort.c core/layout.c core/crc32.c \
+	   fmt/fmt.c fmt/errors.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c core/plan.c core/sort.c core/layout.c core/crc32.c \
 	   core/check.c core/chain.c core/memmap.c core/verify.c
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 

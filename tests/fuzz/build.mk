@@ -12,8 +12,8 @@ FUZZ_BINS    := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
-FUZZ_SRC_elf     := fmt/fmt.c fmt/elf.c fmt/multiboot.c
-FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/elf.c stage/linux_place.c core/memmap.c
+FUZZ_SRC_elf     := fmt/fmt.c fmt/errors.c fmt/elf.c fmt/multiboot.c
+FUZZ_SRC_bzimage := fmt/bzimage.c fmt/fmt.c fmt/errors.c fmt/elf.c stage/linux_place.c core/memmap.c
 FUZZ_SRC_check   := core/check.c core/chain.c core/memmap.c core/verify.c core/crc32.c core/sort.c core/layout.c core/plan.c
 FUZZ_SRC_plan    := loader/place.c core/check.c core/chain.c core/memmap.c core/verify.c core/crc32.c core/layout.c core/plan.c core/sort.c \
 	tests/host/plancheck.c tests/host/sim.c

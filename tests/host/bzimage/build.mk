@@ -3,7 +3,7 @@
 # a heap block of exactly its length, plus the kernel mk/vmlinuz.sh names (the
 # test fails, with the script's reason, when there is none).
 
-BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/elf.c \
+BZ_TEST_SRCS := tests/host/test_bzimage.c tests/host/hostfile.c fmt/bzimage.c fmt/fmt.c fmt/errors.c fmt/elf.c \
 		stage/linux_place.c core/memmap.c
 BZ_TEST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer

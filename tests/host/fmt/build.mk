@@ -6,7 +6,7 @@
 # for x86-64 and i386); the test finds them through absolute paths compiled in.
 
 FMT_TDIR        := $(B)/tests/host/fmt
-FMT_TEST_SRCS   := tests/host/test_fmt.c tests/host/hostfile.c fmt/fmt.c fmt/elf.c fmt/multiboot.c
+FMT_TEST_SRCS   := tests/host/test_fmt.c tests/host/hostfile.c fmt/fmt.c fmt/errors.c fmt/elf.c fmt/multiboot.c
 FMT_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FMT_TINY_CFLAGS := -O2 -ffreestanding -fno-pic -fno-asynchronous-unwind-tables \

@@ -1,69 +1,52 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * hook/linux/baton.c: /dev/baton, the kernel side of the hook (issue 11).
- * PROTOTYPE, first layer: it collects pages and a commit record, checks them
- * and "arms"; building the handoff and jumping are later steps (README.md).
+ * hook/linux/dev.c: /dev/baton, Viro's interface to Biederman's slot.
  *
  * 1. open(O_WRONLY): CAP_SYS_BOOT in the initial user namespace, not locked
- *    down for kexec, not disabled; one writer (EBUSY). O_TRUNC disarms first.
+ *    down for kexec (kexec_load's rule), not disabled; one writer (EBUSY).
+ *    While armed, a writer needs O_TRUNC, which disarms. The kernel's memory
+ *    map is read (arm.c:baton_map_build).
  * 2. pwrite(buf, len, dst): each destination page's bytes in an order-0 page of
- *    its own (baton_write, xarray keyed by destination pfn); a page that ends up
- *    all zeros keeps no page, only a mark. Outside System RAM: EADDRNOTAVAIL.
- * 3. ioctl(BATON_IOC_COMMIT): the entry, zero and claim ranges (baton_commit).
- * 4. close(): its flush arms when a commit record came (baton_arm); a writer
- *    that closes without one, or dies, frees everything (baton_release).
- * 5. /sys/kernel/baton/: state, bytes, pages, entry, ranges; disarm, disabled.
+ *    its own (baton_store, an xarray keyed by destination pfn); a page that
+ *    ends up all zeros keeps no page, only a mark. A range that is not usable
+ *    RAM by that map fails at once: EADDRNOTAVAIL and one `baton:` line.
+ * 3. ioctl(BATON_IOC_COMMIT): the entry, zero and claim ranges, the timing
+ *    slot and the console (include/baton/hook.h, docs/hook.md).
+ * 4. close(): its flush seals and arms when a commit record came
+ *    (arm.c:baton_seal); close() returns the verdict. A writer that closes
+ *    without a record, or dies, frees everything (baton_release).
+ * 5. /sys/kernel/baton/: state, bytes, pages, runs, ranges, entry; disarm,
+ *    disabled. The reboot that follows an arm: jump.c.
  */
 #define pr_fmt(fmt) "baton: " fmt
 
 #include <linux/fs.h>
 #include <linux/highmem.h>
-#include <linux/ioport.h>
 #include <linux/kobject.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include "baton.h"
 
-#include "baton/hook.h"
-
-enum baton_state { BATON_EMPTY, BATON_LOADING, BATON_ARMED };
 static const char *const state_names[] = { "empty", "loading", "armed" };
 
-/* A destination page written with zeros only: no source page, a mark. */
-#define ZERO_MARK xa_mk_value(0)
+/* hook.h repeats handoff.h's numbers for userspace: they must agree. */
+static_assert(BATON_HOOK_MODE_LONG64 == BATON_MODE_LONG64);
+static_assert(BATON_HOOK_MODE_PROT32 == BATON_MODE_PROT32);
+static_assert(BATON_HOOK_REGS == BATON_REG_COUNT);
+static_assert(BATON_HOOK_ZERO == BATON_L_ZERO);
+static_assert(BATON_HOOK_CLAIM == BATON_L_CLAIM);
+static_assert(sizeof(struct baton_hook_commit) == 0x80);
 
-static struct {
-	struct mutex lock;		/* everything below */
-	enum baton_state state;
-	bool writer;			/* a file is open for writing */
-	bool disabled;			/* one way, as kernel.kexec_load_disabled */
-	struct xarray dst;		/* destination pfn -> struct page * or ZERO_MARK */
-	u64 bytes;			/* accepted by write(), overwrites counted again */
-	u64 pages;			/* source pages held */
-	u64 zero_pages;			/* destinations marked zero */
-	struct baton_hook_commit rec;	/* valid when has_rec */
-	struct baton_hook_range *ranges;
-	bool has_rec;
-} b = {
+struct baton b = {
 	.lock = __MUTEX_INITIALIZER(b.lock),
 	.dst = XARRAY_INIT(b.dst, 0),
 };
-
-/* Every byte of [addr, addr + len) lies in System RAM (the resource tree). */
-static bool baton_in_ram(u64 addr, u64 len)
-{
-	if (!len || addr + len < addr)
-		return false;
-	return region_intersects(addr, len, IORESOURCE_SYSTEM_RAM,
-				 IORES_DESC_NONE) == REGION_INTERSECTS;
-}
 
 /* Drops every page and the record; the state becomes empty. Lock held. */
 static void baton_free_all(void)
@@ -71,6 +54,7 @@ static void baton_free_all(void)
 	unsigned long pfn;
 	void *e;
 
+	baton_unseal();
 	xa_for_each(&b.dst, pfn, e) {
 		if (!xa_is_value(e))
 			__free_page(e);
@@ -86,7 +70,8 @@ static void baton_free_all(void)
 static void baton_disarm(const char *why)
 {
 	if (b.state == BATON_ARMED)
-		pr_info("disarmed (%s): %llu pages freed\n", why, b.pages);
+		pr_info("disarmed (%s): %llu source pages and %llu of the hook's freed\n", why,
+			b.pages, b.nown);
 	baton_free_all();
 }
 
@@ -111,8 +96,11 @@ static int baton_open(struct inode *inode, struct file *f)
 	} else {
 		if (f->f_flags & O_TRUNC)
 			baton_disarm("open with O_TRUNC");
-		b.writer = true;
-		b.state = BATON_LOADING;
+		err = baton_map_build();
+		if (!err) {
+			b.writer = true;
+			b.state = BATON_LOADING;
+		}
 	}
 	mutex_unlock(&b.lock);
 	return err;
@@ -140,7 +128,7 @@ static int baton_store(unsigned long pfn, size_t off, const char __user *src, si
 	if (!err && !memchr_inv(p, 0, PAGE_SIZE)) {
 		/* All zeros: keep a mark, not the page. */
 		kunmap_local(p);
-		err = xa_err(xa_store(&b.dst, pfn, ZERO_MARK, GFP_KERNEL));
+		err = xa_err(xa_store(&b.dst, pfn, BATON_ZERO_MARK, GFP_KERNEL));
 		if (!err) {
 			b.zero_pages += !e || !xa_is_value(e);
 			b.pages -= !fresh;
@@ -173,13 +161,11 @@ static ssize_t baton_write(struct file *f, const char __user *buf, size_t len, l
 
 	if (!len)
 		return 0;
-	if (!baton_in_ram(dst, len)) {
-		pr_err("write 0x%llx+0x%zx: not System RAM\n", dst, len);
-		return -EADDRNOTAVAIL;
-	}
 	mutex_lock(&b.lock);
 	if (b.state != BATON_LOADING)
 		err = -EBUSY;	/* armed through a dup of this file: no more writes */
+	else
+		err = baton_fits(dst, len, "write");
 	while (!err && done < len) {
 		u64 at = dst + done;
 		size_t off = offset_in_page(at);
@@ -212,10 +198,19 @@ static long baton_commit(const struct baton_hook_commit __user *urec)
 
 	if (copy_from_user(&rec, urec, sizeof(rec)))
 		return -EFAULT;
-	if (rec.version != BATON_HOOK_VERSION || rec.size != sizeof(rec) || rec.reserved)
+	if (rec.version != BATON_HOOK_VERSION || rec.size != sizeof(rec)) {
+		pr_err("commit: record version %u size %u, this module takes version %u size %zu\n",
+		       rec.version, rec.size, BATON_HOOK_VERSION, sizeof(rec));
 		return -EINVAL;
-	if (rec.entry_mode != BATON_HOOK_MODE_LONG64 && rec.entry_mode != BATON_HOOK_MODE_PROT32)
+	}
+	if (rec.pad16 || rec.pad32 || rec.reserved[0] || rec.reserved[1] || rec.reserved[2]) {
+		pr_err("commit: reserved fields are not zero\n");
 		return -EINVAL;
+	}
+	if (rec.entry_mode != BATON_HOOK_MODE_LONG64 && rec.entry_mode != BATON_HOOK_MODE_PROT32) {
+		pr_err("commit: entry mode %u is neither long64 (1) nor prot32 (2)\n", rec.entry_mode);
+		return -EINVAL;
+	}
 	if (rec.range_count > BATON_HOOK_RANGES_MAX)
 		return -E2BIG;
 	r = NULL;
@@ -225,17 +220,23 @@ static long baton_commit(const struct baton_hook_commit __user *urec)
 		if (IS_ERR(r))
 			return PTR_ERR(r);
 	}
+	mutex_lock(&b.lock);
 	for (i = 0; i < rec.range_count; i++) {
 		if ((r[i].kind != BATON_HOOK_ZERO && r[i].kind != BATON_HOOK_CLAIM) || r[i].pad ||
-		    !PAGE_ALIGNED(r[i].addr) || !r[i].pages || r[i].pages > U64_MAX >> PAGE_SHIFT ||
-		    !baton_in_ram(r[i].addr, r[i].pages << PAGE_SHIFT)) {
-			pr_err("commit: range %u 0x%llx+%llu pages kind %u: malformed or not System RAM\n",
+		    !PAGE_ALIGNED(r[i].addr) || !r[i].pages || r[i].pages > U64_MAX >> PAGE_SHIFT) {
+			pr_err("commit: range %u 0x%llx+%llu pages kind %u is malformed\n",
 			       i, r[i].addr, r[i].pages, r[i].kind);
+			mutex_unlock(&b.lock);
 			kfree(r);
 			return -EINVAL;
 		}
+		if (b.state == BATON_LOADING &&
+		    baton_fits(r[i].addr, r[i].pages << PAGE_SHIFT, "commit: range")) {
+			mutex_unlock(&b.lock);
+			kfree(r);
+			return -EADDRNOTAVAIL;
+		}
 	}
-	mutex_lock(&b.lock);
 	if (b.state != BATON_LOADING) {
 		mutex_unlock(&b.lock);
 		kfree(r);
@@ -258,18 +259,18 @@ static long baton_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 
 /*
  * Arms from the writer's close(): close() returns this. The entry must lie in
- * a written page, and a 32-bit entry's address and registers below 4 GiB.
- * TODO(issue 11): the full check and the handoff (README.md, "Left to do").
- * Lock held.
+ * a written page, a 32-bit entry's address and registers below 4 GiB; then
+ * the seal (arm.c). Lock held.
  */
 static int baton_arm(void)
 {
 	const struct baton_hook_commit *r = &b.rec;
+	const struct stage_result *res = &b.res;
 	void *e = xa_load(&b.dst, r->entry_addr >> PAGE_SHIFT);
-	int i;
+	int i, err;
 
-	if (!e) {
-		pr_err("arm: entry 0x%llx is not inside a written page\n", r->entry_addr);
+	if (!e || xa_is_value(e)) {
+		pr_err("close: entry 0x%llx is not inside a written page\n", r->entry_addr);
 		return -EINVAL;
 	}
 	if (r->entry_mode == BATON_HOOK_MODE_PROT32) {
@@ -278,15 +279,25 @@ static int baton_arm(void)
 		for (i = 0; i < BATON_HOOK_REGS; i++)
 			high |= r->regs[i] > U32_MAX;
 		if (high) {
-			pr_err("arm: 32-bit entry 0x%llx or a register lies above 4 GiB\n",
+			pr_err("close: 32-bit entry 0x%llx or a register lies above 4 GiB\n",
 			       r->entry_addr);
 			return -EINVAL;
 		}
 	}
+	err = security_locked_down(LOCKDOWN_KEXEC);	/* raised since open */
+	if (err) {
+		pr_err("close: the kernel was locked down since open: not arming\n");
+		return err;
+	}
+	err = baton_seal();
+	if (err)
+		return err;
 	b.state = BATON_ARMED;
-	pr_info("armed: %llu bytes, %llu pages, %llu zero pages, %u ranges, %s entry 0x%llx\n",
-		b.bytes, b.pages, b.zero_pages, r->range_count,
-		r->entry_mode == BATON_HOOK_MODE_LONG64 ? "64-bit" : "32-bit", r->entry_addr);
+	pr_info("armed: %llu bytes in %llu pages (%llu copy, %llu zero, %llu claim runs), %llu list pages, loader 0x%llx, handoff 0x%llx, work area 0x%llx+%llu KiB, %s entry 0x%llx\n",
+		b.bytes, res->image_pages, res->copy_runs, res->zero_runs, res->claim_runs,
+		res->list_pages, res->loader_base, res->handoff, res->work_base,
+		res->work_size >> 10, r->entry_mode == BATON_HOOK_MODE_LONG64 ? "64-bit" : "32-bit",
+		r->entry_addr);
 	return 0;
 }
 
@@ -352,6 +363,7 @@ SHOW(state, "%s\n", state_names[b.state])
 SHOW(bytes, "%llu\n", b.bytes)
 SHOW(pages, "%llu\n", b.pages)
 SHOW(ranges, "%u\n", b.has_rec ? b.rec.range_count : 0)
+SHOW(runs, "%llu copy %llu zero %llu claim\n", b.res.copy_runs, b.res.zero_runs, b.res.claim_runs)
 SHOW(disabled, "%d\n", b.disabled)
 
 static ssize_t entry_show(struct kobject *k, struct kobj_attribute *a, char *buf)
@@ -413,12 +425,13 @@ static struct kobj_attribute bytes_attr = __ATTR_RO(bytes);
 static struct kobj_attribute pages_attr = __ATTR_RO(pages);
 static struct kobj_attribute ranges_attr = __ATTR_RO(ranges);
 static struct kobj_attribute entry_attr = __ATTR_RO(entry);
+static struct kobj_attribute runs_attr = __ATTR_RO(runs);
 static struct kobj_attribute disarm_attr = __ATTR_WO(disarm);
 static struct kobj_attribute disabled_attr = __ATTR_RW_MODE(disabled, 0644);
 
 static struct attribute *baton_attrs[] = {
 	&state_attr.attr, &bytes_attr.attr, &pages_attr.attr, &ranges_attr.attr,
-	&entry_attr.attr, &disarm_attr.attr, &disabled_attr.attr, NULL,
+	&entry_attr.attr, &runs_attr.attr, &disarm_attr.attr, &disabled_attr.attr, NULL,
 };
 static const struct attribute_group baton_group = { .attrs = baton_attrs };
 static struct kobject *baton_kobj;
@@ -437,16 +450,19 @@ static int __init baton_init(void)
 		kobject_put(baton_kobj);
 		return err;
 	}
-	pr_info("/dev/baton ready (prototype: arms, never jumps)\n");
+	baton_jump_init();
+	pr_info("/dev/baton ready: an armed load runs at the next reboot\n");
 	return 0;
 }
 
 static void __exit baton_exit(void)
 {
+	baton_jump_exit();
 	misc_deregister(&baton_dev);
 	kobject_put(baton_kobj);
 	mutex_lock(&b.lock);
 	baton_disarm("module unloaded");
+	kfree(b.map);
 	mutex_unlock(&b.lock);
 }
 

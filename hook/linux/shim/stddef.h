@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0 */
+/* hook/linux/shim (stdint.h says why) */
+#include <linux/stddef.h>
+#include <linux/types.h>
