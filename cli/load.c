@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +39,17 @@
 struct file_buf {
 	uint8_t *p;
 	uint64_t len;
+	int mapped;		/* p is an mmap of the file, else malloc'd */
 };
+
+static void file_free(struct file_buf *f)
+{
+	if (f->mapped)
+		munmap(f->p, f->len);
+	else
+		free(f->p);
+	memset(f, 0, sizeof(*f));
+}
 
 struct writer {
 	const struct cli_args *a;
@@ -127,6 +138,14 @@ static int read_whole(const char *path, struct file_buf *f, const char *what)
 			    !S_ISREG(st.st_mode) ? "not a regular file" : st.st_size <= 0 ? "empty" : strerror(e));
 	}
 	f->len = (uint64_t)st.st_size;
+	/* Mapped, not read: a 256 MiB initrd on a tmpfs then costs no second copy
+	 * beside the kernel's (the page cache's pages are the file's). */
+	f->p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (f->p != MAP_FAILED) {
+		f->mapped = 1;
+		close(fd);
+		return 0;
+	}
 	f->p = malloc(f->len + 1);
 	if (!f->p) {
 		close(fd);
@@ -170,7 +189,7 @@ static int read_initrds(const char *const *paths, unsigned n, struct file_buf *o
 		/* each one 4-byte aligned, as cpio archives concatenate */
 		p = realloc(out->p, ((out->len + 3) & ~3ULL) + f.len + 1);
 		if (!p) {
-			free(f.p);
+			file_free(&f);
 			return fail(EX_FAIL, "initrd %s: out of memory", paths[i]);
 		}
 		out->p = p;
@@ -178,7 +197,7 @@ static int read_initrds(const char *const *paths, unsigned n, struct file_buf *o
 			out->p[out->len++] = 0;
 		memcpy(out->p + out->len, f.p, f.len);
 		out->len += f.len;
-		free(f.p);
+		file_free(&f);
 	}
 	return 0;
 }
@@ -331,9 +350,9 @@ struct load_inputs {
 
 static void inputs_free(struct load_inputs *in)
 {
-	free(in->image.p);
-	free(in->initrd.p);
-	free(in->dtb.p);
+	file_free(&in->image);
+	file_free(&in->initrd);
+	file_free(&in->dtb);
 	free(in->proc_cmdline);
 	free(in->map);
 	sys_linux_free(&in->linux_sys);
