@@ -54,6 +54,18 @@ first)
 	var_write "$VAR" "$VALUE"
 	check "write EFI variable BatonTest" test "$(var_read "$VAR")" = "$VALUE"
 	check "insmod baton.ko" insmod /baton.ko
+	# the command's other paths first, each with its exit status (baton.8)
+	exits() { want=$1; name=$2; shift 2; "$@" >/dev/null 2>&1; rc=$?
+		check "$name (exit status $rc, want $want)" test $rc = "$want"; }
+	exits 10 "baton exec with nothing armed" /baton exec
+	exits 10 "baton status with nothing armed" /baton status
+	exits 0 "baton load a kernel alone" /baton load /vmlinuz -q
+	exits 0 "baton status armed" /baton status
+	exits 4 "baton load of a refused image" /baton load /baton.ko
+	exits 0 "still armed after a refused image" /baton status
+	exits 3 "baton load of a missing file" /baton load /nonexistent
+	exits 0 "baton unload" /baton unload
+	exits 10 "nothing armed after unload" /baton status
 	/baton load /vmlinuz --initrd /initrd2.cpio --no-progress \
 		--append "console=ttyS0 panic=-1 baton.uefi=second"
 	rc=$?
