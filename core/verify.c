@@ -8,7 +8,7 @@
  * each SRC entry of the page, in order, h = XXH64(the bytes it places, seed h).
  */
 #ifdef __KERNEL__
-/* In baton.ko: the kernel's own XXH64 (lib/xxhash.c), the same function. */
+/* In baton.ko: the kernel's own XXH64 (linux:lib/xxhash.c), the same function. */
 #include <linux/xxhash.h>
 #define XXH64(bytes, len, seed)	xxh64(bytes, len, seed)
 #else

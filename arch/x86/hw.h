@@ -96,6 +96,56 @@
 #define ICR_LEVEL	(1 << 15)	/* trigger mode: level */
 #define ICR_ALL_BUT_SELF (3 << 18)	/* destination shorthand: all excluding self */
 
+/* Local APIC registers and LVT bits beyond parking (SDM Vol. 3A 10.4.8, 10.5.1,
+ * 10.9): the virtual-wire state the kernel hook leaves (docs/entry.md). x2APIC
+ * reaches register R at MSR 0x800 + R / 16 */
+#define APIC_VERSION	0x30		/* bits 16-23: index of the last LVT */
+#define APIC_SVR	0xf0		/* spurious-interrupt vector */
+#define APIC_SVR_ENABLE	(1 << 8)	/* APIC software enable */
+#define APIC_SVR_VECTOR	0xff
+#define APIC_LVT_CMCI	0x2f0		/* there if the last LVT index >= 6 */
+#define APIC_LVT_TIMER	0x320
+#define APIC_LVT_THERMAL 0x330		/* there if the last LVT index >= 5 */
+#define APIC_LVT_PERF	0x340		/* there if the last LVT index >= 4 */
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_LVT_ERROR	0x370
+#define APIC_TIMER_INIT	0x380		/* timer initial count: 0 stops it */
+#define APIC_LVT_MODE	(7 << 8)	/* delivery mode */
+#define APIC_LVT_NMI	(4 << 8)
+#define APIC_LVT_EXTINT	(7 << 8)
+#define APIC_LVT_MASKED	(1 << 16)
+#define MSR_X2APIC_BASE	0x800
+
+/* 8259A PICs: the data ports read and write the interrupt mask (OCW1) */
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
+
+/* IO-APIC (82093AA datasheet 3.0, 3.2.4): index and data windows, registers */
+#define IOAPIC_REGSEL	0x00
+#define IOAPIC_WIN	0x10
+#define IOAPIC_VER	0x01		/* bits 16-23: index of the last redirection entry */
+#define IOAPIC_REDTBL	0x10		/* entry n: registers 0x10 + 2n (low), + 1 (high) */
+#define IOAPIC_MASKED	(1 << 16)
+
+/* HPET (IA-PC HPET specification 1.0a, 2.3): 32-bit access to each half */
+#define HPET_CAP	0x000		/* bits 8-12: index of the last timer */
+#define HPET_CFG	0x010		/* general configuration */
+#define HPET_CFG_ENABLE	(1 << 0)	/* ENABLE_CNF: the main counter runs, timers may interrupt */
+#define HPET_CFG_LEGACY	(1 << 1)	/* LEG_RT_CNF: timers 0 and 1 replace the PIT and RTC IRQs */
+#define HPET_TN_CFG(n)	(0x100 + 0x20 * (n))	/* timer n configuration */
+#define HPET_TN_INT_ENB	(1 << 2)	/* Tn_INT_ENB_CNF */
+#define HPET_TN_PERIODIC (1 << 3)	/* Tn_TYPE_CNF */
+
+/* PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) */
+#define PCI_CONF_ADDR	0xcf8		/* 0x80000000 | bus << 16 | dev << 11 | fn << 8 | offset */
+#define PCI_CONF_DATA	0xcfc
+#define PCI_CONF_ENABLE	0x80000000
+#define PCI_COMMAND	0x04		/* 16 bits; the status register above it is write-1-to-clear */
+#define PCI_CMD_MASTER	(1 << 2)	/* bus master enable */
+#define PCI_HEADER	0x0c		/* dword: bits 16-23 the header type, bit 23 multi-function */
+#define PCI_MULTIFUNC	0x00800000
+
 /* QEMU fw_cfg, legacy I/O interface (QEMU docs/specs/fw_cfg.rst) */
 #define FW_CFG_PORT_SEL	0x510		/* 16-bit write: select an item, rewind its data */
 #define FW_CFG_PORT_DATA 0x511		/* 8-bit reads: the selected item's bytes */

@@ -22,14 +22,15 @@ $(HOOK_B)/baton.ko: $(HOOK_SRC) $(B)/loader.bin hook/linux/build.mk mk/vmlinuz.s
 
 # install-hook: baton.ko through dkms, so it follows kernel upgrades: the tree
 # in /usr/src/baton-<version>, then dkms add, build and install for the
-# running kernel (and every later one: AUTOINSTALL).
+# running kernel (KVER=... another; every later one: AUTOINSTALL).
 BATON_VERSION := $(shell cat VERSION)
+KVER ?= $(shell uname -r)
 
 install-hook: $(B)/loader.bin
 	@command -v dkms >/dev/null || { echo "install-hook: dkms is missing: apt-get install dkms linux-headers-$$(uname -r)"; exit 1; }
 	-@dkms remove baton/$(BATON_VERSION) --all >/dev/null 2>&1
 	sh hook/linux/mktree.sh $(DESTDIR)/usr/src/baton-$(BATON_VERSION) $(B)/loader.bin
 	dkms add baton/$(BATON_VERSION)
-	dkms install baton/$(BATON_VERSION)
+	dkms install baton/$(BATON_VERSION) -k $(KVER)
 
 .PHONY: install-hook

@@ -5,7 +5,7 @@
  * A syscore_ops.shutdown callback (register_syscore_ops is exported to GPL
  * modules) runs on the reboot CPU after the kernel's own shutdown: reboot
  * notifiers and device_shutdown() have run, interrupts are still on
- * (../shared/notes/linux-reboot-hook.md). When armed and the reboot is a
+ * (shared:notes/linux-reboot-hook.md, beside the repository). When armed and the reboot is a
  * restart, it does what the kernel's kexec path would have done next and a
  * module cannot call (machine_shutdown() is not exported), by the hardware's
  * rules, in the kernel's order:

@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0 */
 /*
  * include/baton/hook.h: the user interface of the kernel hook, /dev/baton
- * (hook/linux/baton.c, hook/linux/README.md). Shared by the module and by every
- * program that loads through it; <linux/types.h> only, as a kernel uapi header.
- *
- * PROTOTYPE (issue 11, first layer): the record below is version 1 of a design
- * under review; it may still change before anything depends on it.
+ * (hook/linux/dev.c, docs/hook.md). Shared by the module and by every program
+ * that loads through it; <linux/types.h> only, as a kernel uapi header.
  *
  *   fd = open("/dev/baton", O_WRONLY)      CAP_SYS_BOOT, one writer (EBUSY)
  *   pwrite(fd, buf, len, dst)              bytes for physical address dst
  *   ioctl(fd, BATON_IOC_COMMIT, &rec)      entry, zero and claim ranges
- *   close(fd)                              arms: its return value is the verdict
+ *   close(fd)                              seals and arms: its return is the verdict
  *
  * Values shared with the handoff (include/baton/handoff.h) keep its numbers:
  * entry_mode is BATON_MODE_LONG64 (1) or BATON_MODE_PROT32 (2), regs[] are in
  * BATON_REG_* order, a range's kind is BATON_L_ZERO (3) or BATON_L_CLAIM (4).
- * They are repeated here because the kernel cannot include <stdint.h>;
- * tests/qemu/hook/test.c asserts that both headers agree.
+ * They are repeated here because userspace programs need not include the
+ * handoff's header; the module (hook/linux/dev.c) asserts that both agree.
  */
 #ifndef BATON_HOOK_H
 #define BATON_HOOK_H

@@ -9,7 +9,8 @@
  *   2. the XSDT (RSDP revision 2 and up, its 36 bytes summing to 0, an XSDT
  *      address given), else the RSDT: their entries are 8- and 4-byte table
  *      addresses after the 36-byte header;
- *   3. the entry whose table is signed "FACP" and sums to 0;
+ *   3. the entry whose table is signed "FACP" and sums to 0 (acpi_table() finds
+ *      any other table the same way: devices.c's "APIC" and "HPET");
  *   4. RESET_REG (a 12-byte Generic Address Structure at offset 116: space ID,
  *      bit width, bit offset, access size, 8-byte address) and RESET_VALUE
  *      (offset 128), which count only when the table is long enough for them
@@ -91,8 +92,9 @@ static const uint8_t *sdt_at(uint64_t pa, const char *sig)
 	return t;
 }
 
-/* The FADT through the XSDT when there is one, else through the RSDT. */
-static const uint8_t *fadt_find(const uint8_t *rsdp)
+/* Table number n signed sig, through the XSDT when there is one, else through
+ * the RSDT. */
+static const uint8_t *table_find(const uint8_t *rsdp, const char *sig, unsigned n)
 {
 	const uint8_t *sdt = 0;
 	uint32_t width = 8;
@@ -109,12 +111,19 @@ static const uint8_t *fadt_find(const uint8_t *rsdp)
 	if (!sdt)
 		return 0;
 	for (uint32_t off = SDT_HEADER_LEN; off + width <= get32(sdt + SDT_LENGTH); off += width) {
-		const uint8_t *t = sdt_at(width == 8 ? get64(sdt + off) : get32(sdt + off), "FACP");
+		const uint8_t *t = sdt_at(width == 8 ? get64(sdt + off) : get32(sdt + off), sig);
 
-		if (t)
+		if (t && !n--)
 			return t;
 	}
 	return 0;
+}
+
+const void *acpi_table(const char *sig, unsigned n)
+{
+	const uint8_t *rsdp = rsdp_find();
+
+	return rsdp ? table_find(rsdp, sig, n) : 0;
 }
 
 void acpi_find_reset(struct baton_reset *r)
@@ -128,7 +137,7 @@ void acpi_find_reset(struct baton_reset *r)
 		    BIOS_AREA_HI - 1);
 		return;
 	}
-	fadt = fadt_find(rsdp);
+	fadt = table_find(rsdp, "FACP", 0);
 	if (!fadt) {
 		say("acpi: RSDP at 0x%lx, but no FADT: no reset register to pass",
 		    (uint64_t)(uintptr_t)rsdp);

@@ -9,7 +9,7 @@
 OUTGOING_DIR    := tests/qemu/outgoing
 OUTGOING_OBJ    := $(B)/obj/$(OUTGOING_DIR)
 OUTGOING_SRCS   := main.c cmdline.c console.c memmap.c pages.c strategy.c worst.c \
-                   fault.c tsc.c trap.c libc.c ap.c acpi.c
+                   fault.c tsc.c trap.c libc.c ap.c acpi.c devices.c
 # The exception stubs and helpers are the loader's (arch/x86/isr.asm, cpu.c).
 OUTGOING_OBJS   := $(OUTGOING_OBJ)/entry.o $(OUTGOING_OBJ)/ap_asm.o $(addprefix $(OUTGOING_OBJ)/,$(OUTGOING_SRCS:.c=.o)) \
                    $(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o

@@ -5,7 +5,7 @@
  *   strategy=<name> seed=<n> fault=<name> exit=<0|1> handoff=<rdi|slot>
  *   entry=<64|32> test=<no-park|fault|change|reset-skip-<1..3>> aps=<none|hostile>
  *   nevertouch=<addr> panic=<reset|halt> delay=<ms> acpi=<fadt|none|dead|unmapped>
- *   -- <payload command line>
+ *   devices=<firmware|live|shutdown> -- <payload command line>
  *
  * Every key is optional (defaults: strategy=scattered seed=1 fault=none exit=1
  * handoff=rdi entry=64 panic=reset delay=0 acpi=fadt). handoff=slot passes RDI = 0: the loader must find the
@@ -21,7 +21,10 @@
  * at UNMAPPED_RESET_REG, above every identity map (the loader must go on to the
  * next method, after a page fault for the second).
  * aps=hostile (default none) starts the other CPUs writing the payload's pages
- * just before the jump (ap.c).
+ * just before the jump (ap.c). devices= (default firmware: untouched) makes the
+ * 8259, IO-APICs, local APIC, HPETs and PCI bus masters live, as a running
+ * kernel has them, and with "shutdown" leaves them, just before the jump, as
+ * the kernel hook does at reboot (devices.c).
  * QEMU puts the kernel's file name first; a first word without '=' is skipped.
  * Anything unknown ends the run with EXIT_CMDLINE.
  */
@@ -62,6 +65,12 @@ const char *const fault_names[FAULT_COUNT] = {
 const char *const aps_names[APS_COUNT] = {
 	[APS_NONE] = "none",
 	[APS_HOSTILE] = "hostile",
+};
+
+const char *const devices_names[DEVICES_COUNT] = {
+	[DEVICES_FIRMWARE] = "firmware",
+	[DEVICES_LIVE] = "live",
+	[DEVICES_SHUTDOWN] = "shutdown",
 };
 
 const char *const acpi_names[ACPI_COUNT] = {
@@ -181,6 +190,10 @@ static void cmdline_word(const char *w, size_t len, struct config *cfg)
 		if ((i = word_lookup(v, vlen, acpi_names, ACPI_COUNT)) < 0)
 			goto bad;
 		cfg->acpi = (enum acpi_kind)i;
+	} else if (word_is(w, klen, "devices")) {
+		if ((i = word_lookup(v, vlen, devices_names, DEVICES_COUNT)) < 0)
+			goto bad;
+		cfg->devices = (enum devices_kind)i;
 	} else if (word_is(w, klen, "panic")) {
 		if (word_is(v, vlen, "reset"))
 			cfg->panic = BATON_PANIC_RESET;
@@ -229,6 +242,7 @@ void cmdline_parse(const char *s, struct config *cfg)
 	cfg->acpi = ACPI_FADT;
 	cfg->panic = BATON_PANIC_RESET;
 	cfg->delay_ms = 0;
+	cfg->devices = DEVICES_FIRMWARE;
 	cfg->payload_cmdline = "";
 	for (;;) {
 		while (*s == ' ')

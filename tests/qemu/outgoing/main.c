@@ -210,10 +210,11 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 
 	say("cmdline '%s'", cmd);
 	cmdline_parse(cmd, &cfg);					/* 1 */
-	say("config strategy=%s seed=%lu fault=%s exit=%d panic=%s delay=%u acpi=%s payload cmdline '%s'",
+	say("config strategy=%s seed=%lu fault=%s exit=%d panic=%s delay=%u acpi=%s devices=%s payload cmdline '%s'",
 	    strategy_names[cfg.strategy], cfg.seed, fault_names[cfg.fault], cfg.exit,
 	    cfg.panic == BATON_PANIC_HALT ? "halt" : "reset", cfg.delay_ms, acpi_names[cfg.acpi],
-	    cfg.payload_cmdline);
+	    devices_names[cfg.devices], cfg.payload_cmdline);
+	devices_live(cfg.devices);
 	modules_get(mbi, mod);
 	memmap_build(mbi, cfg.never_touch, &memmap);			/* 2 */
 	memmap_print(&memmap);
@@ -239,6 +240,7 @@ NORETURN void kmain(uint64_t mbi_pa, uint64_t magic)
 	print_summary(&cfg, &res);					/* 6 */
 	fault_inject(cfg.fault, &res, &memmap);				/* 7 */
 	ap_start_hostile(&cfg, mbi, img, &res);
+	devices_shutdown(cfg.devices);
 	say("jumping to loader at 0x%lx handoff 0x%lx%s", res.entry, res.handoff,
 	    cfg.via_slot ? " (RDI = 0: in the blob header's slot)" : "");
 	outgoing_jump(res.entry, cfg.via_slot ? 0 : res.handoff);	/* 8 */

@@ -48,6 +48,8 @@ enum fault_kind {
 	FAULT_LIST_OUTSIDE, FAULT_LIST_IN_DST, FAULT_LIST_TRUNCATED, FAULT_COUNT
 };
 enum aps_kind { APS_NONE, APS_HOSTILE, APS_COUNT };
+/* devices=: the interrupt controllers, HPET and bus masters at the jump (devices.c) */
+enum devices_kind { DEVICES_FIRMWARE, DEVICES_LIVE, DEVICES_SHUTDOWN, DEVICES_COUNT };
 /* acpi=: the reset register the handoff gets */
 enum acpi_kind { ACPI_FADT, ACPI_NONE, ACPI_DEAD, ACPI_UNMAPPED, ACPI_COUNT };
 struct config {
@@ -63,12 +65,14 @@ struct config {
 	enum acpi_kind acpi;		/* the FADT's reset register, none, or a broken one */
 	uint8_t panic;			/* BATON_PANIC_*: what the loader does after a panic */
 	uint32_t delay_ms;		/* the reset delay asked for; 0: the stage's default */
+	enum devices_kind devices;	/* firmware: untouched; live; shutdown: live, then quiesced */
 	const char *payload_cmdline;	/* everything after " -- " */
 };
 extern const char *const strategy_names[STRAT_COUNT];
 extern const char *const fault_names[FAULT_COUNT];
 extern const char *const aps_names[APS_COUNT];
 extern const char *const acpi_names[ACPI_COUNT];
+extern const char *const devices_names[DEVICES_COUNT];
 void cmdline_parse(const char *s, struct config *cfg);	/* dies with EXIT_CMDLINE */
 
 /* memmap.c: the multiboot map as sorted, disjoint, 4 KiB aligned baton ranges */
@@ -124,6 +128,12 @@ void ap_start_hostile(const struct config *cfg, const struct mb_info *mbi,
 
 /* acpi.c: the FADT's reset register into r (acpi_addr 0: none found), logged */
 void acpi_find_reset(struct baton_reset *r);
+/* Table number n (0 first) signed sig, its checksum right; NULL if none. */
+const void *acpi_table(const char *sig, unsigned n);
+
+/* devices.c: devices= (firmware, live, shutdown) */
+void devices_live(enum devices_kind d);		/* early: live and shutdown make them live */
+void devices_shutdown(enum devices_kind d);	/* just before the jump: shutdown quiesces */
 
 /* tsc.c */
 uint32_t tsc_calibrate_khz(void);

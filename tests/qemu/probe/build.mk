@@ -20,7 +20,7 @@ PROBE_CFLAGS  = -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector \
 PROBE_FDT_HDRS := $(addprefix $(PROBE_O)/inc/,fdt.h libfdt.h libfdt_env.h)
 PROBE_LIBFDT   := /usr/lib/x86_64-linux-gnu/libfdt.a
 
-PROBE_COBJS := $(PROBE_O)/probe_main.o $(PROBE_O)/probe_check.o
+PROBE_COBJS := $(PROBE_O)/probe_main.o $(PROBE_O)/probe_check.o $(PROBE_O)/probe_shutdown.o
 # The exception stubs and helpers are the loader's (arch/x86/isr.asm, cpu.c).
 PROBE_OBJS  := $(PROBE_O)/entry.o $(PROBE_COBJS) $(PROBE_O)/data.o \
 	$(B)/obj/fs/arch/x86/isr.o $(B)/obj/fs/arch/x86/cpu.o
@@ -65,7 +65,7 @@ ALL += $(B)/probe.elf
 # Host test of the pure checkers against FDTs built with the host's libfdt.
 PROBE_TEST_CC := $(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-I$(PROBE_SRC)
-$(eval $(call prog,$(B)/tests/host/test_probe,tests/host/test_probe.c $(PROBE_SRC)/probe_check.c,\
+$(eval $(call prog,$(B)/tests/host/test_probe,tests/host/test_probe.c $(PROBE_SRC)/probe_check.c $(PROBE_SRC)/probe_shutdown.c,\
 	PROBE_TEST_CC,-lfdt -lcmocka,$(PROBE_SRC)/build.mk))
 
 HOST_TESTS += $(B)/tests/host/test_probe

@@ -118,6 +118,54 @@ int probe_check_map(uint64_t cr3, uint64_t efer, int gb_pages, probe_read64_fn r
 int probe_mapped(uint64_t cr3, uint64_t efer, int gb_pages, probe_read64_fn read64,
 		 void *ctx, uint64_t base, uint64_t size);
 
+/*
+ * What the old kernel left behind (probe_shutdown.c; docs/entry.md, "What the
+ * kernel hook leaves"). The checker reaches the machine only through these
+ * callbacks: probe_main.c gives it port I/O, MSRs, MMIO and PCI configuration
+ * mechanism #1, the host test a simulated machine.
+ */
+struct probe_hw {
+	void *ctx;
+	uint8_t (*inb)(void *ctx, uint16_t port);
+	uint64_t (*rdmsr)(void *ctx, uint32_t msr);
+	uint32_t (*read32)(void *ctx, uint64_t pa);			/* MMIO */
+	void (*write32)(void *ctx, uint64_t pa, uint32_t v);		/* MMIO */
+	uint32_t (*pci_read32)(void *ctx, uint32_t bus, uint32_t dev, uint32_t fn,
+			       uint32_t off);				/* 0xffffffff: none */
+	const void *(*map)(void *ctx, uint64_t pa, uint64_t len);	/* firmware tables; NULL: unreadable */
+};
+
+#define PROBE_IOAPIC_MAX	16
+#define PROBE_HPET_MAX		8
+/* What the ACPI tables name: MADT type-1 entries, HPET tables' blocks. */
+struct probe_acpi {
+	uint64_t rsdp, root;		/* addresses; root is the XSDT or the RSDT */
+	int xsdt;			/* 1: root is the XSDT */
+	int madt;			/* an "APIC" table was found */
+	int nioapic, nhpet;
+	struct { uint64_t addr; uint32_t id, gsi; } ioapic[PROBE_IOAPIC_MAX];
+	uint64_t hpet[PROBE_HPET_MAX];
+};
+
+/*
+ * The `baton.expect=` words of a command line (len bytes, no NUL needed):
+ * returns PROBE_EXPECT_SHUTDOWN when one says `shutdown`, 0 when there is none;
+ * a value it does not know is a failure ("expect").
+ */
+#define PROBE_EXPECT_SHUTDOWN	1
+int probe_expectations(const char *args, size_t len);
+
+/* RSDP (EBDA's first KiB, then 0xe0000-0xfffff), XSDT or RSDT, MADT, HPET tables. */
+int probe_acpi_find(const struct probe_hw *hw, struct probe_acpi *a);
+
+/*
+ * The 8259 masks, every IO-APIC pin, the local APIC's SVR and LVTs, every
+ * HPET's configuration and every PCI function's bus-master bit, against the
+ * state docs/entry.md documents. One FAIL line per finding, one info line per
+ * device; *functions gets the PCI functions found.
+ */
+int probe_check_shutdown(const struct probe_hw *hw, int *functions);
+
 /* [a, a + alen) and [b, b + blen) overlap. */
 static inline int probe_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {

@@ -251,6 +251,67 @@ static int cpu_has_1g_pages(void)
 #define SPAN(a, b)	((uint64_t)((b) - (a)))
 #define ADDR(p)		((uint64_t)(uintptr_t)(p))
 
+/* What the old kernel left: the machine, for probe_shutdown.c. */
+
+static uint8_t hw_inb(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	return inb(port);
+}
+
+static uint64_t hw_rdmsr(void *ctx, uint32_t msr)
+{
+	(void)ctx;
+	return rdmsr(msr);
+}
+
+/* MMIO through the loader's identity map, which covers [0, 4 GiB) (checked). */
+static uint32_t hw_read32(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return *(volatile uint32_t *)(uintptr_t)pa;
+}
+
+static void hw_write32(void *ctx, uint64_t pa, uint32_t v)
+{
+	(void)ctx;
+	*(volatile uint32_t *)(uintptr_t)pa = v;
+}
+
+static uint32_t hw_pci_read32(void *ctx, uint32_t bus, uint32_t dev, uint32_t fn, uint32_t off)
+{
+	(void)ctx;
+	outl(PCI_CONF_ADDR, PCI_CONF_ENABLE | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
+	return inl(PCI_CONF_DATA);
+}
+
+struct hw_map_ctx {
+	uint64_t root, efer;
+};
+
+/* Firmware tables: only what the page tables map (a report beats a #PF). */
+static const void *hw_map(void *ctx, uint64_t pa, uint64_t len)
+{
+	const struct hw_map_ctx *m = ctx;
+
+	if (!probe_mapped(m->root, m->efer, cpu_has_1g_pages(), read_phys64, NULL, pa, len))
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+/* The command line the checks go by: /chosen/bootargs of a sound FDT, else the
+ * fw_cfg copy (the fdt check has already compared the two). */
+static const char *expect_args(const void *fdt, int fdt_ok, const char *fwcfg,
+			       long fwcfg_len, int *len)
+{
+	const char *p;
+
+	if (fdt_ok && (p = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", len)))
+		return p;
+	*len = fwcfg_len > 0 ? (int)fwcfg_len : 0;
+	return fwcfg;
+}
+
 /* Stack the loader left: 8 KiB below the entry RSP must take writes. */
 static int check_entry_stack(uint64_t rsp, struct probe_range image)
 {
@@ -298,6 +359,8 @@ void probe_main(struct probe_entry_state *s)
 	uint64_t data_bytes, hole_bytes, bss_bytes, root;
 	long bootargs_len = -1, e820_len;
 	int ne = 0, nmem = 0, ntimings = 0, fdt_ok = 0, i;
+	int args_len, shutdown = -1, functions = 0;
+	const char *args;
 
 	serial_init();
 	idt_init();
@@ -408,6 +471,19 @@ void probe_main(struct probe_entry_state *s)
 	phase = "stack";
 	check_entry_stack(s->rsp, image);
 
+	/* What the old kernel left, when the command line asks (probe_shutdown.c). */
+	phase = "shutdown";
+	args = expect_args(fdt, fdt_ok, bootargs, bootargs_len, &args_len);
+	if (args_len > 0 && args[args_len - 1] == '\0')
+		args_len--;
+	if (probe_expectations(args, (size_t)args_len) & PROBE_EXPECT_SHUTDOWN) {
+		struct hw_map_ctx mc = { root, s->efer };
+		struct probe_hw hw = { &mc, hw_inb, hw_rdmsr, hw_read32, hw_write32,
+				       hw_pci_read32, hw_map };
+
+		shutdown = !probe_check_shutdown(&hw, &functions);
+	}
+
 	phase = "result";
 	if (nfail) {
 		pr("PROBE FAIL %s [failures=%d]\n", first_fail, nfail);
@@ -417,6 +493,9 @@ void probe_main(struct probe_entry_state *s)
 	   "fdt=%s bootargs=\"", data_bytes, bss_bytes, hole_bytes, nmem,
 	   fdt_ok ? "ok" : "?");
 	print_clean(bootargs, (size_t)bootargs_len);
-	pr("\" timings=%d\n", ntimings);
+	pr("\" timings=%d", ntimings);
+	if (shutdown > 0)
+		pr(" shutdown=ok pci=%d", functions);
+	pr("\n");
 	qemu_exit(EXIT_PASS);
 }
