@@ -253,21 +253,44 @@ int fmt_bzimage_parse(const void *buf, uint64_t len, struct fmt_bzimage *bz,
 
 /* ---- the boot area's shape ------------------------------------------------ */
 
-/* Zero page, command line + NUL page rounded, setup_data nodes 8-byte aligned. */
+/* Entries the zero page's e820 lists: the raw table when given, else the map. */
+static uint64_t bz_e820_count(const struct fmt_bz_request *rq)
+{
+	return rq->sys && rq->sys->e820 ? rq->sys->e820_count : rq->mem_count;
+}
+
+static uint64_t bz_node_end(uint64_t at, uint64_t payload)
+{
+	return (at + BZ_NODE_HDR + payload + 7) & ~7ULL;
+}
+
+/* Zero page, command line + NUL page rounded, setup_data nodes 8-byte aligned
+ * (E820_EXT, DTB, EFI: the chain's order), then the EFI memory map. */
 void fmt_bzimage_boot_shape(const struct fmt_bz_request *rq, struct fmt_bz_boot_shape *bs)
 {
 	uint64_t at = BZ_PAGE + bz_page_up(rq->cmdline_len + 1);
+	uint64_t n = bz_e820_count(rq);
+	const struct fmt_bz_system *sys = rq->sys;
 
 	memset(bs, 0, sizeof(*bs));
-	if (rq->mem_count > BP_E820_MAX) {
+	if (n > BP_E820_MAX) {
 		bs->e820_off = at;
-		bs->e820_len = (rq->mem_count - BP_E820_MAX) * BZ_E820_ENTRY;
-		at = (at + BZ_NODE_HDR + bs->e820_len + 7) & ~7ULL;
+		bs->e820_len = (n - BP_E820_MAX) * BZ_E820_ENTRY;
+		at = bz_node_end(at, bs->e820_len);
 	}
 	if (rq->dtb_len) {
 		bs->dtb_off = at;
-		at = (at + BZ_NODE_HDR + rq->dtb_len + 7) & ~7ULL;
+		at = bz_node_end(at, rq->dtb_len);
 	}
+	if (sys && sys->efi_setup && sys->efi_setup_len) {
+		bs->efi_off = at;
+		at = bz_node_end(at, sys->efi_setup_len);
+	}
+	if (sys && sys->efi_info && sys->efi_memmap && sys->efi_memmap_len) {
+		bs->efi_memmap_off = at;
+		at += sys->efi_memmap_len;
+	}
+	bs->first_off = bs->e820_off ? bs->e820_off : bs->dtb_off ? bs->dtb_off : bs->efi_off;
 	bs->size = bz_page_up(at);
 }
 
@@ -299,18 +322,31 @@ int fmt_bzimage_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_
 		return fmt_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
 			       "bzImage: %lu memory ranges and a %lu-byte DTB cannot fit a boot area below 4 GiB",
 			       (unsigned long)rq->mem_count, (unsigned long)rq->dtb_len);
+	if (rq->sys && (bz_e820_count(rq) > UINT32_MAX / BZ_E820_ENTRY ||
+			rq->sys->efi_setup_len > UINT32_MAX || rq->sys->efi_memmap_len > UINT32_MAX))
+		return fmt_fail(msg, msglen, FMT_E_BZ_BOOT_PLACE,
+			       "bzImage: %lu e820 entries, a %lu-byte SETUP_EFI and a %lu-byte EFI memory map cannot fit a boot area below 4 GiB",
+			       (unsigned long)bz_e820_count(rq), (unsigned long)rq->sys->efi_setup_len,
+			       (unsigned long)rq->sys->efi_memmap_len);
 	return 0;
 }
 
 /* ---- the boot area -------------------------------------------------------- */
 
-static void bz_put_e820(uint8_t *p, const struct baton_mem_range *r)
+/* Entry i of the zero page's e820: the raw table's, or the map's as RAM / reserved. */
+static void bz_put_e820(uint8_t *p, const struct fmt_bz_request *rq, uint64_t i)
 {
-	uint32_t type = r->type == BATON_MEM_USABLE ? BZ_E820_RAM : BZ_E820_RESERVED;
+	const struct baton_mem_range *r = &rq->mem[i];
 
+	if (rq->sys && rq->sys->e820) {
+		bz_put64(p, 0, rq->sys->e820[i].addr);
+		bz_put64(p, 8, rq->sys->e820[i].size);
+		bz_put32(p, 16, rq->sys->e820[i].type);
+		return;
+	}
 	bz_put64(p, 0, r->base);
 	bz_put64(p, 8, r->size);
-	bz_put32(p, 16, type);
+	bz_put32(p, 16, r->type == BATON_MEM_USABLE ? BZ_E820_RAM : BZ_E820_RESERVED);
 }
 
 /* A setup_data node at off: linked from the u64 at *link, which moves to its next. */
@@ -340,12 +376,47 @@ static void bz_fill_header(uint8_t *zp, const struct fmt_bz_request *rq,
 	bz_put64(zp, BZ_SETUP_DATA, 0);
 }
 
+/*
+ * The running system's facts (struct fmt_bz_system) outside the e820: the
+ * screen, the ACPI root pointer for kernels that read it, and on UEFI the
+ * efi_info pointing at the runtime memory map the boot area holds, plus the
+ * SETUP_EFI node: a kernel given both maps the runtime regions where the first
+ * kernel's SetVirtualAddressMap put them instead of calling it again.
+ */
+static void bz_put_system(uint8_t *zp, const struct fmt_bzimage *bz,
+			  const struct fmt_bz_request *rq, const struct fmt_bz_layout *lay,
+			  const struct fmt_bz_boot_shape *bs, uint64_t *link)
+{
+	const struct fmt_bz_system *sys = rq->sys;
+
+	if (!sys)
+		return;
+	if (sys->screen_info)
+		memcpy(zp + BP_SCREEN_INFO, sys->screen_info, BP_SCREEN_INFO_LEN);
+	if (sys->acpi_rsdp && bz->version >= FMT_BZ_ACPI_RSDP_VERSION)
+		bz_put64(zp, BP_ACPI_RSDP_ADDR, sys->acpi_rsdp);
+	if (bs->efi_memmap_off) {
+		uint64_t pa = lay->boot + bs->efi_memmap_off;
+
+		memcpy(zp + BP_EFI_INFO, sys->efi_info, BP_EFI_INFO_LEN);
+		bz_put32(zp, BP_EFI_MEMDESC_SIZE, sys->efi_desc_size);
+		bz_put32(zp, BP_EFI_MEMMAP, (uint32_t)pa);
+		bz_put32(zp, BP_EFI_MEMMAP_HI, (uint32_t)(pa >> 32));
+		bz_put32(zp, BP_EFI_MEMMAP_SIZE, (uint32_t)sys->efi_memmap_len);
+		memcpy(zp + bs->efi_memmap_off, sys->efi_memmap, sys->efi_memmap_len);
+	}
+	if (bs->efi_off) {
+		bz_put_node(zp, lay->boot, link, bs->efi_off, BZ_SETUP_EFI, sys->efi_setup_len);
+		memcpy(zp + bs->efi_off + BZ_NODE_HDR, sys->efi_setup, sys->efi_setup_len);
+	}
+}
+
 void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
 			   const struct fmt_bz_request *rq, const struct fmt_bz_layout *lay,
 			   const char *cmdline, const void *dtb, void *out)
 {
 	uint8_t *zp = out;
-	uint64_t n = rq->mem_count, nzp = n < BP_E820_MAX ? n : BP_E820_MAX;
+	uint64_t n = bz_e820_count(rq), nzp = n < BP_E820_MAX ? n : BP_E820_MAX;
 	uint64_t link = BZ_SETUP_DATA;
 	struct fmt_bz_boot_shape bs;
 
@@ -357,17 +428,18 @@ void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
 
 	zp[BP_E820_ENTRIES] = (uint8_t)nzp;
 	for (uint64_t i = 0; i < nzp; i++)
-		bz_put_e820(zp + BP_E820_TABLE + i * BZ_E820_ENTRY, &rq->mem[i]);
+		bz_put_e820(zp + BP_E820_TABLE + i * BZ_E820_ENTRY, rq, i);
 	if (bs.e820_off) {
 		bz_put_node(zp, lay->boot, &link, bs.e820_off, BZ_SETUP_E820_EXT, bs.e820_len);
 		for (uint64_t i = nzp; i < n; i++)
 			bz_put_e820(zp + bs.e820_off + BZ_NODE_HDR + (i - nzp) * BZ_E820_ENTRY,
-				    &rq->mem[i]);
+				    rq, i);
 	}
 	if (bs.dtb_off) {
 		bz_put_node(zp, lay->boot, &link, bs.dtb_off, BZ_SETUP_DTB, rq->dtb_len);
 		memcpy(zp + bs.dtb_off + BZ_NODE_HDR, dtb, rq->dtb_len);
 	}
+	bz_put_system(zp, bz, rq, lay, &bs, &link);
 	if (rq->cmdline_len)
 		memcpy(zp + BZ_PAGE, cmdline, rq->cmdline_len);
 	zp[BZ_PAGE + rq->cmdline_len] = '\0';

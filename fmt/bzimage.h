@@ -6,7 +6,9 @@
  *   fmt_bzimage_check_request()  what a request asks of it (entry, command line)
  *   fmt_bzimage_boot_area()  builds the boot area: zero page (boot_params),
  *                            command line, setup_data chain (SETUP_E820_EXT for
- *                            e820 entries past 128, SETUP_DTB when given one)
+ *                            e820 entries past 128, SETUP_DTB when given one,
+ *                            SETUP_EFI when handing on a UEFI system), and the
+ *                            EFI runtime memory map when given one
  *
  * Pure functions over caller buffers: nothing here allocates or writes outside
  * the buffers passed in. Every refusal returns a FMT_E_BZ_* code and writes one
@@ -58,6 +60,15 @@
 #define BP_EXT_RAMDISK_IMAGE	0x0c0
 #define BP_EXT_RAMDISK_SIZE	0x0c4
 #define BP_EXT_CMD_LINE_PTR	0x0c8
+#define BP_SCREEN_INFO		0x000	/* struct screen_info, BP_SCREEN_INFO_LEN bytes */
+#define BP_SCREEN_INFO_LEN	0x040
+#define BP_ACPI_RSDP_ADDR	0x070	/* u64, read by kernels of boot protocol 2.14+ */
+#define BP_EFI_INFO		0x1c0	/* struct efi_info, BP_EFI_INFO_LEN bytes */
+#define BP_EFI_INFO_LEN		0x020
+#define BP_EFI_MEMDESC_SIZE	0x1c8	/* u32 */
+#define BP_EFI_MEMMAP		0x1d0	/* u32: low half of the EFI memory map's address */
+#define BP_EFI_MEMMAP_SIZE	0x1d4	/* u32: bytes */
+#define BP_EFI_MEMMAP_HI	0x1dc	/* u32: high half */
 #define BP_E820_ENTRIES		0x1e8
 #define BP_SENTINEL		0x1ef
 #define BP_E820_TABLE		0x2d0
@@ -73,12 +84,14 @@
 
 #define BZ_SETUP_E820_EXT	1	/* setup_data types */
 #define BZ_SETUP_DTB		2
+#define BZ_SETUP_EFI		4	/* struct efi_setup_data: the kexec handoff of a UEFI system */
 
 #define BZ_E820_RAM		1
 #define BZ_E820_RESERVED	2
 
 #define FMT_BZ_MIN_VERSION	0x020a	/* 2.10: init_size and pref_address */
 #define FMT_BZ_MIN_VERSION64	0x020c	/* 2.12: xloadflags, ext_* fields */
+#define FMT_BZ_ACPI_RSDP_VERSION 0x020e	/* 2.14: acpi_rsdp_addr */
 
 struct fmt_bzimage {
 	uint16_t version;		/* 0x20f = 2.15 */
@@ -100,6 +113,41 @@ struct fmt_bzimage {
 #define FMT_BZ_ENTRY64	1	/* long mode at load address + 0x200 */
 #define FMT_BZ_ENTRY32	2	/* protected mode, paging off, at code32_start */
 
+/* One entry of a raw e820 table, with the firmware's own type (1 RAM, 2 reserved,
+ * 3 ACPI tables, 4 ACPI NVS, 5 unusable, 7 persistent, 12 legacy persistent...). */
+struct fmt_e820 {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+	uint32_t pad;
+};
+
+/*
+ * What a running system hands on to the kernel it loads, as kexec-tools does
+ * (`baton load`); every part optional (NULL or 0: left zero).
+ */
+struct fmt_bz_system {
+	/* The firmware's map with its real types (/sys/firmware/memmap) for the
+	 * zero page's e820 (and SETUP_E820_EXT past 128 entries), instead of the
+	 * placement map's three types. */
+	const struct fmt_e820 *e820;
+	uint64_t e820_count;
+	uint64_t acpi_rsdp;		/* acpi_rsdp_addr, written for 2.14+ kernels */
+	const void *screen_info;	/* BP_SCREEN_INFO_LEN bytes for offset 0 */
+	/* UEFI: efi_info (loader signature, system table, descriptor version) and
+	 * the runtime regions' memory map (descriptors of efi_desc_size bytes with
+	 * the virtual addresses SetVirtualAddressMap gave them), which the boot
+	 * area holds and efi_info points at; the SETUP_EFI payload (struct
+	 * efi_setup_data: fw_vendor, runtime, tables, smbios, reserved). */
+	const void *efi_info;		/* BP_EFI_INFO_LEN bytes, or NULL */
+	const void *efi_memmap;
+	uint64_t efi_memmap_len;
+	uint32_t efi_desc_size;
+	uint32_t pad;
+	const void *efi_setup;
+	uint64_t efi_setup_len;
+};
+
 struct fmt_bz_request {
 	int entry;				/* FMT_BZ_ENTRY64 or FMT_BZ_ENTRY32 */
 	const struct baton_mem_range *mem;	/* the machine's memory map */
@@ -107,6 +155,7 @@ struct fmt_bz_request {
 	uint64_t cmdline_len;			/* strlen(cmdline) */
 	uint64_t initrd_len;			/* 0: no initrd */
 	uint64_t dtb_len;			/* 0: no SETUP_DTB */
+	const struct fmt_bz_system *sys;	/* the running system's facts, or NULL */
 };
 
 /* All addresses physical; every region page aligned, disjoint, in usable RAM. */
@@ -134,11 +183,15 @@ int fmt_bzimage_check_request(const struct fmt_bzimage *bz, const struct fmt_bz_
 			      char *msg, size_t msglen);
 
 /* The boot area's shape: zero page, command line + NUL page rounded, setup_data
- * nodes 8-byte aligned; a node offset of 0 means no such node. */
+ * nodes 8-byte aligned (linked in this order), then the EFI memory map; an
+ * offset of 0 means no such part. */
 struct fmt_bz_boot_shape {
 	uint64_t e820_off, e820_len;	/* SETUP_E820_EXT node, payload bytes */
 	uint64_t dtb_off;		/* SETUP_DTB node */
 	uint64_t size;			/* page multiple */
+	uint64_t efi_off;		/* SETUP_EFI node */
+	uint64_t efi_memmap_off;	/* the EFI runtime memory map (no node header) */
+	uint64_t first_off;		/* the first setup_data node: boot_params.hdr.setup_data */
 };
 void fmt_bzimage_boot_shape(const struct fmt_bz_request *rq, struct fmt_bz_boot_shape *bs);
 /* Writes lay->boot_size bytes at out (zeroed first). */

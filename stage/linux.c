@@ -26,6 +26,7 @@ static struct fmt_bz_request linux_request(const struct stage_request *rq,
 		.cmdline_len = rq->cmdline ? strlen(rq->cmdline) : 0,
 		.initrd_len = rq->initrd ? rq->initrd_len : 0,
 		.dtb_len = rq->dtb ? rq->dtb_len : 0,
+		.sys = rq->linux_system,
 	};
 }
 

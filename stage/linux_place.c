@@ -229,8 +229,7 @@ static int lx_place_boot(const struct fmt_bz_request *rq, const struct lx_mem *m
 			       "bzImage: boot area of %lu KiB (zero page, command line, setup_data) fits nowhere in usable RAM between 1 MiB and 4 GiB",
 			       (unsigned long)(bs.size / 1024));
 	lay->cmdline = lay->boot + LX_PAGE;
-	lay->setup_data = bs.e820_off ? lay->boot + bs.e820_off :
-			  bs.dtb_off ? lay->boot + bs.dtb_off : 0;
+	lay->setup_data = bs.first_off ? lay->boot + bs.first_off : 0;
 	return 0;
 }
 

@@ -43,6 +43,8 @@
 					 * sets aside and asks again (64 in a row at most), as
 					 * kexec's kimage_alloc_page() does */
 
+struct fmt_bz_system;	/* fmt/bzimage.h */
+
 struct stage_env {
 	void *ctx;
 	/* `pages` contiguous 4 KiB pages, never handed out twice; 0 or < 0. Only
@@ -105,6 +107,10 @@ struct stage_request {
 	 * 1 to reset at once). Copied to the handoff as it is otherwise. */
 	struct baton_reset reset;
 	uint32_t test_flags;
+	/* bzImage: what the running system hands on in the zero page (raw e820,
+	 * ACPI root pointer, screen, UEFI runtime handoff), or NULL: `baton load`
+	 * fills it as kexec-tools does (fmt/bzimage.h, struct fmt_bz_system). */
+	const struct fmt_bz_system *linux_system;
 };
 
 struct stage_result {
