@@ -963,7 +963,7 @@ def main():
                     help="print the fault matrix as docs/faults.md carries it, and exit")
     ap.add_argument("--gdb", metavar="CASE", help="start CASE frozen with a gdb stub on :1234")
     ap.add_argument("--waiting", action="store_true",
-                    help="also run the hook's cases that wait for what has not landed (hook.WAITING)")
+                    help="also run the hook's cases that wait for a fix elsewhere (hook.WAITING)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
     args = ap.parse_args()
@@ -991,10 +991,11 @@ def main():
     unknown = set(args.cases) - {c["name"] for c in CASES + ON_REQUEST}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
-    waiting = [n for n in hook.WAITING if n not in {c["name"] for c in chosen}]
-    if waiting and not args.cases:
-        print("waiting for the hook's jump and the baton command, not run (tests/qemu/hook/cases.py"
-              " WAITING; --waiting runs them): " + ", ".join(waiting), flush=True)
+    if not args.cases:
+        for name, why in hook.WAITING.items():
+            if name not in {c["name"] for c in chosen}:
+                print("waiting, not run (tests/qemu/hook/cases.py WAITING; --waiting runs it): %s: %s"
+                      % (name, why), flush=True)
     if any(c["linux"] for c in chosen):
         print(kernel_line(), flush=True)
 

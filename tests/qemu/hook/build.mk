@@ -5,18 +5,17 @@
 #   $(B)/hook/guest            /init of both kernels: static (glibc), baton.test=NAME
 #   $(B)/hook/initrd2.cpio     the second kernel's initramfs: /init, virtio modules,
 #                              busybox (udhcpc)
-#   $(B)/hook/initramfs.cpio   the first kernel's: /init, /baton.ko, /baton (once
-#                              cli/ exists), kexec and its libraries, the virtio
-#                              modules, /vmlinuz (mk/vmlinuz.sh), /initrd2.cpio,
-#                              /probe.elf
+#   $(B)/hook/initramfs.cpio   the first kernel's: /init, /baton.ko, /baton,
+#                              kexec and its libraries, the virtio modules,
+#                              /vmlinuz (mk/vmlinuz.sh), /initrd2.cpio, /probe.elf
 #   $(B)/hook/vmlinuz.path     which kernel that is: rewritten only when it changes
 
 HOOK_TEST_SRC := tests/qemu/hook
 HOOK_GUEST_CC  = $(HOST_CC) -std=gnu11 -O2 $(WARN) -Iinclude -I.
 # The virtio drivers the cases use; mkinitramfs.py adds what they depend on.
 HOOK_KMODS := virtio_pci virtio_blk virtio_net
-# The baton command, once its folder exists (it lands from another branch).
-HOOK_CLI := $(if $(wildcard cli/build.mk),$(B)/cli/baton)
+# The baton command (cli/build.mk).
+HOOK_CLI := $(B)/cli/baton
 
 $(eval $(call prog,$(HOOK_B)/guest,$(HOOK_TEST_SRC)/guest.c core/crc32.c,HOOK_GUEST_CC,-static,\
 	$(HOOK_TEST_SRC)/build.mk))
@@ -39,7 +38,7 @@ $(HOOK_B)/initramfs.cpio: $(HOOK_B)/guest $(HOOK_B)/baton.ko $(HOOK_B)/initrd2.c
 		$(B)/probe.elf $(HOOK_B)/vmlinuz.path tests/qemu/linux/mkinitramfs.py
 	set -e; k=$$(cut -d' ' -f1 $(HOOK_B)/vmlinuz.path); rel=$$(cut -d' ' -f2 $(HOOK_B)/vmlinuz.path); \
 	$(PYTHON) tests/qemu/linux/mkinitramfs.py --init $(HOOK_B)/guest --out $@ --data-mib 0 \
-		--file baton.ko=$(HOOK_B)/baton.ko $(if $(HOOK_CLI),--file baton=$(HOOK_CLI)) \
+		--file baton.ko=$(HOOK_B)/baton.ko --file baton=$(HOOK_CLI) \
 		--file vmlinuz=$$k --file initrd2.cpio=$(HOOK_B)/initrd2.cpio \
 		--file probe.elf=$(B)/probe.elf \
 		--bin $(call hook_pkg_file,kexec-tools,/sbin/kexec) \

@@ -5,10 +5,9 @@ baton.test names and prints one "hook-test:" line per check; handovers go on
 in the next kernel (baton.test=second, build/hook/initrd2.cpio). run.py takes
 CASES into its table and hands each such case's QEMU command and judging here.
 
-WAITING names the cases that need what has not landed yet: the hook's jump on
-reboot (hook/linux/) and the `baton` command (cli/). run.py leaves them out
-unless they are named or --waiting is given; take a name out of WAITING when
-its case passes.
+WAITING names the cases that wait for a fix elsewhere, with the reason.
+run.py leaves them out unless they are named or --waiting is given, and says
+so; take a name out of WAITING when its case passes.
 """
 import functools
 import os
@@ -100,8 +99,12 @@ CASES = [
     hook_case("hook-fragmented", "fragmented", smp=1, mem="1G"),
 ]
 
-# Waiting for the baton command (cli/).
-WAITING = ["hook-probe-smp1", "hook-probe-smp4", "hook-linux", "hook-fragmented"]
+# Cases left out of make check until what they wait for is fixed: name -> why.
+WAITING = {
+    "hook-probe-smp1": "fails about 2 runs in 3: the stage gives up after 64 list pages in a row "
+                       "that are destinations (stage/handoff.c: STAGE_LIST_TRIES), and the kernel "
+                       "hands out more of the probe's free destination pages than that",
+}
 
 
 def bench_case(tool, early=True):
