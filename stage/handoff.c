@@ -14,7 +14,6 @@
 
 #define PAGE		BATON_PAGE_SIZE
 #define LIST_ENTRIES	(BATON_LIST_WORDS - BATON_LIST_FIRST)
-#define STAGE_LIST_TRIES 64	/* list pages asked for in a row before giving up */
 
 static int alloc_page(struct stage *s, uint64_t pages, uint32_t purpose, const char *what,
 		      uint64_t *pa)
@@ -168,6 +167,8 @@ int stage_write_lists(struct stage *s)
 	if (!s->list_pa)
 		return stage_fail(s, STAGE_E_NOMEM, "no scratch memory for %lu list pages",
 				  (unsigned long)n);
+	uint32_t most = s->rq->list_tries ? s->rq->list_tries : STAGE_LIST_TRIES;
+
 	for (s->nlist = 0; s->nlist < n; s->nlist++) {
 		uint64_t *pa = &s->list_pa[s->nlist];
 		int err = 0;
@@ -175,15 +176,15 @@ int stage_write_lists(struct stage *s)
 		/* A page that is a destination would be overwritten before the last
 		 * walk: set it aside (the caller still owns it) and ask again, as
 		 * kexec's kimage_alloc_page() does. */
-		for (int tries = 0; !err; tries++) {
+		for (uint32_t tries = 0; !err; tries++) {
 			err = alloc_page(s, 1, STAGE_FOR_LIST, "list page", pa);
 			if (!err)
 				err = stage_reused(s, "list page", *pa);
 			if (!err && !stage_meets_dst(s, *pa))
 				break;
-			if (!err && tries + 1 == STAGE_LIST_TRIES)
+			if (!err && tries + 1 == most)
 				return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned %d list pages in a row that are destinations (the last 0x%lx)",
-						  STAGE_LIST_TRIES, (unsigned long)*pa);
+						  most, (unsigned long)*pa);
 		}
 		if (err)
 			return err;

@@ -40,8 +40,10 @@
 #define STAGE_FOR_LOADER	2	/* the loader blob and its bss (a few contiguous pages) */
 #define STAGE_FOR_HANDOFF	3	/* the handoff page (one page) */
 #define STAGE_FOR_LIST		4	/* one list page; one that is a destination the stage
-					 * sets aside and asks again (64 in a row at most), as
-					 * kexec's kimage_alloc_page() does */
+					 * sets aside and asks again (STAGE_LIST_TRIES in a row
+					 * at most, or rq->list_tries), as kexec's
+					 * kimage_alloc_page() does */
+#define STAGE_LIST_TRIES	64
 
 struct fmt_bz_system;	/* fmt/bzimage.h */
 
@@ -111,6 +113,11 @@ struct stage_request {
 	 * ACPI root pointer, screen, UEFI runtime handoff), or NULL: `baton load`
 	 * fills it as kexec-tools does (fmt/bzimage.h, struct fmt_bz_system). */
 	const struct fmt_bz_system *linux_system;
+	/* List pages asked for in a row, each a destination, before the stage
+	 * gives up; 0: STAGE_LIST_TRIES. kexec asks until the allocator fails;
+	 * the kernel hook, whose free pages may all lie in destinations after
+	 * heavy fragmentation, asks that many too. */
+	uint32_t list_tries;
 };
 
 struct stage_result {

@@ -198,8 +198,42 @@ static int env_alloc(void *ctx, u64 pages, u32 purpose, u64 dst, u64 *pa)
 
 	if (!p)
 		return -ENOMEM;
+	b.own[b.nown - 1].list = purpose == STAGE_FOR_LIST;
 	*pa = virt_to_phys(p);
 	return 0;
+}
+
+/*
+ * List pages the stage set aside because they are destinations (it asks
+ * until the allocator fails, as kexec does; after heavy fragmentation most
+ * free pages can be destinations): freed once the chain is sealed, as kexec
+ * frees its extra pages. The chain's own pages are found by walking it.
+ */
+static void own_free_set_aside(void)
+{
+	const struct baton_handoff *h = phys_to_virt(b.res.handoff);
+	u64 pa = h->chain, kept = 0, freed = 0;
+
+	for (u64 i = 0; pa && i < h->chain_pages; i++) {
+		const u64 *w = phys_to_virt(pa);
+
+		for (u64 k = 0; k < b.nown; k++)
+			if (b.own[k].pa == pa)
+				b.own[k].list = 0;	/* in the chain: keep */
+		pa = BATON_L_ADDR(w[0]);
+	}
+	for (u64 k = 0; k < b.nown; k++) {
+		if (b.own[k].list) {
+			__free_page(pfn_to_page(PHYS_PFN(b.own[k].pa)));
+			freed++;
+		} else {
+			b.own[kept++] = b.own[k];
+		}
+	}
+	b.nown = kept;
+	if (freed)
+		pr_info("close: %llu pages set aside as destinations while allocating list pages, freed\n",
+			freed);
 }
 
 static void *env_map(void *ctx, u64 pa, u64 len)
@@ -466,12 +500,14 @@ int baton_seal(void)
 						     .kind = BATON_CON_UART_IO };	/* as Linux left it */
 	rq.tsc_khz = tsc_khz;
 	rq.reset = reset_find();
+	rq.list_tries = U32_MAX;	/* until the allocator fails */
 	err = stage_build_runs(&rq, &env, &b.res);
 	if (err) {
 		pr_err("close: %s\n", b.res.msg);
 		err = stage_errno(err);
 		goto out;
 	}
+	own_free_set_aside();
 	devices_find();
 out:
 	kvfree(runs);

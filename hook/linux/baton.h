@@ -29,6 +29,7 @@ struct baton_own {
 	u64 pa;
 	u64 pages;
 	u8 how;			/* BATON_OWN_* */
+	u8 list;		/* asked for as a list page (STAGE_FOR_LIST) */
 };
 #define BATON_OWN_PAGE	0	/* alloc_page */
 #define BATON_OWN_EXACT	1	/* alloc_pages_exact */
