@@ -99,12 +99,9 @@ CASES = [
     hook_case("hook-fragmented", "fragmented", smp=1, mem="1G"),
 ]
 
-# Cases left out of make check until what they wait for is fixed: name -> why.
-WAITING = {
-    "hook-probe-smp1": "fails about 2 runs in 3: the stage gives up after 64 list pages in a row "
-                       "that are destinations (stage/handoff.c: STAGE_LIST_TRIES), and the kernel "
-                       "hands out more of the probe's free destination pages than that",
-}
+# Cases left out of make check until what they wait for is fixed: name -> why
+# (hook-probe-smp1 waited here for baton.ko's list pages in fragmented memory).
+WAITING = {}
 
 
 def bench_case(tool, early=True):
