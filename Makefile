@@ -70,6 +70,7 @@ help:
 	@echo "make coverage   line coverage of fmt/, stage/ and the loader core under the host tests"
 	@echo "make qemu-gdb   one QEMU case frozen with a gdb stub on :1234 (CASE=name)"
 	@echo "make deps       install Debian packages and build newlib (run by the others)"
+	@echo "make install    baton(8) and the baton command (PREFIX, DESTDIR), baton.ko through dkms (KVER)"
 	@echo "make clean      remove what the build made (keeps build/newlib: make deps made it)"
 
 # $(B)/.deps: the packages are installed, newlib is built for the current flags,

@@ -34,3 +34,4 @@ install-hook: $(B)/loader.bin
 	dkms install baton/$(BATON_VERSION) -k $(KVER)
 
 .PHONY: install-hook
+install: install-hook
