@@ -63,7 +63,7 @@ include tests/coverage/coverage.mk
 
 help:
 	@echo "make            build everything (installs what is missing first)"
-	@echo "make demo       boot Debian's kernel through baton (worst-case layout, 4 CPUs) in QEMU"
+	@echo "make demo       in QEMU: Debian's kernel through baton (worst case, 4 CPUs), then a running kernel to the next through baton.ko"
 	@echo "make check      host tests (sanitized), each fuzzer briefly, then every QEMU case"
 	@echo "make fuzz       each fuzzer for FUZZ_SECONDS (default 60), corpus kept in build/fuzz"
 	@echo "make bench      planner and copy-engine figures, jump-to-Linux time in QEMU"

@@ -10,7 +10,7 @@ exit code and the serial log show exactly the designed outcome.
 
   tests/qemu/run.py                 every case, in parallel, summary table
   tests/qemu/run.py worst-1 high    only these cases
-  tests/qemu/run.py --demo          the demo: worst-case layout, log shown live
+  tests/qemu/run.py --demo          the demo: worst-case layout, then the hook, logs shown live
   tests/qemu/run.py --list          the case table
   tests/qemu/run.py --gdb worst-1   one case frozen, gdb stub on :1234
 """
@@ -876,21 +876,40 @@ def gdb(name):
     return subprocess.call(cmd)
 
 
-DEMO_CASE = "linux64-worst-smp4"
-DEMO_KERNEL_LINES = 8       # the kernel's first lines shown; the rest is counted
+DEMO_KERNEL_LINES = 3       # each kernel's first lines shown; the rest is counted
+DEMO = [
+    ("linux64-worst-smp4", [
+        "the outgoing test kernel stages Debian's own kernel (%(kernel)s) and a small",
+        "initramfs in the worst-case layout (every source page on another page's",
+        "destination: chains and cycles) and jumps to baton's loader, which parks the",
+        "other 3 CPUs, orders and copies the pages, verifies them and starts Linux at its",
+        "64-bit entry. Where the new kernel's pages cover the loader itself, the loader",
+        "first moves out of their way and runs its checks again there (the second",
+        "header..check lines, then \"move\"). QEMU TCG, -smp 4; serial log follows."]),
+    ("hook-linux", [
+        "now a running Debian kernel hands itself to the next through baton.ko: it loads",
+        "the module, writes a block to its virtio disk, keeps a reader busy on it, runs",
+        "`baton load /vmlinuz --initrd ...` (the module arms: `baton: armed`) and `baton",
+        "exec`. Linux shuts its devices down, the hook quiets the interrupt controllers",
+        "and jumps; the loader places the kernel; the second kernel finds both CPUs, the",
+        "block's CRC, and a DHCP lease on the NIC that was busy at the reboot. -smp 2."]),
+]
 
 
 class DemoFilter:
-    """Shows the outgoing side's summary, every loader line, the kernel's first
-    lines and init's line; counts the rest (all of it is in the log file)."""
+    """Shows the outgoing side's summary, every loader and hook line, each
+    kernel's first lines and init's line; counts the rest (all in the log)."""
 
     KEEP = re.compile(r"^(outgoing: (payload|module|staged|jumping|aps)|baton|PANIC|PROBE|.*baton-init"
-                      r"|\[ *[0-9.]+\] (smp: Brought up|Run /init|reboot: Power down))")
+                      r"|hook-test: (start|info run|time|trigger|done|FAIL)|udhcpc: lease"
+                      r"|\[ *[0-9.]+\] (smp: Brought up|Run /init|reboot: |baton: ))")
 
     def __init__(self, log):
         self.log, self.kernel, self.hidden = log, 0, 0
 
     def line(self, line):
+        if re.match(r"baton: \[ *[0-9.]+ ms\] launch:", line):
+            self.kernel = 0                 # a new kernel starts: show its first lines too
         if self.KEEP.match(line):
             self.flush()
             return line
@@ -908,23 +927,13 @@ class DemoFilter:
             self.hidden = 0
 
 
-def demo(timeout):
-    c = dict(next(x for x in CASES if x["name"] == DEMO_CASE))
-    os.makedirs(OUT, exist_ok=True)
-    log = os.path.join(OUT, "demo.log")
+def demo_one(name, intro, timeout, kernel):
+    c = dict(next(x for x in CASES if x["name"] == name))
+    log = os.path.join(OUT, "demo-%s.log" % name)
     open(log, "w").close()
-    try:
-        kernel = vmlinuz()
-    except NoKernel as e:
-        print("demo: " + str(e))
-        return 1
-    print("demo: the outgoing test kernel stages Debian's own kernel (%s) and a small" % kernel)
-    print("demo: initramfs in the worst-case layout (every source page on another page's")
-    print("demo: destination: chains and cycles) and jumps to baton's loader, which parks the")
-    print("demo: other 3 CPUs, orders and copies the pages, verifies them and starts Linux at its")
-    print("demo: 64-bit entry. Where the new kernel's pages cover the loader itself, the loader")
-    print("demo: first moves out of their way and runs its checks again there (the second")
-    print("demo: header..check lines, then \"move\"). QEMU TCG, -smp 4; serial log follows.\n")
+    for line in intro:
+        print("demo: " + line % {"kernel": kernel})
+    print()
     proc = subprocess.Popen(qemu_command(c, log), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     shown, deadline, filt = 0, time.monotonic() + timeout, DemoFilter(log)
@@ -948,16 +957,33 @@ def demo(timeout):
             return 1
         time.sleep(0.1)
     why = judge(c, proc.returncode, text)
-    print("\ndemo: %s in %.1f s" % ("PASS" if not why else "FAIL: " + "; ".join(why),
-                                  time.monotonic() - start))
+    print("\ndemo: %s: %s in %.1f s\n" % (name, "PASS" if not why else "FAIL: " + "; ".join(why),
+                                        time.monotonic() - start))
     return 0 if not why else 1
+
+
+def demo(timeout):
+    os.makedirs(OUT, exist_ok=True)
+    try:
+        kernel = vmlinuz()
+    except NoKernel as e:
+        print("demo: " + str(e))
+        return 1
+    failed = 0
+    for name, intro in DEMO:
+        try:
+            failed += demo_one(name, intro, timeout, kernel)
+        except hook.Missing as e:
+            print("demo: " + str(e))
+            failed += 1
+    return 1 if failed else 0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
-    ap.add_argument("--demo", action="store_true", help="run the demo case, log shown live")
+    ap.add_argument("--demo", action="store_true", help="run the demo cases (worst-case layout, then the hook), logs shown live")
     ap.add_argument("--list", action="store_true", help="print the case table and exit")
     ap.add_argument("--matrix", action="store_true",
                     help="print the fault matrix as docs/faults.md carries it, and exit")
