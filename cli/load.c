@@ -57,6 +57,7 @@ struct writer {
 	const char *image_name;
 	int fd;			/* -1 until the first page */
 	int dry;
+	int count;		/* the first pass: zero and claim ranges only */
 	uint8_t *buf;		/* pages waiting to be written, contiguous at buf_dst */
 	uint64_t buf_dst, buf_len;
 	uint64_t written, byte_pages, total;
@@ -130,12 +131,16 @@ static int read_whole(const char *path, struct file_buf *f, const char *what)
 	memset(f, 0, sizeof(*f));
 	if (fd < 0)
 		return fail(EX_FILE, "%s %s: %s", what, path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+	if (fstat(fd, &st) != 0) {
 		int e = errno;
 
 		close(fd);
+		return fail(EX_FILE, "%s %s: %s", what, path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
 		return fail(EX_FILE, "%s %s: %s", what, path,
-			    !S_ISREG(st.st_mode) ? "not a regular file" : st.st_size <= 0 ? "empty" : strerror(e));
+			    !S_ISREG(st.st_mode) ? "not a regular file" : "empty");
 	}
 	f->len = (uint64_t)st.st_size;
 	/* Mapped, not read: a 256 MiB initrd on a tmpfs then costs no second copy
@@ -283,7 +288,7 @@ static int emit(void *ctx, const struct stage_run *run, const void *bytes)
 		return 0;
 	}
 	w->byte_pages++;
-	if (w->dry)
+	if (w->dry || w->count)
 		return 0;
 	if (w->fd < 0) {
 		w->fd = cli_open_hook(w->device, O_WRONLY | O_TRUNC, &w->err);
@@ -543,6 +548,20 @@ int cli_load(const struct cli_args *a)
 	if (!w.dry && !w.buf) {
 		rc = fail(EX_FAIL, "out of memory");
 		goto out;
+	}
+	if (!w.dry) {
+		/* A first pass that writes nothing: what the kernel would refuse
+		 * after /dev/baton's O_TRUNC disarmed an armed load is refused
+		 * before it (too many ranges; the stage's own refusals). */
+		struct writer pre = { .a = a, .fd = -1, .count = 1, .ranges = ranges };
+
+		err = stage_layout_runs(&rq, &env, emit, &pre, &res);
+		if (!err && ranges->dropped) {
+			rc = fail(EX_IMAGE, "%s: more than %d zero and claim ranges (%llu pages left over): the kernel hook takes no more",
+				  in->image_name, BATON_HOOK_RANGES_MAX, (unsigned long long)ranges->dropped);
+			goto out;
+		}
+		memset(ranges, 0, sizeof(*ranges));
 	}
 	err = stage_layout_runs(&rq, &env, emit, &w, &res);
 	if (w.dry)

@@ -112,17 +112,30 @@ static int cmd_status(const struct cli_args *a)
 	return strcmp(state, "armed") == 0 ? EX_OK : EX_NOTHING;
 }
 
+/* Disarm through /sys/kernel/baton/disarm: it works when /dev/baton would
+ * refuse a writer (disabled, locked down) and reads no memory map. */
 static int cmd_unload(const struct cli_args *a)
 {
-	int code = 0, fd = cli_open_hook(a->device ? a->device : "/dev/baton", O_WRONLY | O_TRUNC, &code);
+	struct sys_ctx s = { .root = a->root };
+	char path[4096];
+	int fd, e;
 
-	if (fd < 0)
-		return code;
-	if (close(fd) != 0) {
-		fprintf(stderr, "baton: close %s: %s\n", a->device ? a->device : "/dev/baton",
-			strerror(errno));
-		return EX_KERNEL;
+	sys_path(&s, "/sys/kernel/baton/disarm", path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		fprintf(stderr, "baton: %s: %s%s\n", path, strerror(e),
+			e == ENOENT ? " (is baton.ko loaded? modprobe baton)" : "");
+		return e == ENOENT ? EX_NOHOOK : e == EACCES || e == EPERM ? EX_PERM : EX_FAIL;
 	}
+	if (write(fd, "1\n", 2) != 2) {
+		e = errno;
+		close(fd);
+		fprintf(stderr, "baton: %s: %s%s\n", path, strerror(e),
+			e == EBUSY ? " (a load is being written)" : "");
+		return e == EBUSY ? EX_BUSY : e == EPERM ? EX_PERM : EX_KERNEL;
+	}
+	close(fd);
 	return EX_OK;
 }
 

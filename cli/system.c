@@ -270,6 +270,8 @@ static int read_hex_file(const struct sys_ctx *s, const char *path, uint64_t *v)
 /* screen_info for a framebuffer console, as kexec-tools fills it: /dev/fb0 when
  * it is the firmware's (VESA or EFI) framebuffer, else what the running kernel
  * was booted with. */
+/* 0: fb0 is the firmware's framebuffer (VESA or EFI), *si filled; 1: fb0 belongs
+ * to a native driver; -1: no fb0. */
 static int screen_from_fb(const struct sys_ctx *s, struct screen_info *si)
 {
 	struct fb_fix_screeninfo fix;
@@ -291,7 +293,7 @@ static int screen_from_fb(const struct sys_ctx *s, struct screen_info *si)
 	else if (strcmp(fix.id, "EFI VGA") == 0)
 		si->orig_video_isVGA = VIDEO_TYPE_EFI;
 	else
-		return -1;
+		return 1;	/* a native driver's framebuffer: its memory is not the boot one */
 	si->lfb_width = (uint16_t)var.xres;
 	si->lfb_height = (uint16_t)var.yres;
 	si->lfb_depth = (uint16_t)var.bits_per_pixel;
@@ -414,16 +416,20 @@ int sys_linux_facts(const struct sys_ctx *s, struct sys_linux *l, char *warn, si
 			l->sys.acpi_rsdp = cli_find_hex(systab, "ACPI=");
 	}
 	free(systab);
-	/* the screen */
-	if (screen_from_fb(s, &si) == 0) {
+	/* the screen: the firmware's framebuffer as fb0 shows it now; none when a
+	 * native driver owns fb0 (its scanout may have moved: kexec-tools passes
+	 * none either); the boot-time one (a text console) when there is no fb0 */
+	rc = screen_from_fb(s, &si);
+	if (rc == 0) {
 		memcpy(l->screen, &si, sizeof(si));
 		l->sys.screen_info = l->screen;
-	} else if (bp) {
+	} else if (rc < 0 && bp) {
 		memcpy(&si, bp + BP_SCREEN_INFO, sizeof(si));
 		si.cl_magic = si.cl_offset = 0;	/* the old command line protocol: not ours */
 		memcpy(l->screen, &si, sizeof(si));
 		l->sys.screen_info = l->screen;
 	}
+	rc = 0;
 	if (sys_exists(s, "/sys/firmware/efi"))
 		rc = efi_handoff(s, l, bp, warn, wlen);
 	l->uefi = rc == 0 && l->sys.efi_info;

@@ -383,7 +383,7 @@ static void bz_fill_header(uint8_t *zp, const struct fmt_bz_request *rq,
  * SETUP_EFI node: a kernel given both maps the runtime regions where the first
  * kernel's SetVirtualAddressMap put them instead of calling it again.
  */
-static void bz_put_system(uint8_t *zp, const struct fmt_bzimage *bz,
+static void bz_put_system(uint8_t *zp,
 			  const struct fmt_bz_request *rq, const struct fmt_bz_layout *lay,
 			  const struct fmt_bz_boot_shape *bs, uint64_t *link)
 {
@@ -393,7 +393,9 @@ static void bz_put_system(uint8_t *zp, const struct fmt_bzimage *bz,
 		return;
 	if (sys->screen_info)
 		memcpy(zp + BP_SCREEN_INFO, sys->screen_info, BP_SCREEN_INFO_LEN);
-	if (sys->acpi_rsdp && bz->version >= FMT_BZ_ACPI_RSDP_VERSION)
+	/* boot_params.acpi_rsdp_addr (0x070, padding to kernels before 5.0),
+	 * always, as kexec-tools fills it */
+	if (sys->acpi_rsdp)
 		bz_put64(zp, BP_ACPI_RSDP_ADDR, sys->acpi_rsdp);
 	if (bs->efi_memmap_off) {
 		uint64_t pa = lay->boot + bs->efi_memmap_off;
@@ -439,7 +441,7 @@ void fmt_bzimage_boot_area(const void *image, const struct fmt_bzimage *bz,
 		bz_put_node(zp, lay->boot, &link, bs.dtb_off, BZ_SETUP_DTB, rq->dtb_len);
 		memcpy(zp + bs.dtb_off + BZ_NODE_HDR, dtb, rq->dtb_len);
 	}
-	bz_put_system(zp, bz, rq, lay, &bs, &link);
+	bz_put_system(zp, rq, lay, &bs, &link);
 	if (rq->cmdline_len)
 		memcpy(zp + BZ_PAGE, cmdline, rq->cmdline_len);
 	zp[BZ_PAGE + rq->cmdline_len] = '\0';

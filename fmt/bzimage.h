@@ -62,7 +62,7 @@
 #define BP_EXT_CMD_LINE_PTR	0x0c8
 #define BP_SCREEN_INFO		0x000	/* struct screen_info, BP_SCREEN_INFO_LEN bytes */
 #define BP_SCREEN_INFO_LEN	0x040
-#define BP_ACPI_RSDP_ADDR	0x070	/* u64, read by kernels of boot protocol 2.14+ */
+#define BP_ACPI_RSDP_ADDR	0x070	/* u64 acpi_rsdp_addr (kernels 5.0+; padding before) */
 #define BP_EFI_INFO		0x1c0	/* struct efi_info, BP_EFI_INFO_LEN bytes */
 #define BP_EFI_INFO_LEN		0x020
 #define BP_EFI_MEMDESC_SIZE	0x1c8	/* u32 */
@@ -91,7 +91,6 @@
 
 #define FMT_BZ_MIN_VERSION	0x020a	/* 2.10: init_size and pref_address */
 #define FMT_BZ_MIN_VERSION64	0x020c	/* 2.12: xloadflags, ext_* fields */
-#define FMT_BZ_ACPI_RSDP_VERSION 0x020e	/* 2.14: acpi_rsdp_addr */
 
 struct fmt_bzimage {
 	uint16_t version;		/* 0x20f = 2.15 */
@@ -132,7 +131,7 @@ struct fmt_bz_system {
 	 * placement map's three types. */
 	const struct fmt_e820 *e820;
 	uint64_t e820_count;
-	uint64_t acpi_rsdp;		/* acpi_rsdp_addr, written for 2.14+ kernels */
+	uint64_t acpi_rsdp;		/* acpi_rsdp_addr, written always (as kexec-tools) */
 	const void *screen_info;	/* BP_SCREEN_INFO_LEN bytes for offset 0 */
 	/* UEFI: efi_info (loader signature, system table, descriptor version) and
 	 * the runtime regions' memory map (descriptors of efi_desc_size bytes with

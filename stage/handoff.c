@@ -183,7 +183,7 @@ int stage_write_lists(struct stage *s)
 			if (!err && !stage_meets_dst(s, *pa))
 				break;
 			if (!err && tries + 1 == most)
-				return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned %d list pages in a row that are destinations (the last 0x%lx)",
+				return stage_fail(s, STAGE_E_ALLOC_BAD, "allocator returned %u list pages in a row that are destinations (the last 0x%lx)",
 						  most, (unsigned long)*pa);
 		}
 		if (err)

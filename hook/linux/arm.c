@@ -3,10 +3,12 @@
  * hook/linux/arm.c: from collected pages to an armed handoff, at close().
  *
  * 1. baton_map_build (at open): the kernel's view of memory as a baton map.
- *    System RAM is usable; inside it, the crashkernel reservation and every
- *    busy range that is not System RAM itself (pstore/ramoops, firmware
- *    reservations) are never-touch; the rest is not RAM. Made normal by
- *    core/memmap.c, the rule every side goes by; baton_fits asks it.
+ *    System RAM is usable; inside it, the crashkernel reservation is
+ *    never-touch; the rest is not RAM. Made normal by core/memmap.c, the rule
+ *    every side goes by; baton_fits asks it. (Other busy ranges nested in
+ *    System RAM, such as ramoops placed there, are invisible to the walkers
+ *    6.1 exports: a walk with no descriptor stops at the parent. The baton
+ *    command keeps off them from /proc/iomem: docs/hook.md.)
  * 2. baton_seal: the written pages and the record's zero and claim ranges as
  *    sorted runs; the identity page tables the jump will use (single pages,
  *    kept off the loader's work area through the request's keep ranges); then
@@ -69,15 +71,6 @@ static int add_never(struct resource *res, void *arg)
 	return map_add(arg, res->start, res->end, BATON_MEM_NEVER_TOUCH);
 }
 
-/* A busy range inside System RAM that is not RAM the kernel owns. */
-static int add_claimed(struct resource *res, void *arg)
-{
-	if (!res->parent || !(res->parent->flags & IORESOURCE_SYSTEM_RAM) ||
-	    (res->flags & IORESOURCE_SYSTEM_RAM))
-		return 0;
-	return add_never(res, arg);
-}
-
 int baton_map_build(void)
 {
 	struct map_raw *m = kzalloc(sizeof(*m), GFP_KERNEL);
@@ -91,8 +84,6 @@ int baton_map_build(void)
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, -1, m,
 			    add_ram);
 	walk_iomem_res_desc(IORES_DESC_CRASH_KERNEL, IORESOURCE_MEM, 0, -1, m, add_never);
-	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM | IORESOURCE_BUSY, 0, -1, m,
-			    add_claimed);
 	out = kcalloc(2 * m->n + 1, sizeof(*out), GFP_KERNEL);
 	err = out ? 0 : -ENOMEM;
 	if (!err && (m->full || !m->n ||
@@ -168,15 +159,15 @@ static void own_free(void)
 	b.nown = b.own_cap = 0;
 }
 
-static void *own_page(u8 how, u64 pages)
+static void *own_page(u8 how, u64 pages, gfp_t extra)
 {
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | extra;
 	void *p = NULL;
 
 	if (how == BATON_OWN_EXACT)
-		p = alloc_pages_exact(pages << PAGE_SHIFT, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		p = alloc_pages_exact(pages << PAGE_SHIFT, gfp);
 	else {
-		struct page *pg = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-					      how == BATON_OWN_ORDER1);
+		struct page *pg = alloc_pages(gfp, how == BATON_OWN_ORDER1);
 
 		p = pg ? page_address(pg) : NULL;
 	}
@@ -194,7 +185,10 @@ static void *own_page(u8 how, u64 pages)
 
 static int env_alloc(void *ctx, u64 pages, u32 purpose, u64 dst, u64 *pa)
 {
-	void *p = own_page(purpose == STAGE_FOR_LOADER ? BATON_OWN_EXACT : BATON_OWN_PAGE, pages);
+	/* List pages: asked for until the allocator fails, so it must fail
+	 * rather than call the OOM killer (most free pages may be destinations). */
+	void *p = own_page(purpose == STAGE_FOR_LOADER ? BATON_OWN_EXACT : BATON_OWN_PAGE, pages,
+			   purpose == STAGE_FOR_LIST ? __GFP_NORETRY : 0);
 
 	if (!p)
 		return -ENOMEM;
@@ -331,16 +325,26 @@ static int runs_build(struct stage_run **out, u64 *count)
 #define PT_P_RW_A_D	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 /*
- * [0, max(4 GiB, top of RAM)) identity-mapped with 2 MiB pages, present,
- * writable, executable, not user (docs/entry.md: the loader starts on the
- * caller's identity map of all RAM). The top level's upper half is copied
- * from the live one at the jump, so the hook's own code stays mapped. With
- * CR4.LA57 a fifth level; under PTI an order-1 top level, so bit 12 of CR3
- * stays clear. Every page is kept off the loader's work area (keep[]).
+ * Every 2 MiB page that holds RAM of the map (usable or never-touch)
+ * identity-mapped, present, writable, executable, not user (docs/entry.md: the
+ * loader starts on the caller's identity map of all RAM); MMIO holes are not
+ * mapped, so nothing can touch them speculatively through a write-back
+ * mapping. The top level's upper half is copied from the live one at the
+ * jump, so the hook's own code stays mapped. With CR4.LA57 a fifth level;
+ * under PTI an order-1 top level, so bit 12 of CR3 stays clear. Every page is
+ * kept off the loader's work area (keep[]).
  */
+static bool ram_meets(u64 base, u64 len)
+{
+	for (u64 i = 0; i < b.nmap; i++)
+		if (b.map[i].base < base + len && base < b.map[i].base + b.map[i].size)
+			return true;
+	return false;
+}
+
 static int tables_build(struct baton_mem_range **keep, u64 *nkeep)
 {
-	u64 top = SZ_4G, gib, pdpts;
+	u64 top = 0, gib, pdpts;
 	bool la57 = __read_cr4() & X86_CR4_LA57;
 	u8 how = boot_cpu_has(X86_FEATURE_PTI) ? BATON_OWN_ORDER1 : BATON_OWN_PAGE;
 	u64 *pml4, first = b.nown;
@@ -352,32 +356,35 @@ static int tables_build(struct baton_mem_range **keep, u64 *nkeep)
 	pdpts = DIV_ROUND_UP(gib, 512);
 	if (pdpts > 256)
 		return -E2BIG;
-	b.top = own_page(how, how == BATON_OWN_ORDER1 ? 2 : 1);
+	b.top = own_page(how, how == BATON_OWN_ORDER1 ? 2 : 1, 0);
 	if (!b.top)
 		return -ENOMEM;
 	b.top_pa = virt_to_phys(b.top);
 	pml4 = b.top;
 	if (la57) {
-		pml4 = own_page(BATON_OWN_PAGE, 1);
+		pml4 = own_page(BATON_OWN_PAGE, 1, 0);
 		if (!pml4)
 			return -ENOMEM;
 		b.top[0] = virt_to_phys(pml4) | PT_P_RW_A_D;
 	}
 	for (u64 p = 0; p < pdpts; p++) {
-		u64 *pdpt = own_page(BATON_OWN_PAGE, 1);
+		u64 *pdpt = own_page(BATON_OWN_PAGE, 1, 0);
 
 		if (!pdpt)
 			return -ENOMEM;
 		pml4[p] = virt_to_phys(pdpt) | PT_P_RW_A_D;
 		for (u64 g = 0; g < 512 && p * 512 + g < gib; g++) {
-			u64 *pd = own_page(BATON_OWN_PAGE, 1);
-			u64 base = (p * 512 + g) * SZ_1G;
+			u64 base = (p * 512 + g) * SZ_1G, *pd;
 
+			if (!ram_meets(base, SZ_1G))
+				continue;
+			pd = own_page(BATON_OWN_PAGE, 1, 0);
 			if (!pd)
 				return -ENOMEM;
 			pdpt[g] = virt_to_phys(pd) | PT_P_RW_A_D;
 			for (u64 m = 0; m < 512; m++)
-				pd[m] = (base + m * SZ_2M) | PT_P_RW_A_D | _PAGE_PSE;
+				if (ram_meets(base + m * SZ_2M, SZ_2M))
+					pd[m] = (base + m * SZ_2M) | PT_P_RW_A_D | _PAGE_PSE;
 		}
 	}
 	k = kcalloc(b.nown - first, sizeof(*k), GFP_KERNEL);

@@ -35,7 +35,7 @@ struct baton_own {
 #define BATON_OWN_EXACT	1	/* alloc_pages_exact */
 #define BATON_OWN_ORDER1 2	/* alloc_pages(order 1) */
 
-#define BATON_IOAPIC_MAX 16
+#define BATON_IOAPIC_MAX 128	/* the kernel's MAX_IO_APICS */
 
 struct baton {
 	struct mutex lock;		/* everything below */

@@ -20,16 +20,18 @@ $(HOOK_B)/baton.ko: $(HOOK_SRC) $(B)/loader.bin hook/linux/build.mk mk/vmlinuz.s
 	@grep -E 'warning|error' $(HOOK_B)/build.log || true
 	cp $(HOOK_B)/src/baton.ko $@
 
-# install-hook: baton.ko through dkms, so it follows kernel upgrades: the tree
-# in /usr/src/baton-<version>, then dkms add, build and install for the
+# install-hook: baton.ko through dkms, so it follows kernel upgrades: every
+# version dkms knows removed, the tree in /usr/src/baton-<version> (dkms reads
+# /usr/src: DESTDIR does not apply), then dkms add, build and install for the
 # running kernel (KVER=... another; every later one: AUTOINSTALL).
 BATON_VERSION := $(shell cat VERSION)
 KVER ?= $(shell uname -r)
 
 install-hook: $(B)/loader.bin
 	@command -v dkms >/dev/null || { echo "install-hook: dkms is missing: apt-get install dkms linux-headers-$$(uname -r)"; exit 1; }
-	-@dkms remove baton/$(BATON_VERSION) --all >/dev/null 2>&1
-	sh hook/linux/mktree.sh $(DESTDIR)/usr/src/baton-$(BATON_VERSION) $(B)/loader.bin
+	-@for v in $$(dkms status baton 2>/dev/null | sed -n 's|^baton/\([^,:]*\).*|\1|p' | sort -u); do \
+		dkms remove baton/$$v --all >/dev/null 2>&1; done
+	sh hook/linux/mktree.sh /usr/src/baton-$(BATON_VERSION) $(B)/loader.bin
 	dkms add baton/$(BATON_VERSION)
 	dkms install baton/$(BATON_VERSION) -k $(KVER)
 

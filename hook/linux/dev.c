@@ -20,6 +20,7 @@
  */
 #define pr_fmt(fmt) "baton: " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/kobject.h>
@@ -31,6 +32,7 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <xen/xen.h>
 #include "baton.h"
 
 static const char *const state_names[] = { "empty", "loading", "armed" };
@@ -86,6 +88,12 @@ static int baton_open(struct inode *inode, struct file *f)
 	err = security_locked_down(LOCKDOWN_KEXEC);
 	if (err)
 		return err;
+	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT) || xen_pv_domain()) {
+		/* The hook's page tables carry no encryption bit, and a Xen PV
+		 * guest may not load CR3 itself: the jump cannot work here. */
+		pr_err("open: memory encryption (SME, SEV, TDX) or a Xen PV guest: not supported\n");
+		return -EOPNOTSUPP;
+	}
 	mutex_lock(&b.lock);
 	if (b.disabled) {
 		err = -EPERM;

@@ -10,17 +10,20 @@
  * module cannot call (machine_shutdown() is not exported), by the hardware's
  * rules, in the kernel's order:
  *
- *   PCI bus mastering off on every function (the PCI core does it only when
- *   kexec is in progress: a device may still DMA);
- *   interrupts off; every IO-APIC pin masked (clear_IO_APIC);
- *   the other CPUs stopped (smp_ops.stop_other_cpus, exported);
+ *   PCI bus mastering off on every function not in D3cold (the PCI core does
+ *   it only when kexec is in progress: a device may still DMA);
+ *   interrupts off; the other CPUs stopped (smp_ops.stop_other_cpus,
+ *   exported; with reboot=force it returns at once: then no jump);
+ *   every IO-APIC pin masked (clear_IO_APIC; after the stop, so no other CPU
+ *   touches the IO-APIC's index register meanwhile);
  *   this CPU's local APIC back in virtual-wire mode (lapic_shutdown, then
  *   disconnect_bsp_APIC's values);
  *   the 8259s masked (i8259A_shutdown, a syscore callback that runs after ours
  *   and so never would);
- *   the HPET stopped (hpet_disable);
+ *   the HPET stopped: counter, legacy routing and every timer's interrupt off
+ *   (hpet_disable() would restore the firmware's configuration instead);
  *   the IOMMU off, where there is one (x86_platform.iommu_shutdown);
- *   CET off if on; the hook's identity page tables; the jump into the loader,
+ *   CET off if on; the hook's identity page tables; a call into the loader,
  *   RDI = the handoff. Everything else is the loader's.
  *
  * Other reboots (halt, power off, kexec) pass through untouched.
@@ -45,6 +48,10 @@
 #define IOAPIC_WIN		0x10
 #define IOAPIC_VER		0x01		/* bits 23:16: the last redirection entry */
 #define IOAPIC_REDIR(pin)	(0x10 + 2 * (pin))
+#define IOAPIC_MODE		(7u << 8)	/* delivery mode */
+#define IOAPIC_MODE_SMI		(2u << 8)
+#define IOAPIC_IRR		(1u << 14)	/* Remote IRR */
+#define IOAPIC_LEVEL		(1u << 15)
 #define IOAPIC_MASKED		(1u << 16)
 
 /* HPET (IA-PC HPET specification 1.0a, 2.3) */
@@ -58,21 +65,41 @@
 #define PIC1_DATA		0x21
 #define PIC2_DATA		0xa1
 
+static u32 ioapic_read(void __iomem *io, u32 reg)
+{
+	writel(reg, io + IOAPIC_SEL);
+	return readl(io + IOAPIC_WIN);
+}
+
+static void ioapic_write(void __iomem *io, u32 reg, u32 v)
+{
+	writel(reg, io + IOAPIC_SEL);
+	writel(v, io + IOAPIC_WIN);
+}
+
+/* Every pin masked, as clear_IO_APIC() leaves them: SMI pins are left alone,
+ * and a level-triggered pin with Remote IRR set is made edge-triggered for a
+ * moment, which clears it, so the next owner finds no interrupt in flight. */
 static void ioapic_mask_all(void __iomem *io)
 {
-	unsigned int last, pin;
+	unsigned int last = (ioapic_read(io, IOAPIC_VER) >> 16) & 0xff, pin;
 
-	writel(IOAPIC_VER, io + IOAPIC_SEL);
-	last = (readl(io + IOAPIC_WIN) >> 16) & 0xff;
 	for (pin = 0; pin <= last; pin++) {
-		writel(IOAPIC_REDIR(pin), io + IOAPIC_SEL);
-		writel(readl(io + IOAPIC_WIN) | IOAPIC_MASKED, io + IOAPIC_WIN);
+		u32 lo = ioapic_read(io, IOAPIC_REDIR(pin));
+
+		if ((lo & IOAPIC_MODE) == IOAPIC_MODE_SMI)
+			continue;
+		ioapic_write(io, IOAPIC_REDIR(pin), lo | IOAPIC_MASKED);
+		if ((lo & IOAPIC_LEVEL) && (lo & IOAPIC_IRR)) {
+			ioapic_write(io, IOAPIC_REDIR(pin), (lo | IOAPIC_MASKED) & ~IOAPIC_LEVEL);
+			ioapic_write(io, IOAPIC_REDIR(pin), lo | IOAPIC_MASKED);
+		}
 	}
 }
 
-/* The local APIC as disconnect_bsp_APIC() leaves the boot CPU's: enabled with
- * spurious vector 0x0f, LINT0 ExtINT (the 8259 passes through), LINT1 NMI,
- * every other LVT masked. */
+/* The local APIC as lapic_shutdown() and disconnect_bsp_APIC() leave the boot
+ * CPU's: enabled with spurious vector 0x0f, LINT0 ExtINT (the 8259 passes
+ * through), LINT1 NMI, every other LVT masked. */
 static void lapic_virtual_wire(void)
 {
 	u32 keep = ~(APIC_MODE_MASK | APIC_SEND_PENDING | APIC_INPUT_POLARITY |
@@ -85,6 +112,8 @@ static void lapic_virtual_wire(void)
 		apic_write(APIC_LVTPC, APIC_LVT_MASKED);
 	if (maxlvt >= 5)
 		apic_write(APIC_LVTTHMR, APIC_LVT_MASKED);
+	if (maxlvt >= 6)
+		apic_write(APIC_LVTCMCI, APIC_LVT_MASKED);
 	apic_write(APIC_SPIV, (apic_read(APIC_SPIV) & ~APIC_VECTOR_MASK) |
 		   APIC_SPIV_APIC_ENABLED | 0xf);
 	apic_write(APIC_LVT0, SET_APIC_DELIVERY_MODE((apic_read(APIC_LVT0) & keep) |
@@ -124,9 +153,10 @@ static void __noreturn baton_jump(void)
 	}
 	cr4 &= ~X86_CR4_PGE;
 	cr4_raw(cr4);
+	/* CR3 holds PCID 0; CR4.PCIDE stays as it is until the loader loads its
+	 * own tables and clears it (loader/paging.c): an NMI in between finds the
+	 * kernel's NMI path as it expects (its CR3 switch sets NOFLUSH). */
 	asm volatile("mov %0, %%cr3" : : "r"(b.top_pa) : "memory");
-	if (cr4 & X86_CR4_PCIDE)
-		cr4_raw(cr4 & ~X86_CR4_PCIDE);	/* CR3's PCID is 0 now */
 	/* A call, not a jmp (objtool takes an indirect jmp for a sibling call):
 	 * the loader never returns and never reads the stack it came in on. */
 	asm volatile(ANNOTATE_RETPOLINE_SAFE "call *%0" : : "r"(entry), "D"(handoff) : "memory");
@@ -138,8 +168,9 @@ static void baton_shutdown(void)
 	struct pci_dev *pdev = NULL;
 	unsigned int i;
 
-	if (system_state != SYSTEM_RESTART || !mutex_trylock(&b.lock))
+	if (system_state != SYSTEM_RESTART)
 		return;
+	mutex_lock(&b.lock);	/* syscore callbacks run in process context */
 	if (b.state != BATON_ARMED) {
 		mutex_unlock(&b.lock);
 		return;
@@ -152,12 +183,21 @@ static void baton_shutdown(void)
 	pr_info("reboot: jumping to the loader at 0x%llx, handoff 0x%llx\n",
 		b.res.entry, b.res.handoff);
 	for_each_pci_dev(pdev)
-		pci_clear_master(pdev);
+		if (pdev->current_state <= PCI_D3hot)	/* as pci_device_shutdown() */
+			pci_clear_master(pdev);
 	local_irq_disable();
+	smp_ops.stop_other_cpus(1);
+	if (num_online_cpus() > 1) {
+		/* reboot=force: stop_other_cpus() returned at once */
+		pr_emerg("reboot: %u CPUs still online: not jumping, the firmware resets\n",
+			 num_online_cpus());
+		local_irq_enable();
+		mutex_unlock(&b.lock);
+		return;
+	}
 	for (i = 0; i < b.nioapic; i++)
 		if (b.ioapic[i])
 			ioapic_mask_all(b.ioapic[i]);
-	smp_ops.stop_other_cpus(1);
 	lapic_virtual_wire();
 	outb(0xff, PIC2_DATA);
 	outb(0xff, PIC1_DATA);
