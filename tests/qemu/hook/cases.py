@@ -71,14 +71,15 @@ class Missing(Exception):
     """Something a case needs is not there; the message says what."""
 
 
-def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False):
+def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False, cpu="qemu64",
+              append="", expect=(), expect_before=()):
     """One QEMU run of the hook's /init. The keys run.py's table and --list read
     are filled in; "hook" marks the case as this module's."""
     exit = EXIT_PROBE_PASS if test in ("probe", "jump") else EXIT_OFF
     return dict(name=name, hook=True, test=test, tool=tool, smp=smp, mem=mem, disk=disk, net=net,
                 strategy="hook:" + test, seed="-", fault="none", handoff="-", payload="vmlinuz",
-                exit=exit, aps="none", linux=True, expect=[], min_secs=None, machine="pc",
-                cpu="qemu64", more="", early=False)
+                exit=exit, aps="none", linux=True, expect=list(expect), expect_before=list(expect_before), min_secs=None, machine="pc",
+                cpu=cpu, more="", early=False, append=append)
 
 
 CASES = [
@@ -91,6 +92,11 @@ CASES = [
     # old kernel's shutdown left (virtio disk and NIC driven until the reboot).
     hook_case("hook-probe-smp1", "probe", smp=1, disk=True, net=True),
     hook_case("hook-probe-smp4", "probe", smp=4, disk=True, net=True),
+    # The same on TCG's richest CPU with Linux's page-table isolation forced:
+    # 5-level paging, SMEP, SMAP, PKU; the hook's PML5 and order-1 top level.
+    hook_case("hook-probe-la57", "probe", smp=2, disk=True, net=True, cpu="max", append="pti=on",
+              expect=[r"^probe: paging: 5-level \(CR4\.LA57\)"],
+              expect_before=[r"Kernel/User page tables isolation: enabled"]),
     # kernel -> Debian's kernel: a block written and synced, a reader still busy
     # at the reboot; the next kernel reads the block back and gets a DHCP lease.
     hook_case("hook-linux", "linux", smp=2, disk=True, net=True),
@@ -119,7 +125,7 @@ ON_REQUEST = [bench_case("baton"), bench_case("kexec")]
 
 
 def bootargs(c):
-    args = BOOTARGS.format(**c)
+    args = BOOTARGS.format(**c) + (" " + c["append"] if c.get("append") else "")
     # The next kernel gets earlyprintk=serial too (guest.c: next_cmdline).
     return args + " baton.early=1" if c["early"] else args
 
@@ -220,6 +226,9 @@ def judge(c, code, text):
         why += judge_plain_reboot(first, after)
     elif c["test"] == "probe":
         why += judge_probe(c, after)
+        for line in c.get("expect_before", []):     # the first kernel's own lines
+            if not re.search(line, text[:len(text) - len(after)], re.M):
+                why.append("no line matching %r before the trigger" % line)
     elif c["test"] == "jump":
         why += loader_steps(after)
         if not re.search(r"^hook-jump: payload ran$", after, re.M):
@@ -258,6 +267,9 @@ def judge_probe(c, after):
     want = 'bootargs="%s"' % PROBE_APPEND.format(**c)
     if want not in m.group(0):
         why.append("PROBE PASS line without %s" % want)
+    for line in c.get("expect", []):
+        if not re.search(line, after, re.M):
+            why.append("no line matching %r after the trigger" % line)
     return why
 
 
