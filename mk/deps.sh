@@ -8,11 +8,13 @@
 # scripts edited. Everything built depends on STAMP, so only then does it rebuild.
 set -eu
 # kexec-tools and busybox-static: copied into the kernel hook's QEMU initramfs
-# (tests/qemu/hook/: the kexec baseline, busybox's udhcpc in the second kernel).
+# (tests/qemu/hook/: the kexec baseline, busybox's udhcpc in the second kernel,
+# busybox's sh as hook-uefi's /init); ovmf: the UEFI firmware hook-uefi boots
+# Debian's kernel with (/usr/share/ovmf/OVMF.fd).
 pkgs="gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev
       libxxhash-dev device-tree-compiler python3 xz-utils binutils
       libc6-dev linux-image-amd64 clang libclang-rt-14-dev
-      kexec-tools busybox-static"
+      kexec-tools busybox-static ovmf"
 # shellcheck disable=SC2086 # $pkgs is a list of words
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
 	    sed -n 's/^\([^ ]*\) install ok installed$/\1/p' | sed 's/:.*//')

@@ -8,6 +8,10 @@
 #   $(B)/hook/initramfs.cpio   the first kernel's: /init, /baton.ko, /baton,
 #                              kexec and its libraries, the virtio modules,
 #                              /vmlinuz (mk/vmlinuz.sh), /initrd2.cpio, /probe.elf
+#   $(B)/hook/uefi2.cpio       hook-uefi's second kernel: /init = uefi-init.sh
+#                              (busybox sh), busybox-static, efivarfs
+#   $(B)/hook/uefi1.cpio       hook-uefi's first kernel: the same and /baton.ko,
+#                              /baton, /vmlinuz, /initrd2.cpio = uefi2.cpio
 #   $(B)/hook/vmlinuz.path     which kernel that is: rewritten only when it changes
 
 HOOK_TEST_SRC := tests/qemu/hook
@@ -45,3 +49,23 @@ $(HOOK_B)/initramfs.cpio: $(HOOK_B)/guest $(HOOK_B)/baton.ko $(HOOK_B)/initrd2.c
 		--kmod-dir /lib/modules/$$rel $(addprefix --kmod ,$(HOOK_KMODS))
 
 ALL += $(HOOK_B)/initramfs.cpio
+
+# hook-uefi (cases.py): OVMF boots the first kernel, which hands over through
+# baton to the second; both run uefi-init.sh under busybox, efivarfs beside it.
+HOOK_UEFI_INIT := $(HOOK_TEST_SRC)/uefi-init.sh
+HOOK_UEFI_ARGS  = --init $(HOOK_UEFI_INIT) --data-mib 0 \
+	--bin $(call hook_pkg_file,busybox-static,/bin/busybox) \
+	--kmod-dir /lib/modules/$$rel --kmod efivarfs
+
+$(HOOK_B)/uefi2.cpio: $(HOOK_UEFI_INIT) $(HOOK_B)/vmlinuz.path tests/qemu/linux/mkinitramfs.py
+	set -e; rel=$$(cut -d' ' -f2 $(HOOK_B)/vmlinuz.path); \
+	$(PYTHON) tests/qemu/linux/mkinitramfs.py --out $@ $(HOOK_UEFI_ARGS)
+
+$(HOOK_B)/uefi1.cpio: $(HOOK_UEFI_INIT) $(HOOK_B)/baton.ko $(HOOK_B)/uefi2.cpio $(HOOK_CLI) \
+		$(HOOK_B)/vmlinuz.path tests/qemu/linux/mkinitramfs.py
+	set -e; k=$$(cut -d' ' -f1 $(HOOK_B)/vmlinuz.path); rel=$$(cut -d' ' -f2 $(HOOK_B)/vmlinuz.path); \
+	$(PYTHON) tests/qemu/linux/mkinitramfs.py --out $@ $(HOOK_UEFI_ARGS) \
+		--file baton.ko=$(HOOK_B)/baton.ko --file baton=$(HOOK_CLI) \
+		--file vmlinuz=$$k --file initrd2.cpio=$(HOOK_B)/uefi2.cpio
+
+ALL += $(HOOK_B)/uefi1.cpio

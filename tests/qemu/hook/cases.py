@@ -18,6 +18,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "tests", "qemu")
 INITRAMFS = os.path.join(BUILD, "hook", "initramfs.cpio")
+# hook-uefi's first kernel's initramfs (build.mk: uefi-init.sh under busybox).
+UEFI_INITRAMFS = os.path.join(BUILD, "hook", "uefi1.cpio")
+# Debian's ovmf (mk/deps.sh): code and variable store in one image, which QEMU
+# maps read-only with -bios, so OVMF keeps its variables in RAM (its emulated
+# store). baton's handover does not reset the machine: the second kernel's
+# GetVariable finds what the first kernel's SetVariable wrote there.
+OVMF = "/usr/share/ovmf/OVMF.fd"
+UEFI_BOOTARGS = "console=ttyS0 panic=-1 baton.uefi=first"
 
 EXIT_PROBE_PASS = 2 * 0x10 + 1  # the probe's isa-debug-exit: every check passed
 EXIT_OFF = 0                    # the last kernel powered off, or a reset with -no-reboot
@@ -56,6 +64,20 @@ FIRST = {
     "linux": ["load virtio modules", "write the block (O_DIRECT)", "fsync the disk",
               "reader loop on /dev/vda running", "reader still running after the load"],
     "fragmented": ["insmod baton.ko", "the initrd is 256 MiB", "memory fragmented"],
+    # uefi-init.sh's first run (the checks with an exit status name the one seen).
+    "uefi": ["booted by UEFI: /sys/firmware/efi", "EFI runtime services: /sys/firmware/efi/runtime",
+             "runtime map has entries", "efivarfs mounted", "write EFI variable BatonTest",
+             "insmod baton.ko",
+             "baton exec with nothing armed (exit status 10, want 10)",
+             "baton status with nothing armed (exit status 10, want 10)",
+             "baton load a kernel alone (exit status 0, want 0)",
+             "baton status armed (exit status 0, want 0)",
+             "baton load of a refused image (exit status 4, want 4)",
+             "still armed after a refused image (exit status 0, want 0)",
+             "baton load of a missing file (exit status 3, want 3)",
+             "baton unload (exit status 0, want 0)",
+             "nothing armed after unload (exit status 10, want 10)",
+             "baton load (exit status 0)"],
 }
 LOADED = {"baton": ["baton load", "armed after baton load"], "kexec": ["kexec -l", "kexec_loaded is 1"]}
 SECOND = {
@@ -64,22 +86,30 @@ SECOND = {
               "block header: magic, length and CRC as written", "block CRC-32 matches",
               "eth0 up", "DHCP lease on eth0"],
     "fragmented": ["all CPUs online", "read /pad.bin", "/pad.bin size", "/pad.bin CRC-32 matches"],
+    "uefi": ["booted by UEFI: /sys/firmware/efi", "EFI runtime services: /sys/firmware/efi/runtime",
+             "runtime map has entries", "efivarfs mounted", "EFI variable BatonTest read back",
+             "write EFI variable BatonSecond", "kernel log: no EFI error"],
 }
+# What each run's "start" line calls it, where that is not the test's name and
+# "second" (uefi-init.sh: baton.uefi=first|second).
+RUNS = {"uefi": ("uefi-first", "uefi-second")}
 
 
 class Missing(Exception):
     """Something a case needs is not there; the message says what."""
 
 
-def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False, cpu="qemu64",
-              append="", expect=(), expect_before=()):
+def hook_case(name, test, tool="baton", smp=1, mem="512M", disk=False, net=False, machine="pc",
+              bios=None, initrd=INITRAMFS, cpu="qemu64", append="", expect=(), expect_before=()):
     """One QEMU run of the hook's /init. The keys run.py's table and --list read
-    are filled in; "hook" marks the case as this module's."""
+    are filled in; "hook" marks the case as this module's. bios: the firmware
+    image for -bios (None: QEMU's SeaBIOS); initrd: the first kernel's."""
     exit = EXIT_PROBE_PASS if test in ("probe", "jump") else EXIT_OFF
     return dict(name=name, hook=True, test=test, tool=tool, smp=smp, mem=mem, disk=disk, net=net,
                 strategy="hook:" + test, seed="-", fault="none", handoff="-", payload="vmlinuz",
-                exit=exit, aps="none", linux=True, expect=list(expect), expect_before=list(expect_before), min_secs=None, machine="pc",
-                cpu=cpu, more="", early=False, append=append)
+                exit=exit, aps="none", linux=True, expect=list(expect),
+                expect_before=list(expect_before), min_secs=None, machine=machine,
+                cpu=cpu, more="", early=False, bios=bios, initrd=initrd, append=append)
 
 
 CASES = [
@@ -103,6 +133,11 @@ CASES = [
     hook_case("kexec-linux", "linux", tool="kexec", smp=2, disk=True, net=True),
     # Free memory fragmented on purpose, a 256 MiB initrd built in the guest.
     hook_case("hook-fragmented", "fragmented", smp=1, mem="1G"),
+    # UEFI: OVMF starts the first kernel (direct kernel boot, q35); it writes an
+    # EFI variable and hands over through baton load + baton exec; the second
+    # finds /sys/firmware/efi, its runtime map, and reads the variable back.
+    hook_case("hook-uefi", "uefi", smp=2, mem="1G", machine="q35", bios=OVMF,
+              initrd=UEFI_INITRAMFS),
 ]
 
 # Cases left out of make check until what they wait for is fixed: name -> why
@@ -125,6 +160,8 @@ ON_REQUEST = [bench_case("baton"), bench_case("kexec")]
 
 
 def bootargs(c):
+    if c["test"] == "uefi":
+        return UEFI_BOOTARGS
     args = BOOTARGS.format(**c) + (" " + c["append"] if c.get("append") else "")
     # The next kernel gets earlyprintk=serial too (guest.c: next_cmdline).
     return args + " baton.early=1" if c["early"] else args
@@ -136,14 +173,18 @@ def disk_path(c):
 
 def qemu_command(c, log, kernel):
     """The QEMU command line; makes the case's disk afresh (zeros)."""
-    if not os.path.exists(INITRAMFS):
-        raise Missing("%s is missing: run make first" % os.path.relpath(INITRAMFS, ROOT))
+    if not os.path.exists(c["initrd"]):
+        raise Missing("%s is missing: run make first" % os.path.relpath(c["initrd"], ROOT))
+    if c["bios"] and not os.path.exists(c["bios"]):
+        raise Missing("%s is missing: apt-get install ovmf (make deps)" % c["bios"])
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", c["machine"], "-cpu", c["cpu"],
-           "-m", c["mem"], "-smp", str(c["smp"]),
-           "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
-           "-serial", "file:" + log,
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-kernel", kernel, "-initrd", INITRAMFS, "-append", bootargs(c)]
+           "-m", c["mem"], "-smp", str(c["smp"])]
+    if c["bios"]:
+        cmd += ["-bios", c["bios"]]
+    cmd += ["-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
+            "-serial", "file:" + log,
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel", kernel, "-initrd", c["initrd"], "-append", bootargs(c)]
     if c["test"] == "probe":
         cmd += ["-fw_cfg", "name=opt/baton/bootargs,string=" +
                 PROBE_APPEND.format(**c).replace(",", ",,")]
@@ -177,6 +218,9 @@ def hook_lines(text):
 def stages(c):
     """The /init runs the case must see, in order: [(test, checks)]."""
     first = list(FIRST[c["test"]])
+    if c["test"] in RUNS:
+        one, two = RUNS[c["test"]]
+        return [(one, first), (two, SECOND[c["test"]])]
     if c["test"] in ("kernel", "linux", "fragmented"):
         first += LOADED[c["tool"]]
         return [(c["test"], first), ("second", SECOND[c["test"]])]
@@ -280,15 +324,17 @@ def judge_handover(c, first, last, after):
         if loader:
             why.append("a baton loader line in a kexec run: '%s'" % loader.group(1))
     else:
-        why += loader_steps(after)
+        # between the trigger and the next kernel's /init
+        nxt_start = after.find("hook-test: start ")
+        why += loader_steps(after if nxt_start < 0 else after[:nxt_start])
     nxt = [l[len("info next cmdline: "):] for l in first["lines"] if l.startswith("info next cmdline: ")]
     if not nxt or last["cmdline"] != nxt[0]:
         why.append("second kernel's cmdline '%s', want '%s'" % (last["cmdline"], nxt[0] if nxt else "?"))
     if cpu_count(last["cpus"]) != c["smp"]:
         why.append("second kernel: cpus %s, want %d" % (last["cpus"], c["smp"]))
     n = sum(l.startswith("PASS ") for l in last["lines"])
-    if "done second: %d passed, 0 failed" % n not in last["lines"]:
-        why.append("no 'done second: %d passed, 0 failed' line" % n)
+    if "done %s: %d passed, 0 failed" % (last["test"], n) not in last["lines"]:
+        why.append("no 'done %s: %d passed, 0 failed' line" % (last["test"], n))
     if c["net"]:
         lease = [l for l in last["lines"] if l.startswith("info dhcp: ")]
         # QEMU's user network: 10.0.2.0/24, its DHCP server at 10.0.2.2.

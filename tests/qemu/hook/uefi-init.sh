@@ -1,12 +1,14 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: MIT
-# /init of both kernels of the UEFI case (cli/guest/README.md): a first kernel
-# started by UEFI (OVMF's direct kernel boot) writes an EFI variable, loads the
-# same kernel through `baton load` and `baton exec`s into it; the second kernel
-# must find /sys/firmware/efi with working runtime services: the variable read
-# back through efivarfs (GetVariable), one written (SetVariable), the runtime
-# map the first kernel's SetVirtualAddressMap left. One "hook-test:" line per
-# check, as tests/qemu/hook's guest does; baton.uefi=first|second picks the run.
+# /init of both kernels of the case hook-uefi (tests/qemu/hook/README.md): a
+# first kernel started by UEFI (OVMF's direct kernel boot) writes an EFI
+# variable, loads the same kernel through `baton load` and `baton exec`s into
+# it; the second kernel must find /sys/firmware/efi with working runtime
+# services: the variable read back through efivarfs (GetVariable), one written
+# (SetVariable), the runtime map the first kernel's SetVirtualAddressMap left.
+# One "hook-test:" line per check, as guest.c beside it prints them (cases.py
+# judges them); baton.uefi=first|second picks the run. build.mk puts it with
+# busybox-static and efivarfs into build/hook/uefi1.cpio and uefi2.cpio.
 /bin/busybox mkdir -p /bin /proc /sys /dev
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -66,13 +68,14 @@ first)
 	exits 3 "baton load of a missing file" /baton load /nonexistent
 	exits 0 "baton unload" /baton unload
 	exits 10 "nothing armed after unload" /baton status
-	/baton load /vmlinuz --initrd /initrd2.cpio --no-progress \
-		--append "console=ttyS0 panic=-1 baton.uefi=second"
+	next="console=ttyS0 panic=-1 baton.uefi=second"
+	info "next cmdline: $next"
+	/baton load /vmlinuz --initrd /initrd2.cpio --no-progress --append "$next"
 	rc=$?
 	check "baton load (exit status $rc)" test $rc = 0
 	/baton status
 	if [ $failed = 0 ]; then
-		echo "hook-test: info baton exec"
+		echo "hook-test: trigger baton: baton exec"
 		/baton exec
 		fail "baton exec returned (exit status $?)"
 	fi
