@@ -534,8 +534,13 @@ static void next_cmdline(char *out, size_t size, const char *more)
 	// prints before it decompresses: the new image's first line, whatever
 	// loaded it (Debian's decompressor prints nothing else, without
 	// CONFIG_X86_VERBOSE_BOOTUP).
-	snprintf(out, size, "console=ttyS0 panic=-1%s baton.test=second baton.case=%s baton.cpus=%d%s%s",
+	// After kexec-tools (the baseline), no_timer_check: under a loaded TCG
+	// host its second kernel once failed the IO-APIC timer check ("IO-APIC +
+	// timer doesn't work") and panicked. baton's next kernel keeps the check:
+	// it tests the interrupt state the hook leaves.
+	snprintf(out, size, "console=ttyS0 panic=-1%s%s baton.test=second baton.case=%s baton.cpus=%d%s%s",
 		 *arg("baton.early") ? " earlyprintk=serial,ttyS0,115200 nokaslr" : "",
+		 strcmp(tool(), "kexec") == 0 ? " no_timer_check" : "",
 		 arg("baton.case"), cpus_online(), *more ? " " : "", more);
 	say("info next cmdline: %s", out);
 }
