@@ -42,6 +42,7 @@ $(B)/efi/baton.efi: $(B)/efi/baton.so
 	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 .PHONY: efi
+ALL += $(B)/efi/baton.efi
 efi: $(B)/efi/baton.efi
 
 -include $(EFI_OBJS:.o=.d)
