@@ -108,5 +108,5 @@ bench: deps
 	@$(PYTHON) tests/bench/hook_vs_kexec.py
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/linux $(B)/hook $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
+	rm -rf $(B)/obj $(B)/efi $(B)/tests $(B)/linux $(B)/hook $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
 		$(B)/*.lst $(B)/*.map $(B)/include

@@ -14,7 +14,7 @@ set -eu
 pkgs="gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev
       libxxhash-dev device-tree-compiler python3 xz-utils binutils
       libc6-dev linux-image-amd64 clang libclang-rt-14-dev
-      kexec-tools busybox-static ovmf"
+      kexec-tools busybox-static ovmf gnu-efi mtools"
 # shellcheck disable=SC2086 # $pkgs is a list of words
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
 	    sed -n 's/^\([^ ]*\) install ok installed$/\1/p' | sed 's/:.*//')

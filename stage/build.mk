@@ -2,9 +2,7 @@
 # kernel today; a kernel hook and a UEFI chainloader later). STAGE_FS_OBJS is
 # everything an outgoing side links besides libfdt and a libc.
 
-STAGE_C := stage/stage.c stage/seal.c stage/place.c stage/runs.c stage/list.c stage/linux.c stage/linux_place.c stage/bootinfo.c stage/handoff.c stage/errors.c \
-	   fmt/fmt.c fmt/errors.c fmt/elf.c fmt/bzimage.c fmt/multiboot.c core/plan.c core/sort.c core/layout.c core/crc32.c \
-	   core/check.c core/chain.c core/memmap.c core/verify.c
+include stage/sources.mk
 STAGE_FS_OBJS := $(STAGE_C:%.c=$(B)/obj/fs/%.o)
 
 # The same sources built for the host, for tests and benchmarks.

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <baton/blob.h>
+#include "core/check.h"
 #include "core/crc32.h"
 #include "core/memmap.h"
 #include "stage/stage_int.h"
@@ -172,4 +173,26 @@ void stage_seal(struct baton_handoff *h, const struct stage_env *env)
 	}
 	h->chain_crc32 = crc;
 	h->crc32 = crc32_handoff(h);
+}
+
+void stage_rehash(struct baton_handoff *h, const struct stage_env *env)
+{
+	uint64_t pa = h->chain;
+
+	for (uint64_t i = 0; pa && i < h->chain_pages; i++) {
+		uint64_t *w = env->map(env->ctx, pa, BATON_PAGE_SIZE);
+		uint64_t hash = 0;
+
+		/* as handoff.c:list_hash: the SRC entries in order; unused words are 0 */
+		for (uint64_t k = BATON_LIST_FIRST; k < BATON_LIST_WORDS; k++)
+			if (BATON_L_KIND(w[k]) == BATON_L_SRC) {
+				uint64_t bytes = BATON_L_SRC_PAGES(w[k]) * BATON_PAGE_SIZE;
+
+				hash = check_hash(hash, env->map(env->ctx, BATON_L_ADDR(w[k]), bytes),
+						  bytes);
+			}
+		w[1] = hash;
+		pa = BATON_L_ADDR(w[0]);
+	}
+	stage_seal(h, env);
 }

@@ -176,6 +176,12 @@ int stage_layout_runs(const struct stage_request *rq, const struct stage_env *en
  * edit, in tests), reading list pages through env->map. */
 void stage_seal(struct baton_handoff *h, const struct stage_env *env);
 
+/* After an outgoing side edited source pages of a sealed handoff (baton.efi
+ * writes the final EFI memory map into the Linux boot area after
+ * ExitBootServices): every list page's hash word again, then stage_seal(). No
+ * allocation, no other call than env->map. */
+void stage_rehash(struct baton_handoff *h, const struct stage_env *env);
+
 /* One message for any baton error code (FMT_E_*, PLAN_E_*, STAGE_E_*). */
 const char *stage_strerror(int err);
 

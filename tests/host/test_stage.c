@@ -3447,6 +3447,48 @@ static void test_strerror_every_code(void **state)
  * bytes (every tail of the 32-byte stripes), at every alignment, under many seeds,
  * and over a page. The stage and the loader share check_hash, so only this test
  * holds it to the spec. */
+/*
+ * stage_rehash (baton.efi's edit after ExitBootServices): a byte of a source
+ * page changed after sealing fails the loader's verify step; the same edit
+ * followed by stage_rehash passes it, every step before it included.
+ */
+static uint8_t *first_src_byte(struct fx *f, uint64_t **hash_word)
+{
+	uint64_t *w = hostenv_ptr(&f->e, fx_handoff(f)->chain, PAGE);
+	uint64_t k = BATON_LIST_FIRST;
+
+	while (BATON_L_KIND(w[k]) != BATON_L_SRC)
+		k++;
+	*hash_word = &w[1];
+	return (uint8_t *)hostenv_ptr(&f->e, BATON_L_ADDR(w[k]), PAGE) + 100;
+}
+
+static void test_rehash_after_edit(void **state)
+{
+	struct loader_sim ls;
+	uint64_t *hw, before;
+	(void)state;
+
+	for (int rehash = 0; rehash < 2; rehash++) {
+		struct fx *f = fx_new(HOSTENV_SCATTERED, 71, 24 * MIB);
+
+		fx_stage_ok(f);
+		uint8_t *b = first_src_byte(f, &hw);
+
+		before = *hw;
+		*b ^= 0x5a;
+		if (rehash) {
+			stage_rehash(fx_handoff(f), &f->e.env);
+			assert_true(*hw != before);
+			assert_int_equal(loader_run(f, &ls), 0);
+		} else {
+			assert_int_not_equal(loader_run(f, &ls), 0);
+		}
+		ls_free(&ls);
+		fx_free(f);
+	}
+}
+
 static void test_hash_is_xxh64(void **state)
 {
 	static uint8_t buf[4096 + 8];
@@ -3532,6 +3574,7 @@ int main(void)
 		cmocka_unit_test(test_layout_huge_plan_wrapped_to_zero),
 		cmocka_unit_test(test_strerror_every_code),
 		cmocka_unit_test(test_hash_is_xxh64),
+		cmocka_unit_test(test_rehash_after_edit),
 		cmocka_unit_test(test_e2e_contiguous),
 		cmocka_unit_test(test_e2e_scattered),
 		cmocka_unit_test(test_e2e_reverse),
