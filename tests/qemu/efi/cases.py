@@ -65,7 +65,7 @@ EXIT_OFF = 0                    # init powered off
 EXIT_PROBE_PASS = 2 * 0x10 + 1  # the probe's isa-debug-exit: every check passed
 
 # OVMF's boot manager, on the serial console, as it starts the boot option
-# (BdsDxe, MdeModulePkg/Universal/BdsDxe/BdsEntry.c): the bench's start mark.
+# (edk2:MdeModulePkg/Universal/BdsDxe/BdsEntry.c): the bench's start mark.
 BDS_START = r"BdsDxe: starting Boot[0-9A-F]{4} "
 
 
