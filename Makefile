@@ -106,7 +106,8 @@ bench: deps
 	@for b in $(BENCHES); do $$b || exit 1; done
 	@$(PYTHON) tests/bench/linux_boot.py
 	@$(PYTHON) tests/bench/hook_vs_kexec.py
+	@$(PYTHON) tests/bench/efi_boot.py
 
 clean:
-	rm -rf $(B)/obj $(B)/efi $(B)/tests $(B)/linux $(B)/hook $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
+	rm -rf $(B)/obj $(B)/efi $(B)/tests $(B)/linux $(B)/hook $(B)/efitest $(B)/coverage $(B)/fuzz/fuzz_* $(B)/fuzz/obj $(B)/*.bin $(B)/*.elf \
 		$(B)/*.lst $(B)/*.map $(B)/include

@@ -26,6 +26,21 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hook"))
 import cases as hook  # noqa: E402  (the kernel hook's cases: tests/qemu/hook/cases.py)
+import importlib.util  # noqa: E402
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# The UEFI boot loaders' cases (tests/qemu/efi/cases.py: systemd-boot, GRUB, baton.efi).
+efi = _load("efi_cases", os.path.join(os.path.dirname(os.path.abspath(__file__)), "efi", "cases.py"))
+# Cases that wait for a fix or a part elsewhere: name -> (why, the file saying so).
+WAITING = dict([(n, (w, "tests/qemu/hook/cases.py")) for n, w in hook.WAITING.items()] +
+               [(n, (w, "tests/qemu/efi/cases.py")) for n, w in efi.WAITING.items()])
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
@@ -466,8 +481,11 @@ CASES += FAULT_MATRIX
 # Debian's kernel with baton.ko, loading through the hook (and kexec's baseline):
 # tests/qemu/hook/cases.py judges them; those in hook.WAITING run only when named.
 CASES += hook.CASES
-# Run only when named: the hook bench's kernel -> kernel runs.
-ON_REQUEST = hook.ON_REQUEST
+# Debian's kernel (or the probe) from an ESP through a UEFI boot loader under
+# OVMF: tests/qemu/efi/cases.py judges them; those in efi.WAITING run only when named.
+CASES += efi.CASES
+# Run only when named: the hook bench's kernel -> kernel runs, the EFI bench's runs.
+ON_REQUEST = hook.ON_REQUEST + efi.ON_REQUEST
 
 
 def refused_by(c):
@@ -629,6 +647,8 @@ def bootargs(c):
 def qemu_command(c, log):
     if c.get("hook"):
         return hook.qemu_command(c, log, vmlinuz())
+    if c.get("efi"):
+        return efi.qemu_command(c, log, vmlinuz())
     args = bootargs(c)
     append = "strategy={strategy} seed={seed} fault={fault} handoff={handoff} entry={entry} aps={aps}".format(**c)
     if c["more"]:
@@ -663,6 +683,8 @@ def judge(c, code, text):
     """Every way the case's outcome differs from its design, as short strings."""
     if c.get("hook"):
         return hook.judge(c, code, text)
+    if c.get("efi"):
+        return efi.judge(c, code, text)
     why = []
     exits = exits_of(c)
     if code not in exits:
@@ -801,7 +823,7 @@ def run_case(c, timeout):
     start = time.monotonic()
     try:
         cmd = qemu_command(c, log)
-    except (NoKernel, hook.Missing) as e:   # a case without its kernel fails, never skips
+    except (NoKernel, hook.Missing, efi.Missing) as e:   # a case without its kernel fails, never skips
         return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
     if c["exit"] == HALTED:
         code, qemu_out = watch_halt(cmd, log, timeout)
@@ -867,7 +889,7 @@ def gdb(name):
     os.makedirs(OUT, exist_ok=True)
     try:
         cmd = qemu_command(c, log) + ["-s", "-S"]
-    except NoKernel as e:
+    except (NoKernel, hook.Missing, efi.Missing) as e:
         print("qemu-gdb: " + str(e))
         return 1
     print("qemu-gdb: %s frozen at reset; serial -> %s" % (name, os.path.relpath(log, ROOT)))
@@ -989,7 +1011,7 @@ def main():
                     help="print the fault matrix as docs/faults.md carries it, and exit")
     ap.add_argument("--gdb", metavar="CASE", help="start CASE frozen with a gdb stub on :1234")
     ap.add_argument("--waiting", action="store_true",
-                    help="also run the hook's cases that wait for a fix elsewhere (hook.WAITING)")
+                    help="also run the cases that wait for a fix elsewhere (WAITING: hook/cases.py, efi/cases.py)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per case")
     args = ap.parse_args()
@@ -1013,15 +1035,15 @@ def main():
     if args.cases:
         chosen = [c for c in CASES + ON_REQUEST if c["name"] in args.cases]
     else:
-        chosen = [c for c in CASES if args.waiting or c["name"] not in hook.WAITING]
+        chosen = [c for c in CASES if args.waiting or c["name"] not in WAITING]
     unknown = set(args.cases) - {c["name"] for c in CASES + ON_REQUEST}
     if unknown:
         sys.exit("run.py: unknown case(s): " + ", ".join(sorted(unknown)))
     if not args.cases:
-        for name, why in hook.WAITING.items():
+        for name, (why, where) in WAITING.items():
             if name not in {c["name"] for c in chosen}:
-                print("waiting, not run (tests/qemu/hook/cases.py WAITING; --waiting runs it): %s: %s"
-                      % (name, why), flush=True)
+                print("waiting, not run (%s WAITING; --waiting runs it): %s: %s"
+                      % (where, name, why), flush=True)
     if any(c["linux"] for c in chosen):
         print(kernel_line(), flush=True)
 
