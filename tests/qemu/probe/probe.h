@@ -149,10 +149,11 @@ struct probe_acpi {
 
 /*
  * The `baton.expect=` words of a command line (len bytes, no NUL needed):
- * returns PROBE_EXPECT_SHUTDOWN when one says `shutdown`, 0 when there is none;
+ * PROBE_EXPECT_SHUTDOWN when one says `shutdown`, PROBE_EXPECT_UEFI for `uefi`;
  * a value it does not know is a failure ("expect").
  */
 #define PROBE_EXPECT_SHUTDOWN	1
+#define PROBE_EXPECT_UEFI	2	/* started through UEFI: firmware RAM is not in /memory */
 int probe_expectations(const char *args, size_t len);
 
 /* RSDP (EBDA's first KiB, then 0xe0000-0xfffff), XSDT or RSDT, MADT, HPET tables. */

@@ -104,8 +104,10 @@ int probe_expectations(const char *args, size_t len)
 		if (n >= klen && !memcmp(args + i, key, klen)) {
 			if (n - klen == 8 && !memcmp(args + i + klen, "shutdown", 8))
 				want |= PROBE_EXPECT_SHUTDOWN;
+			else if (n - klen == 4 && !memcmp(args + i + klen, "uefi", 4))
+				want |= PROBE_EXPECT_UEFI;	/* probe_check.c:memory_slack */
 			else
-				probe_fail("expect", "unknown '%.*s': the probe knows baton.expect=shutdown",
+				probe_fail("expect", "unknown '%.*s': the probe knows baton.expect=shutdown and =uefi",
 					   (int)n, args + i);
 		}
 		i += n;
