@@ -856,6 +856,21 @@ out:
 	efi_pool_free(image);
 }
 
+/*
+ * Secure Boot is never silently broken: until baton.efi verifies each image
+ * through the firmware (issue 12), it refuses to boot anything while the
+ * firmware says Secure Boot is on (the global variable SecureBoot = 1).
+ */
+static int secure_boot_on(void)
+{
+	EFI_GUID global = EFI_GLOBAL_VARIABLE;
+	UINT8 on = 0;
+	UINTN size = sizeof(on);
+
+	return st->RuntimeServices->GetVariable(L"SecureBoot", &global, NULL, &size, &on) ==
+	       EFI_SUCCESS && size == 1 && on == 1;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -865,6 +880,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bs = systab->BootServices;
 	bs->SetWatchdogTimer(0, 0, 0, NULL);
 	say("baton.efi starting");
+	if (secure_boot_on()) {
+		say("Secure Boot is on, and baton.efi does not verify images yet: refusing to boot any");
+		return EFI_SECURITY_VIOLATION;
+	}
 	if (open_esp())
 		return EFI_LOAD_ERROR;
 	read_loader_conf();
