@@ -75,12 +75,12 @@ class Missing(Exception):
 
 
 def efi_case(name, loader, payload="vmlinuz", smp=1, mem="1G", expect=(), default=None,
-             entries=None, exit=None):
+             entries=None, exit=None, broken=False):
     """One OVMF run. entries: {name: bytes of a Type #1 entry} (None: one
     entry booting the payload); default: loader.conf's default."""
     probe = payload == "probe.elf"
     return dict(name=name, efi=True, loader=loader, payload=payload, smp=smp, mem=mem,
-                expect=list(expect), default=default, entries=entries,
+                expect=list(expect), default=default, entries=entries, broken=broken,
                 exit=exit if exit is not None else (EXIT_PROBE_PASS if probe else EXIT_OFF),
                 linux=not probe, probe=probe, strategy="efi:" + loader, seed="-", fault="none",
                 handoff="-", aps="none", min_secs=None, machine="q35", cpu="qemu64")
@@ -100,6 +100,15 @@ CASES = [
     # ELF64 through an entry of its own (its CPU, page-table and memory checks).
     efi_case("efi-baton-linux", "baton"),
     efi_case("efi-baton-probe", "baton", payload="probe.elf"),
+    # Entries that cannot boot, the default first: each prints its one-line
+    # reason (a kernel cut short, which the stage refuses; an initrd missing
+    # from the ESP) and baton.efi goes on to the next in the specification's
+    # order (no sort-key: file names, descending: debian, b-truncated,
+    # a-broken), coming round to the one that boots.
+    efi_case("efi-baton-broken", "baton", default="b-truncated.conf", broken=True,
+             expect=[r"baton\.efi: a-broken: cannot boot: .*/nope\.cpio",
+                     r"baton\.efi: b-truncated: cannot boot: .*bzImage",
+                     r"baton\.efi: booting debian"]),
 ]
 
 BATON_CASES = [c["name"] for c in CASES if c["loader"] == "baton"]
@@ -140,6 +149,14 @@ def esp_files(c, kernel):
             entries = {"probe": esp.bls_entry("baton probe", "/probe.elf", options=options(c))}
         else:
             entries = {"debian": esp.bls_entry("Debian", "/vmlinuz", ["/initrd.cpio"], options(c))}
+    if c.get("broken"):
+        with open(kernel, "rb") as f:
+            files["vmlinuz-cut"] = f.read()[:64 << 10]	# the setup header, not the kernel
+        entries = dict(entries)
+        entries["a-broken"] = esp.bls_entry("Broken: no initrd", "/vmlinuz", ["/nope.cpio"],
+                                            options(c))
+        entries["b-truncated"] = esp.bls_entry("Broken: kernel cut short", "/vmlinuz-cut",
+                                               ["/initrd.cpio"], options(c))
     for n, text in entries.items():
         files["loader/entries/%s.conf" % n] = text
     files["loader/loader.conf"] = esp.loader_conf(c["default"] or sorted(entries)[0] + ".conf")
