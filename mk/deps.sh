@@ -12,11 +12,14 @@ set -eu
 # busybox's sh as hook-uefi's /init); ovmf: the UEFI firmware hook-uefi boots
 # Debian's kernel with (/usr/share/ovmf/OVMF.fd). mtools, systemd-boot-efi,
 # grub-efi-amd64-bin: the UEFI boot loader cases (tests/qemu/efi/): ESP images
-# written without mounting, and the two loaders baton.efi is measured against.
+# written without mounting, and the two loaders baton.efi is measured against;
+# sbsigntool and openssl sign baton.efi with ovmf's test key for the Secure Boot
+# case.
 pkgs="gcc make nasm qemu-system-x86 newlib-source libfdt-dev libcmocka-dev
       libxxhash-dev device-tree-compiler python3 xz-utils binutils
       libc6-dev linux-image-amd64 clang libclang-rt-14-dev
-      kexec-tools busybox-static ovmf gnu-efi mtools systemd-boot-efi grub-efi-amd64-bin"
+      kexec-tools busybox-static ovmf gnu-efi mtools systemd-boot-efi grub-efi-amd64-bin
+      sbsigntool openssl"
 # shellcheck disable=SC2086 # $pkgs is a list of words
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
 	    sed -n 's/^\([^ ]*\) install ok installed$/\1/p' | sed 's/:.*//')

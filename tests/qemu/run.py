@@ -826,7 +826,7 @@ def run_case(c, timeout):
     except (NoKernel, hook.Missing, efi.Missing) as e:   # a case without its kernel fails, never skips
         return dict(case=c, ok=False, why=[str(e)], secs=0.0, log=log, base="-")
     if c["exit"] == HALTED:
-        code, qemu_out = watch_halt(cmd, log, timeout)
+        code, qemu_out = watch_halt(cmd, log, timeout, c.get("halt_on") or r"\] halt: .*\n")
     else:
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
@@ -847,15 +847,16 @@ def run_case(c, timeout):
                 base=base.group(1) if base else "-")
 
 
-def watch_halt(cmd, log, timeout):
-    """A machine that must halt and stay up: once the loader says it halts,
-    QEMU must still run HALT_WATCH seconds later; then it is killed."""
+def watch_halt(cmd, log, timeout, pattern):
+    """A machine that must halt (or wait) and stay up: once the log matches
+    pattern (the loader's halt line), QEMU must still run HALT_WATCH seconds
+    later; then it is killed."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
         text = open(log, errors="replace").read() if os.path.exists(log) else ""
-        if re.search(r"\] halt: .*\n", text):
+        if re.search(pattern, text):
             time.sleep(HALT_WATCH)
             break
         time.sleep(0.1)

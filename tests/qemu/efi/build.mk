@@ -29,3 +29,15 @@ $(EFITEST_B)/grubx64.efi: $(EFITEST_SRC)/grub-embed.cfg $(EFITEST_SRC)/build.mk 
 		"boot/grub/grub.cfg=$(EFITEST_SRC)/grub-embed.cfg"
 
 ALL += $(EFITEST_B)/grubx64.efi
+
+# baton.efi signed with the test key Debian's ovmf ships (PkKek-1-snakeoil,
+# enrolled in OVMF_VARS_4M.snakeoil.fd; its private key's passphrase is
+# "snakeoil"), for the Secure Boot case: sbsigntool's sbsign.
+$(EFITEST_B)/baton-signed.efi: $(B)/efi/baton.efi | $(B)/.deps
+	@mkdir -p $(@D)
+	openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
+		-out $(EFITEST_B)/snakeoil.key 2>/dev/null
+	sbsign --key $(EFITEST_B)/snakeoil.key --cert /usr/share/ovmf/PkKek-1-snakeoil.pem \
+		--output $@ $< 2>/dev/null
+
+ALL += $(EFITEST_B)/baton-signed.efi

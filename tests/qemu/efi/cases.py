@@ -43,14 +43,24 @@ PROBE = os.path.join(BUILD, "probe.elf")
 # (code and variables in one, -bios) is what hook-uefi uses.
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Secure Boot on: Debian's test-key firmware (the snakeoil key enrolled), which
+# needs SMM; baton.efi signed with that key (build.mk).
+OVMF_SB_CODE = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+OVMF_SB_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 
 LOADERS = {
     "systemd-boot": "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
     "grub": os.path.join(BUILD, "efitest", "grubx64.efi"),
     "baton": os.path.join(BUILD, "efi", "baton.efi"),
+    "baton-signed": os.path.join(BUILD, "efitest", "baton-signed.efi"),
 }
 PACKAGES = {"systemd-boot": "systemd-boot-efi (make deps)", "grub": "run make first",
-            "baton": "run make first (efi/, issue 12)"}
+            "baton": "run make first (efi/, issue 12)",
+            "baton-signed": "run make first (tests/qemu/efi/build.mk signs build/efi/baton.efi)"}
+# What the machine must still be doing HALT_WATCH seconds after the secure
+# case's refusal: the firmware goes on to its next boot option (run.py kills it).
+SB_REFUSED = r"BdsDxe: failed to start Boot[0-9A-F]{4} .*Security Violation"
+STILL_RUNNING = "still running"  # run.py's HALTED: killed after HALT_WATCH seconds
 
 # The kernel's command line, in every loader's entry. earlycon: the kernel's
 # first line ("Linux version") goes out as it is written (the bench's mark).
@@ -75,15 +85,17 @@ class Missing(Exception):
 
 
 def efi_case(name, loader, payload="vmlinuz", smp=1, mem="1G", expect=(), default=None,
-             entries=None, exit=None, broken=False):
+             entries=None, exit=None, broken=False, secure=False):
     """One OVMF run. entries: {name: bytes of a Type #1 entry} (None: one
     entry booting the payload); default: loader.conf's default."""
     probe = payload == "probe.elf"
     return dict(name=name, efi=True, loader=loader, payload=payload, smp=smp, mem=mem,
                 expect=list(expect), default=default, entries=entries, broken=broken,
+                secure=secure, halt_on=SB_REFUSED if secure else None,
                 exit=exit if exit is not None else (EXIT_PROBE_PASS if probe else EXIT_OFF),
                 linux=not probe, probe=probe, strategy="efi:" + loader, seed="-", fault="none",
-                handoff="-", aps="none", min_secs=None, machine="q35", cpu="qemu64")
+                handoff="-", aps="none", min_secs=None, machine="q35,smm=on" if secure else "q35",
+                cpu="qemu64")
 
 
 def options(c):
@@ -105,6 +117,12 @@ CASES = [
     # from the ESP) and baton.efi goes on to the next in the specification's
     # order (no sort-key: file names, descending: debian, b-truncated,
     # a-broken), coming round to the one that boots.
+    # Secure Boot on (the snakeoil firmware, baton.efi signed with its key): the
+    # firmware starts baton.efi, which verifies no image yet and so refuses to
+    # boot any, in one line, and hands back EFI_SECURITY_VIOLATION.
+    efi_case("efi-baton-secureboot", "baton-signed", secure=True, exit=STILL_RUNNING,
+             expect=[r"^baton\.efi: Secure Boot is on, and baton\.efi does not verify images yet: "
+                     r"refusing to boot any", SB_REFUSED]),
     efi_case("efi-baton-broken", "baton", default="b-truncated.conf", broken=True,
              expect=[r"baton\.efi: a-broken: cannot boot: .*/nope\.cpio",
                      r"baton\.efi: b-truncated: cannot boot: .*bzImage",
@@ -170,7 +188,8 @@ def paths(c):
 
 def qemu_command(c, log, kernel):
     """The QEMU command line; writes the case's ESP and variable store afresh."""
-    for f, pkg in ((OVMF_CODE, "ovmf"), (OVMF_VARS, "ovmf")):
+    code_fd, vars_fd = (OVMF_SB_CODE, OVMF_SB_VARS) if c.get("secure") else (OVMF_CODE, OVMF_VARS)
+    for f, pkg in ((code_fd, "ovmf"), (vars_fd, "ovmf")):
         if not os.path.exists(f):
             raise Missing("%s is missing: apt-get install %s (make deps)" % (f, pkg))
     os.makedirs(OUT, exist_ok=True)
@@ -179,10 +198,11 @@ def qemu_command(c, log, kernel):
         esp.build(img, esp_files(c, kernel))
     except esp.EspError as e:
         raise Missing("ESP image: %s" % e)
-    shutil.copyfile(OVMF_VARS, vars_)
+    shutil.copyfile(vars_fd, vars_)
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", c["machine"], "-cpu", c["cpu"],
            "-m", c["mem"], "-smp", str(c["smp"]),
-           "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+           "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code_fd,
+           *(["-global", "driver=cfi.pflash01,property=secure,value=on"] if c.get("secure") else []),
            "-drive", "if=pflash,format=raw,unit=1,file=" + vars_.replace(",", ",,"),
            "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
            "-serial", "file:" + log,
@@ -216,6 +236,10 @@ def judge(c, code, text):
     for pat in c["expect"]:
         if not re.search(pat, text, re.M):
             why.append("no line matching %r" % pat)
+    if c.get("secure"):
+        if re.search(r"^baton: ", after, re.M) or "Linux version" in after:
+            why.append("an image started under Secure Boot")
+        return why
     if c["probe"]:
         m = re.search(r"^PROBE PASS .*$", after, re.M)
         if not m:
