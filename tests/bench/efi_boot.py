@@ -24,11 +24,10 @@ most 0.8x. baton's column says "not built" until build/efi/baton.efi exists.
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+import serial_marks  # noqa: E402  (tests/bench/serial_marks.py)
 import run  # noqa: E402  (the harness: the kernel, the EFI cases)
 
 efi = run.efi
@@ -44,31 +43,7 @@ MARKS = [
 
 def timed_run(case):
     """One run: {mark: host seconds since QEMU started}, and the serial text."""
-    cmd = efi.qemu_command(case, os.devnull, run.vmlinuz())
-    i = cmd.index("-serial")
-    cmd[i + 1] = "stdio"
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    got, buf, pos, deadline = {}, b"", 0, t0 + TIMEOUT
-    try:
-        while time.monotonic() < deadline and "init" not in got:
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            now = time.monotonic() - t0
-            buf += chunk
-            for name, pat in MARKS:     # in order: each after the one before
-                if name in got:
-                    continue
-                m = re.compile(pat).search(buf, pos)
-                if not m:
-                    break
-                got[name], pos = now, m.end()
-    finally:
-        proc.kill()
-        proc.wait()
-    return got, buf.replace(b"\r", b"").decode(errors="replace")
+    return serial_marks.timed_run(efi.qemu_command(case, os.devnull, run.vmlinuz()), MARKS, "init", TIMEOUT)
 
 
 def measure(loader, i):

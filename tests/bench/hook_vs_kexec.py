@@ -27,11 +27,10 @@ slower than kexec -l.
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+import serial_marks  # noqa: E402  (tests/bench/serial_marks.py)
 import run  # noqa: E402  (the harness: the kernel, the hook's cases)
 
 hook = run.hook
@@ -48,33 +47,8 @@ MARKS = [
 
 
 def timed_run(case):
-    """One run: {mark: host seconds}, and the serial text."""
-    cmd = hook.qemu_command(case, os.devnull, run.vmlinuz())
-    i = cmd.index("-serial")
-    cmd[i + 1] = "stdio"
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    got, buf, deadline = {}, b"", time.monotonic() + TIMEOUT
-    pos = 0         # where the next mark is looked for: after the one before
-    try:
-        while time.monotonic() < deadline and "done" not in got:
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            now = time.monotonic()
-            buf += chunk
-            for name, pat in MARKS:     # in order: each after the one before
-                if name in got:
-                    continue
-                m = re.compile(pat).search(buf, pos)
-                if not m:
-                    # a mark may arrive in pieces: look again from a little before the end
-                    break
-                got[name], pos = now, m.end()
-    finally:
-        proc.kill()
-        proc.wait()
-    return got, buf.replace(b"\r", b"").decode(errors="replace")
+    """One run: {mark: host seconds since QEMU started}, and the serial text."""
+    return serial_marks.timed_run(hook.qemu_command(case, os.devnull, run.vmlinuz()), MARKS, "done", TIMEOUT)
 
 
 def measure(tool, i):
