@@ -8,12 +8,13 @@ CLI_SRCS := cli/main.c cli/args.c cli/parse.c cli/system.c cli/load.c cli/booten
 # stage/build.mk's STAGE_C lists; that file is read after this one, so its
 # variable is still empty here).
 CLI_STAGE_SRCS := $(sort $(wildcard stage/*.c fmt/*.c core/*.c))
-CLI_CC   := $(HOST_CC) $(HOST_CFLAGS)
+# The version, one for the command and the module's dkms tree: VERSION.
+CLI_CC   := $(HOST_CC) $(HOST_CFLAGS) -DBATON_VERSION_STRING='"$(shell cat VERSION)"'
 CLI_BIN  := $(B)/cli/baton
 
 ALL += $(CLI_BIN)
 
-$(eval $(call prog,$(CLI_BIN),$(CLI_SRCS) $(CLI_STAGE_SRCS),CLI_CC,-static -lfdt,cli/build.mk))
+$(eval $(call prog,$(CLI_BIN),$(CLI_SRCS) $(CLI_STAGE_SRCS),CLI_CC,-static -lfdt,cli/build.mk VERSION))
 
 PREFIX ?= /usr/local
 .PHONY: install install-cli

@@ -14,7 +14,9 @@
 #include <baton/hook.h>
 #include "fmt/bzimage.h"
 
-#define BATON_VERSION_STRING	"0.1"
+#ifndef BATON_VERSION_STRING	/* cli/build.mk passes VERSION's */
+#define BATON_VERSION_STRING	"unknown"
+#endif
 
 /* Exit status (cli/baton.8, EXIT STATUS). */
 #define EX_OK		0	/* done; status: an image is armed */

@@ -7,9 +7,9 @@ CLI_TEST_SRCS := tests/host/test_cli.c tests/host/hostfile.c cli/args.c cli/pars
 		 $(sort $(wildcard fmt/*.c)) stage/linux_place.c core/memmap.c
 CLI_TEST_CC   := $(HOST_CC) $(HOST_CFLAGS) -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(HOSTFILE_DEFS) \
-	-DCLI_BATON='"$(abspath $(CLI_BIN))"'
+	-DCLI_BATON='"$(abspath $(CLI_BIN))"' -DBATON_VERSION_STRING='"$(shell cat VERSION)"'
 
 HOST_TESTS += $(B)/tests/host/test_cli
 
 $(eval $(call prog,$(B)/tests/host/test_cli,$(CLI_TEST_SRCS),CLI_TEST_CC,-lcmocka,\
-	$(CLI_BIN) tests/host/cli/build.mk))
+	$(CLI_BIN) tests/host/cli/build.mk VERSION))
