@@ -207,12 +207,33 @@ def release():
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+KREC = r"\[ *\d+\.\d{6}\] "          # the start of a kernel log record
+# What begins a line of its own on the guest's console (not the rest of ours).
+OWN_LINE = re.compile(r"(hook-test:|baton|probe:|PROBE|udhcpc|efi-init|\s*$)")
+
+
 def hook_lines(text):
     """Every "hook-test:" line's rest, in order (found anywhere in a line: SeaBIOS
-    and the kernel's own output may share a line with ours; a kernel record
-    that landed behind ours is cut off)."""
-    return [re.sub(r"\s*\[ *\d+\.\d{6}\] .*$", "", l).rstrip()
-            for l in re.findall(r"hook-test: (.*)$", text, re.M)]
+    and the kernel's own output may share a line with ours). The kernel's
+    records may land behind ours (cut off) or in its middle: then the rest of
+    our line comes after them, on a line of its own, and is joined back."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        m = re.search(r"hook-test: (.*)$", lines[i])
+        i += 1
+        if not m:
+            continue
+        rest = m.group(1)
+        k = re.search(r"\s*" + KREC, rest)
+        if k:
+            rest = rest[:k.start()]
+            while i < len(lines) and re.match(KREC, lines[i]):
+                i += 1
+            if i < len(lines) and not OWN_LINE.match(lines[i]):
+                rest += lines[i]
+                i += 1
+        out.append(rest.rstrip())
+    return out
 
 
 def stages(c):
